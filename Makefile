@@ -1,0 +1,53 @@
+# The two commands of the README: `make run` and `make test`.
+# Both create .venv when missing and only reinstall when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+SAMPLE := data/sample
+BUILD  ?= build
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint typecheck unit sample build serve clean
+
+help:
+	@echo "make run   - set up .venv, make the sample data if missing, build it and serve http://$(HOST):$(PORT)/map"
+	@echo "make test  - set up .venv with the dev extras and run ruff, mypy and pytest"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamps record which pyproject.toml the environment was installed from.
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@ $(VENV)/.run-installed
+
+$(SAMPLE)/districts.geojson: | $(VENV)/.run-installed
+	$(BIN)/aralrisk sample --out $(SAMPLE)
+
+sample: $(VENV)/.run-installed $(SAMPLE)/districts.geojson
+
+run: sample
+	$(BIN)/aralrisk serve --host $(HOST) --port $(PORT) --build $(BUILD)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy
+
+unit: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest
+
+test: lint typecheck unit
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

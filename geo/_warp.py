@@ -1,0 +1,224 @@
+"""Windowed reprojection of (bands, rows, cols) arrays between north-up affine grids.
+
+The destination grid is cut into chunks. For each chunk, its footprint is transformed
+into the source CRS (densified edges), widened by a margin for the resampling kernel,
+and only that source window is handed to :func:`rasterio.warp.reproject`. A dask
+source therefore stays lazy: each destination chunk becomes one task that depends on
+a slice of the source, so only the source chunks it needs are read when computed,
+and the whole source is never loaded at once. A numpy source goes through exactly the
+same windows, so both give bit-identical results.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import dask
+import dask.array
+import numpy as np
+from affine import Affine
+from rasterio.crs import CRS
+from rasterio.enums import Resampling
+from rasterio.warp import reproject, transform_bounds
+
+# Upper bound on source cells one destination chunk may pull in (~128 MiB of float32):
+# the chunk size is lowered when the source is much finer than the destination.
+SOURCE_CELLS_PER_TASK = 32 * 1024 * 1024
+MAX_CHUNK = 2048
+MIN_CHUNK = 128
+
+Window2D = tuple[int, int, int, int]  # row_start, row_stop, col_start, col_stop
+
+
+def reproject_chunked(
+    source: np.ndarray | dask.array.Array,
+    src_transform: Affine,
+    src_crs: CRS,
+    dst_transform: Affine,
+    dst_crs: CRS,
+    dst_shape: tuple[int, int],
+    resampling: Resampling,
+    chunks: tuple[int, int] | None = None,
+) -> np.ndarray | dask.array.Array:
+    """Reproject a (bands, rows, cols) array onto a destination grid, chunk by chunk.
+
+    Args:
+        source: Float array of shape (bands, rows, cols); NaN is no data. Bands are
+            warped independently (each band's own NaN mask is honoured).
+        src_transform: North-up affine transform of the source (CRS units per cell).
+        src_crs: Source CRS.
+        dst_transform: North-up affine transform of the destination grid.
+        dst_crs: Destination CRS.
+        dst_shape: Destination (rows, cols).
+        resampling: GDAL resampling method.
+        chunks: Destination chunk (rows, cols); chosen from the resolution ratio when
+            ``None`` so that one task reads at most about 32 M source cells.
+
+    Returns:
+        Array of shape (bands, *dst_shape) and the source's dtype: dask if ``source``
+        is dask (lazy, nothing computed), numpy otherwise. Destination cells that no
+        valid source cell reaches are NaN.
+    """
+    bands = source.shape[0]
+    lead = source.chunks[0] if isinstance(source, dask.array.Array) else (bands,)
+    if chunks is None:
+        chunks = _auto_chunks(src_transform, src_crs, dst_transform, dst_crs, dst_shape, max(lead))
+    row_edges = _edges(dst_shape[0], chunks[0])
+    col_edges = _edges(dst_shape[1], chunks[1])
+    ratio = _resolution_ratio(src_transform, src_crs, dst_transform, dst_crs, dst_shape)
+    pad = 2 + 2 * math.ceil(ratio)
+    dtype = source.dtype
+    lazy = isinstance(source, dask.array.Array)
+    out = None if lazy else np.full((bands, *dst_shape), np.nan, dtype=dtype)
+    lead_blocks: list[Any] = []
+    band_start = 0
+    for band_count in lead:
+        band_stop = band_start + band_count
+        row_blocks: list[Any] = []
+        for r0, r1 in itertools.pairwise(row_edges):
+            col_blocks: list[Any] = []
+            for c0, c1 in itertools.pairwise(col_edges):
+                chunk_transform = dst_transform @ Affine.translation(c0, r0)
+                shape = (band_count, r1 - r0, c1 - c0)
+                window = source_window(
+                    chunk_transform,
+                    shape[1:],
+                    dst_crs,
+                    src_transform,
+                    src_crs,
+                    source.shape[1:],
+                    pad,
+                )
+                if window is None:
+                    if lazy:
+                        col_blocks.append(dask.array.full(shape, np.nan, dtype=dtype))
+                    continue
+                s0, s1, t0, t1 = window
+                sub = source[band_start:band_stop, s0:s1, t0:t1]
+                sub_transform = src_transform @ Affine.translation(t0, s0)
+                args = (sub_transform, src_crs, chunk_transform, dst_crs, shape, resampling)
+                if lazy:
+                    task = dask.delayed(warp_window, pure=True)(sub, *args)
+                    col_blocks.append(dask.array.from_delayed(task, shape, dtype=dtype))
+                else:
+                    assert out is not None  # noqa: S101 - set above for numpy sources
+                    out[band_start:band_stop, r0:r1, c0:c1] = warp_window(sub, *args)
+            row_blocks.append(col_blocks)
+        lead_blocks.append(row_blocks)
+        band_start = band_stop
+    if lazy:
+        return dask.array.block(lead_blocks)
+    assert out is not None  # noqa: S101
+    return out
+
+
+def warp_window(
+    sub: np.ndarray,
+    sub_transform: Affine,
+    src_crs: CRS,
+    dst_transform: Affine,
+    dst_crs: CRS,
+    shape: tuple[int, int, int],
+    resampling: Resampling,
+) -> np.ndarray:
+    """Warp one source window into one destination chunk (NaN = no data both sides)."""
+    sub = np.ascontiguousarray(sub)
+    dest = np.full(shape, np.nan, dtype=sub.dtype)
+    reproject(
+        source=sub,
+        destination=dest,
+        src_transform=sub_transform,
+        src_crs=src_crs,
+        src_nodata=np.nan,
+        dst_transform=dst_transform,
+        dst_crs=dst_crs,
+        dst_nodata=np.nan,
+        resampling=resampling,
+        init_dest_nodata=True,
+        num_threads=1,
+        # Each band keeps its own no-data mask (GDAL may otherwise unify them).
+        UNIFIED_SRC_NODATA="NO",
+    )
+    return dest
+
+
+def source_window(
+    dst_transform: Affine,
+    dst_shape: tuple[int, int],
+    dst_crs: CRS,
+    src_transform: Affine,
+    src_crs: CRS,
+    src_shape: tuple[int, int],
+    pad: int,
+) -> Window2D | None:
+    """Return the source rows/cols that a destination block needs, or None if none.
+
+    The block's footprint is transformed with 21 points per edge (curved edges after
+    reprojection), converted to source cells, widened by ``pad`` cells for the
+    resampling kernel and clipped to the source.
+    """
+    rows, cols = dst_shape
+    left, top = dst_transform.c, dst_transform.f
+    right, bottom = left + cols * dst_transform.a, top + rows * dst_transform.e
+    if src_crs != dst_crs:
+        try:
+            left, bottom, right, top = transform_bounds(
+                dst_crs, src_crs, left, bottom, right, top, densify_pts=21
+            )
+        except Exception:  # the block lies outside the source projection's domain
+            return None
+        if not all(map(math.isfinite, (left, bottom, right, top))):
+            return None
+    col0 = math.floor((left - src_transform.c) / src_transform.a) - pad
+    col1 = math.ceil((right - src_transform.c) / src_transform.a) + pad
+    row0 = math.floor((top - src_transform.f) / src_transform.e) - pad
+    row1 = math.ceil((bottom - src_transform.f) / src_transform.e) + pad
+    row0, row1 = max(row0, 0), min(row1, src_shape[0])
+    col0, col1 = max(col0, 0), min(col1, src_shape[1])
+    if row0 >= row1 or col0 >= col1:
+        return None
+    return row0, row1, col0, col1
+
+
+def _resolution_ratio(
+    src_transform: Affine,
+    src_crs: CRS,
+    dst_transform: Affine,
+    dst_crs: CRS,
+    dst_shape: tuple[int, int],
+) -> float:
+    """Source cells per destination cell along one axis, at the destination's centre."""
+    cell = dst_transform @ Affine.translation(dst_shape[1] // 2, dst_shape[0] // 2)
+    left, top = cell.c, cell.f
+    right, bottom = left + cell.a, top + cell.e
+    if src_crs != dst_crs:
+        try:
+            left, bottom, right, top = transform_bounds(
+                dst_crs, src_crs, left, bottom, right, top, densify_pts=5
+            )
+        except Exception:  # centre outside the source projection's domain
+            return 1.0
+    width = abs(right - left) / abs(src_transform.a)
+    height = abs(top - bottom) / abs(src_transform.e)
+    ratio = math.sqrt(width * height)
+    return ratio if math.isfinite(ratio) else 1.0
+
+
+def _auto_chunks(
+    src_transform: Affine,
+    src_crs: CRS,
+    dst_transform: Affine,
+    dst_crs: CRS,
+    dst_shape: tuple[int, int],
+    bands_per_task: int,
+) -> tuple[int, int]:
+    ratio = _resolution_ratio(src_transform, src_crs, dst_transform, dst_crs, dst_shape)
+    side = math.sqrt(SOURCE_CELLS_PER_TASK / max(bands_per_task, 1)) / max(ratio, 1.0)
+    side_int = int(min(MAX_CHUNK, max(MIN_CHUNK, side)))
+    return min(side_int, dst_shape[0]), min(side_int, dst_shape[1])
+
+
+def _edges(size: int, step: int) -> list[int]:
+    return [*range(0, size, step), size]

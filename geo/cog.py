@@ -1,0 +1,166 @@
+"""Write a DataArray as a Cloud-Optimized GeoTIFF, streaming dask arrays block by block.
+
+:func:`write_cog` is re-exported by :mod:`geo.io`; import it from there.
+
+Two steps, both out of core: (1) the array is written, one row of dask chunks at a
+time, into a temporary tiled GeoTIFF next to the target; (2) GDAL's COG driver copies
+that file into the final layout (512 px tiles, DEFLATE, overviews placed before the
+full-resolution tiles), reading it block by block. The COG itself is written under a
+temporary name and renamed onto the target, so readers never see half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import uuid
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import rasterio
+import rasterio.shutil
+import xarray as xr
+from rasterio.windows import Window
+
+from geo._files import PathLike, atomic_path
+from geo.errors import InputError
+
+COG_BLOCK = 512
+# Rows of a numpy-backed array converted and written at once (one tile row).
+_NUMPY_BAND_ROWS = COG_BLOCK
+
+OverviewResampling = Literal["average", "nearest", "mode", "bilinear"]
+
+
+def write_cog(
+    da: xr.DataArray,
+    path: PathLike,
+    *,
+    nodata: float,
+    dtype: str = "float32",
+    overview_resampling: OverviewResampling = "average",
+    tags: Mapping[str, str] | None = None,
+) -> Path:
+    """Write a 2-D georeferenced DataArray as a Cloud-Optimized GeoTIFF.
+
+    Memory: a dask-backed ``da`` is computed one row of chunks at a time (peak about
+    one chunk row of ``dtype`` plus GDAL's block cache); a numpy-backed one is
+    converted one 512-row band at a time.
+
+    Args:
+        da: Array of dims ``(y, x)`` (a leading singleton ``band`` is dropped) with a
+            CRS and regular coordinates (rioxarray conventions); NaN marks no data.
+            A south-up array (ascending ``y``) is written north-up.
+        path: Target file, usually ``*.tif``; its folder is created if needed.
+        nodata: Value that replaces NaN and is declared as the nodata value (may be
+            NaN for float dtypes).
+        dtype: Output data type, e.g. ``"float32"`` or ``"uint8"`` for classes.
+        overview_resampling: ``"average"`` for continuous fields, ``"nearest"`` or
+            ``"mode"`` for classes.
+        tags: Dataset tags to write. ``units`` (from ``tags`` or ``da.attrs``) is also
+            set as the band unit, and ``description`` as the band description.
+
+    Returns:
+        The path written.
+
+    Raises:
+        InputError: ``da`` is not 2-D, has no CRS, or ``nodata`` cannot be represented
+            in ``dtype``.
+    """
+    da = _north_up_2d(da)
+    out_dtype = np.dtype(dtype)
+    if out_dtype.kind in "iu":
+        info = np.iinfo(out_dtype)
+        if not (np.isfinite(nodata) and nodata == int(nodata) and info.min <= nodata <= info.max):
+            raise InputError(
+                f"nodata {nodata} cannot be stored as {dtype}: pick an integer in "
+                f"{info.min}..{info.max}"
+            )
+    all_tags = {k: str(v) for k, v in (tags or {}).items()}
+    units = all_tags.get("units") or da.attrs.get("units")
+    if units:
+        all_tags["units"] = str(units)
+    description = all_tags.get("description") or da.attrs.get("description")
+    target = Path(path)
+    profile = {
+        "driver": "GTiff",
+        "height": da.sizes["y"],
+        "width": da.sizes["x"],
+        "count": 1,
+        "dtype": out_dtype.name,
+        "crs": da.rio.crs,
+        "transform": da.rio.transform(recalc=True),
+        "nodata": nodata,
+        "tiled": True,
+        "blockxsize": COG_BLOCK,
+        "blockysize": COG_BLOCK,
+        # The intermediate file is read once: favour speed over size.
+        "compress": "DEFLATE",
+        "zlevel": 1,
+        "bigtiff": "IF_SAFER",
+    }
+    with _scratch(target) as scratch, atomic_path(target) as tmp:
+        with rasterio.open(scratch, "w", **profile) as dst:
+            for window, block in _row_bands(da):
+                filled = np.where(np.isnan(block), nodata, block).astype(out_dtype)
+                dst.write(filled, 1, window=window)
+            if all_tags:
+                dst.update_tags(**all_tags)
+            if units:
+                dst.set_band_unit(1, str(units))
+            if description:
+                dst.set_band_description(1, str(description))
+        rasterio.shutil.copy(
+            scratch,
+            tmp,
+            driver="COG",
+            BLOCKSIZE=COG_BLOCK,
+            COMPRESS="DEFLATE",
+            PREDICTOR="YES",
+            OVERVIEWS="AUTO",
+            OVERVIEW_RESAMPLING=overview_resampling.upper(),
+            NUM_THREADS="ALL_CPUS",
+            BIGTIFF="IF_SAFER",
+        )
+    return target
+
+
+def _north_up_2d(da: xr.DataArray) -> xr.DataArray:
+    if "band" in da.dims and da.sizes["band"] == 1:
+        da = da.squeeze("band", drop=True)
+    if da.ndim != 2 or set(da.dims) != {"y", "x"}:
+        raise InputError(
+            f"write_cog needs a 2-D (y, x) array, got dims {da.dims}: select one band/time first"
+        )
+    if da.rio.crs is None:
+        raise InputError("the array has no CRS: write one with `da.rio.write_crs(...)`")
+    da = da.transpose("y", "x")
+    if da.sizes["y"] > 1 and float(da["y"][1]) > float(da["y"][0]):
+        da = da.isel(y=slice(None, None, -1))
+    return da
+
+
+def _row_bands(da: xr.DataArray) -> Iterator[tuple[Window, np.ndarray]]:
+    """Yield (window, numpy block) pairs covering ``da`` top to bottom, full width."""
+    width = da.sizes["x"]
+    if da.chunks is not None:
+        row_edges = np.cumsum((0, *da.chunks[0]))
+    else:
+        row_edges = np.append(np.arange(0, da.sizes["y"], _NUMPY_BAND_ROWS), da.sizes["y"])
+    for top, bottom in itertools.pairwise(row_edges):
+        block = np.asarray(da.isel(y=slice(int(top), int(bottom))).values)
+        yield Window(0, int(top), width, int(bottom - top)), block
+
+
+@contextlib.contextmanager
+def _scratch(target: Path) -> Iterator[Path]:
+    """A scratch tiled GeoTIFF next to the target (same disk), removed afterwards."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:12]}.scratch.tif")
+    try:
+        yield scratch
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            scratch.unlink()

@@ -1,0 +1,200 @@
+"""Build configuration: which inputs, which grid, which layers, which weights.
+
+A build is described by a small TOML file (the sample's is ``data/sample/build.toml``)::
+
+    title = "Kyzylorda oblast"
+    attribution = "Boundaries: ...; water: Natural Earth"
+
+    [districts]
+    path = "districts.geojson"      # GeoJSON, GeoPackage, Shapefile or GeoParquet
+    id_field = "ADM2_PCODE"
+    name_field = "ADM2_EN"
+    names = { kk = "ADM2_KK", ru = "ADM2_RU" }
+
+    [grid]
+    crs = "EPSG:4326"
+    resolution = 0.01               # in CRS units
+
+    [inputs.dust_days]
+    path = "dust_days.tif"
+
+    [inputs.climate]
+    path = "climate.nc"
+    variables = { tasmax = "tasmax", pr = "pr" }
+
+    [inputs.vulnerability]
+    path = "vulnerability.csv"
+    id_field = "ADM2_PCODE"
+
+    [scoring]
+    profile = "equal"
+    method = "geometric"
+
+Relative paths are relative to the configuration file. Every layer of the catalog whose
+input is configured is built, unless ``layers = [...]`` names a subset.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from geo.errors import ConfigError
+from geo.index import CompositeMethod
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DistrictsConfig(_Model):
+    """The district (zone) file and its fields."""
+
+    path: Path
+    id_field: str
+    name_field: str | None = None
+    names: dict[str, str] = Field(
+        default_factory=dict, description="other-language name fields by language code"
+    )
+    layer: str | None = Field(default=None, description="layer name inside a GeoPackage")
+
+
+class GridConfig(_Model):
+    """The analysis grid every input is aligned to."""
+
+    crs: str = "EPSG:4326"
+    resolution: float = Field(default=0.01, gt=0)
+    bounds: tuple[float, float, float, float] | None = Field(
+        default=None, description="west, south, east, north in CRS units; districts' by default"
+    )
+    buffer: float = Field(default=0.05, ge=0, description="margin around the districts")
+
+
+class InputConfig(_Model):
+    """One input file. Its kind follows from the extension (raster, series or table)."""
+
+    path: Path
+    variables: dict[str, str] = Field(
+        default_factory=dict, description="climate variable name in the file, by role"
+    )
+    id_field: str | None = Field(default=None, description="district id column of a table")
+    units: str | None = Field(default=None, description="units of a raster without a units tag")
+
+    @property
+    def kind(self) -> Literal["raster", "series", "table"]:
+        """``raster`` (GeoTIFF), ``series`` (NetCDF/Zarr) or ``table`` (CSV)."""
+        suffix = self.path.suffix.lower()
+        if suffix in {".nc", ".nc4", ".netcdf", ".zarr"}:
+            return "series"
+        if suffix in {".csv", ".tsv", ".txt"}:
+            return "table"
+        return "raster"
+
+
+class ScoringConfig(_Model):
+    """Default weights of a build (requests to the API can change them on the fly)."""
+
+    profile: str = "equal"
+    method: CompositeMethod = "geometric"
+    weights: dict[str, float] = Field(default_factory=dict)
+    min_coverage: float = Field(
+        default=0.5, ge=0, le=1, description="below this data coverage a level is 'no data'"
+    )
+
+    @field_validator("weights")
+    @classmethod
+    def _finite(cls, value: dict[str, float]) -> dict[str, float]:
+        for layer, weight in value.items():
+            if not math.isfinite(weight) or weight < 0:
+                raise ValueError(f"the weight of {layer!r} must be a finite number >= 0")
+        return value
+
+
+class BasemapConfig(_Model):
+    """What the offline basemap is drawn from."""
+
+    elevation: str | None = Field(default=None, description="input name of an elevation raster")
+    hydrography: Path | None = Field(default=None, description="rivers and lakes (vector file)")
+
+
+class BuildConfig(_Model):
+    """A whole build configuration (see the module docstring for the TOML form)."""
+
+    title: str = "aralrisk build"
+    attribution: str = ""
+    illustrative: bool = Field(default=False, description="true for the sample data set")
+    districts: DistrictsConfig
+    grid: GridConfig = GridConfig()
+    inputs: dict[str, InputConfig] = Field(default_factory=dict)
+    layers: list[str] | None = None
+    scoring: ScoringConfig = ScoringConfig()
+    basemap: BasemapConfig = BasemapConfig()
+
+    def resolved(self, base: Path) -> BuildConfig:
+        """The same configuration with relative paths made relative to ``base``."""
+
+        def fix(path: Path) -> Path:
+            return path if path.is_absolute() else (base / path)
+
+        inputs = {
+            name: spec.model_copy(update={"path": fix(spec.path)})
+            for name, spec in self.inputs.items()
+        }
+        hydro = self.basemap.hydrography
+        return self.model_copy(
+            update={
+                "districts": self.districts.model_copy(update={"path": fix(self.districts.path)}),
+                "inputs": inputs,
+                "basemap": self.basemap.model_copy(
+                    update={"hydrography": fix(hydro) if hydro else None}
+                ),
+            }
+        )
+
+    def with_districts(
+        self, path: Path, id_field: str, name_field: str | None = None
+    ) -> BuildConfig:
+        """The same build on another district file (other-language names are dropped)."""
+        districts = DistrictsConfig(path=path, id_field=id_field, name_field=name_field)
+        return self.model_copy(update={"districts": districts})
+
+
+def _describe(exc: ValidationError, source: str) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "the file"
+    return f"{source}: {where}: {first['msg']}"
+
+
+def parse_config(document: dict[str, Any], base: Path, source: str = "config") -> BuildConfig:
+    """Validate a configuration mapping; relative paths are taken from ``base``.
+
+    Raises:
+        ConfigError: One sentence naming the setting that is wrong.
+    """
+    try:
+        return BuildConfig.model_validate(document).resolved(base)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from None
+
+
+def load_config(path: Path) -> BuildConfig:
+    """Read and validate a build configuration TOML file.
+
+    Raises:
+        ConfigError: If the file is missing, is not TOML or has a wrong setting.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(
+            f"build configuration {path.name} not found; run `aralrisk sample` to make the "
+            "sample data set and its build.toml, or pass --config FILE"
+        )
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path.name} is not a valid TOML file: {exc}") from None
+    return parse_config(document, path.resolve().parent, path.name)

@@ -1,0 +1,1 @@
+"""The illustrative Kyzylorda sample data set, generated from published facts."""

@@ -1,0 +1,240 @@
+"""Sample district boundaries: one partition fitted to the published areas.
+
+Each district (except Baikonur) claims the cells of a 0.02-degree grid by a
+cost: an anisotropic "power distance" from the centre of its published bounding
+box, scaled by the box's half-sizes, plus smooth noise (so borders wander like
+real ones), minus a bonus near its administrative centre (so the centre falls
+inside). A cell goes to the cheapest district whose (wavily shrunk) bounding
+box holds it, and belongs to the oblast only if that cost is below the
+district's weight, or if it lies in the Syr Darya corridor. The weights are
+fitted iteratively until every district has its published area. Because all
+districts come from one label raster, neighbours share their borders exactly;
+``shapely.coverage_simplify`` then smooths the cell staircase while keeping the
+borders shared. Baikonur, 38 km2 and smaller than many raster cells, is drawn
+as a vector enclave and cut out of Karmakshy; the small second part of Aral
+mirrors the real boundary's two parts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from pyproj import Geod
+from rasterio.features import shapes
+from scipy import ndimage
+from shapely import MultiPolygon, Polygon
+
+from layers.sample.facts import ARAL, BAIKONUR, BY_PCODE, DISTRICTS, KARMAKSHY, LonLat
+from layers.sample.grids import FloatArray, Grid, smooth_noise, to_lonlat, to_utm_km
+from layers.sample.river import RiverIndex
+
+#: Grid on which the partition is fitted (0.02 degree, about 1.6 x 2.2 km).
+FIT_GRID = Grid("EPSG:4326", 58.90, 48.00, 0.02, 470, 288)
+#: Exponent of the box-shaped distance: 2 is an ellipse, larger fills the box more.
+SHAPE_EXPONENT = 2.5
+#: Cells this close to the river always belong to the oblast, km.
+RIVER_CORRIDOR_KM = 15.0
+#: Second, small part of Aral (the real one is a 2 km2 islet at the south of its box).
+ARAL_ISLET_CENTRE: LonLat = (60.98, 44.42)
+ARAL_ISLET_RADIUS_KM = 2.6
+#: No district may come closer than this to the islet, so it stays a separate part, km.
+ARAL_ISLET_KEEP_OUT_KM = 9.0
+#: Vertex-removal tolerance of the border smoothing, in FIT_GRID cells.
+SIMPLIFY_TOLERANCE = 1.5
+
+_GEOD = Geod(ellps="WGS84")
+
+#: Districts drawn by the partition (Baikonur is added as a vector enclave).
+FITTED = tuple(d for d in DISTRICTS if d.pcode != BAIKONUR)
+
+
+def geodesic_area_km2(geom: shapely.Geometry) -> float:
+    """Area on the WGS 84 ellipsoid of a lon/lat (multi)polygon, km2."""
+    return abs(_GEOD.geometry_area_perimeter(geom)[0]) / 1e6
+
+
+def _segment_dist2_km(x: FloatArray, y: FloatArray, a: LonLat, b: LonLat) -> FloatArray:
+    """Squared distance (km2) from every cell to the segment a-b (a point if a == b)."""
+    (ax, bx), (ay, by) = to_utm_km(np.array([a[0], b[0]]), np.array([a[1], b[1]]))
+    dx, dy = bx - ax, by - ay
+    length2 = dx * dx + dy * dy
+    t = np.clip(((x - ax) * dx + (y - ay) * dy) / length2, 0, 1) if length2 > 0 else 0.0
+    return np.asarray((x - ax - t * dx) ** 2 + (y - ay - t * dy) ** 2)
+
+
+def _costs(
+    rng: np.random.Generator, river: RiverIndex
+) -> tuple[FloatArray, NDArray[np.bool_], NDArray[np.bool_]]:
+    """Cost of every fitted district for every cell, shape (districts, rows, cols).
+
+    Returns:
+        The costs (inf where a district may not go), the river-corridor mask
+        and the islet keep-out mask.
+    """
+    lon, lat = FIT_GRID.lonlat
+    x, y = FIT_GRID.km
+    keep_out = (
+        _segment_dist2_km(x, y, ARAL_ISLET_CENTRE, ARAL_ISLET_CENTRE) < ARAL_ISLET_KEEP_OUT_KM**2
+    )
+    costs = np.empty((len(FITTED), *FIT_GRID.shape))
+    for k, district in enumerate(FITTED):
+        west, south, east, north = district.bbox
+        cx, cy = to_utm_km(np.array([(west + east) / 2]), np.array([(south + north) / 2]))
+        half_x = (east - west) / 2 * 111.32 * np.cos(np.radians((south + north) / 2))
+        half_y = (north - south) / 2 * 110.57
+        dx = np.abs(x - cx[0]) / half_x
+        dy = np.abs(y - cy[0]) / half_y
+        cost = (dx**SHAPE_EXPONENT + dy**SHAPE_EXPONENT) ** (2 / SHAPE_EXPONENT)
+        # Two scales of noise make the borders wander instead of following conics.
+        for amplitude, sigma in ((0.22, 30), (0.10, 12), (0.05, 4)):
+            cost += amplitude * smooth_noise(rng, FIT_GRID.shape, sigma)
+        attractors = [(district.centre, district.centre)]
+        if district.pcode == KARMAKSHY:
+            # The Baikonur enclave must sit inside Karmakshy, joined to Zhosaly.
+            attractors.append((BY_PCODE[BAIKONUR].centre, district.centre))
+        for a, b in attractors:
+            cost -= 2.0 * np.exp(-_segment_dist2_km(x, y, a, b) / 12.0**2)
+        # Shrink the box by a wavy margin (up to ~8 % of its size) so its edges do not show.
+        margin = 0.03 * np.abs(smooth_noise(rng, FIT_GRID.shape, 8))
+        width, height = east - west, north - south
+        inside = (
+            (lon >= west + margin * width)
+            & (lon <= east - margin * width)
+            & (lat >= south + margin * height)
+            & (lat <= north - margin * height)
+        )
+        cost[~inside | keep_out] = np.inf
+        costs[k] = cost
+    dist, _ = river.nearest(x, y)
+    return costs, dist < RIVER_CORRIDOR_KM, keep_out
+
+
+def _clean(labels: NDArray[np.int64], keep_out: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Keep each district's largest 4-connected piece and fill holes in the oblast."""
+    out = labels.copy()
+    for k in range(len(FITTED)):
+        pieces, count = ndimage.label(out == k)
+        if count > 1:
+            sizes = np.bincount(pieces.ravel())[1:]
+            out[(pieces > 0) & (pieces != 1 + int(np.argmax(sizes)))] = -1
+    inside = out >= 0
+    holes = ndimage.binary_fill_holes(inside) & ~inside & ~keep_out
+    if holes.any():
+        nearest = ndimage.distance_transform_edt(
+            ~inside, return_distances=False, return_indices=True
+        )
+        out[holes] = out[nearest[0][holes], nearest[1][holes]]
+    return out
+
+
+def fit_labels(rng: np.random.Generator, river: RiverIndex, islet_km2: float) -> NDArray[np.int64]:
+    """Label raster on :data:`FIT_GRID`: index into :data:`FITTED`, -1 outside the oblast.
+
+    Args:
+        rng: Random generator for the border noise.
+        river: The sample river (its corridor is always inside the oblast).
+        islet_km2: Area of Aral's second part, taken off Aral's target.
+
+    Returns:
+        int64 array of shape (rows, cols) of FIT_GRID.
+    """
+    costs, corridor, keep_out = _costs(rng, river)
+    allowed = np.isfinite(costs).any(axis=0)
+    cell_area = FIT_GRID.cell_area_km2
+    target = np.array([d.area_km2 for d in FITTED])
+    target[[d.pcode for d in FITTED].index(ARAL)] -= islet_km2
+    # Baikonur is cut out of Karmakshy later, so Karmakshy's raster area includes it.
+    target[[d.pcode for d in FITTED].index(KARMAKSHY)] += BY_PCODE[BAIKONUR].area_km2
+    weights = np.full(len(FITTED), 0.5)
+    labels = np.full(FIT_GRID.shape, -1)
+    for _ in range(200):
+        shifted = costs - weights[:, None, None]
+        best = np.argmin(shifted, axis=0)
+        lowest = np.take_along_axis(shifted, best[None], axis=0)[0]
+        inside = allowed & ((lowest <= 0) | corridor)
+        labels = _clean(np.where(inside, best, -1), keep_out)
+        area = np.bincount(labels[labels >= 0], cell_area[labels >= 0], len(FITTED))
+        error = np.log(target / np.maximum(area, 1.0))
+        if np.abs(error).max() < 0.002:
+            break
+        weights += 0.5 * error
+    return labels
+
+
+def _islet() -> Polygon:
+    """Aral's small second part: a slightly irregular disc, lon/lat."""
+    angle = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+    radius = ARAL_ISLET_RADIUS_KM * (1 + 0.15 * np.sin(3 * angle) + 0.08 * np.cos(5 * angle))
+    cx, cy = to_utm_km(np.array([ARAL_ISLET_CENTRE[0]]), np.array([ARAL_ISLET_CENTRE[1]]))
+    lon, lat = to_lonlat(cx[0] + radius * np.cos(angle), cy[0] + radius * np.sin(angle))
+    return Polygon(np.column_stack([lon, lat]).round(6))
+
+
+def _baikonur() -> Polygon:
+    """The Baikonur enclave: an irregular oval in its published box, scaled to 38.2 km2.
+
+    The oval is scaled about the city's centre point, so the centre stays inside
+    and the shape only shrinks towards it.
+    """
+    baikonur = BY_PCODE[BAIKONUR]
+    west, south, east, north = baikonur.bbox
+    angle = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+    wobble = 1 + 0.07 * np.sin(2 * angle + 0.4) + 0.05 * np.cos(3 * angle)
+    lon = (west + east) / 2 + (east - west) / 2 * wobble * np.cos(angle)
+    lat = (south + north) / 2 + (north - south) / 2 * wobble * np.sin(angle)
+    oval = Polygon(np.column_stack([lon, lat]))
+    oval = shapely.intersection(oval, shapely.box(west, south, east, north))
+    scale = np.sqrt(baikonur.area_km2 / geodesic_area_km2(oval))
+    cx, cy = baikonur.centre
+    coords = np.asarray(oval.exterior.coords)
+    coords = np.column_stack([cx + (coords[:, 0] - cx) * scale, cy + (coords[:, 1] - cy) * scale])
+    return Polygon(coords.round(6))
+
+
+def _vectorize(labels: NDArray[np.int64]) -> list[shapely.Geometry]:
+    """Polygons of the fitted districts from the label raster, smoothed, lon/lat.
+
+    Polygonizing in cell units gives integer vertices; splitting every edge
+    into unit steps puts a vertex at each cell corner, so neighbours have
+    identical vertices along shared borders (a valid coverage), which
+    ``coverage_simplify`` needs in order to keep those borders shared.
+    """
+    pieces: list[list[Polygon]] = [[] for _ in FITTED]
+    for geom, value in shapes(labels.astype(np.int32), mask=labels >= 0, connectivity=4):
+        pieces[int(value)].append(shapely.geometry.shape(geom))
+    cells = [shapely.set_precision(shapely.segmentize(shapely.union_all(p), 1.0), 1.0) for p in pieces]
+    smooth = shapely.coverage_simplify(np.asarray(cells, dtype=object), SIMPLIFY_TOLERANCE)
+    res, west, north = FIT_GRID.res, FIT_GRID.west, FIT_GRID.north
+    return [
+        shapely.transform(g, lambda c: np.column_stack([west + c[:, 0] * res, north - c[:, 1] * res]))
+        for g in smooth
+    ]
+
+
+def make_districts(rng: np.random.Generator, river: RiverIndex) -> dict[str, shapely.Geometry]:
+    """Build the nine sample district polygons.
+
+    Args:
+        rng: Random generator for the border noise.
+        river: The sample river, whose corridor must lie in the oblast.
+
+    Returns:
+        P-code to (Multi)Polygon in EPSG:4326, in the order of
+        :data:`layers.sample.facts.DISTRICTS`. The polygons form a coverage:
+        valid, non-overlapping, with shared borders made of identical vertices.
+    """
+    islet = _islet()
+    labels = fit_labels(rng, river, geodesic_area_km2(islet))
+    smooth = _vectorize(labels)
+    result: dict[str, shapely.Geometry] = {}
+    baikonur = _baikonur()
+    for district, geom in zip(FITTED, smooth, strict=True):
+        if district.pcode == ARAL:
+            geom = MultiPolygon([geom, islet])
+        if district.pcode == KARMAKSHY:
+            # Build the hole from Baikonur's own ring so the shared border is identical.
+            geom = Polygon(geom.exterior, [*geom.interiors, baikonur.exterior.coords[::-1]])
+        result[district.pcode] = shapely.orient_polygons(geom)
+    result[BAIKONUR] = shapely.orient_polygons(baikonur)
+    return {d.pcode: result[d.pcode] for d in DISTRICTS}

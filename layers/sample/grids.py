@@ -1,0 +1,156 @@
+"""The three raster grids of the sample and the small numeric helpers they share.
+
+All sample rasters cover the oblast's bounding box plus a margin of about
+0.1-0.15 degree. The geographic grids' edges are multiples of 0.05 degree, so
+the 0.01-degree grid and the 30-arc-second grid share their outer edges
+exactly. Distances are computed in UTM zone 41N kilometres, whose scale error
+over the oblast (at most 5 degrees from the central meridian 63 E) is below
+0.2 %.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from affine import Affine
+from numpy.typing import NDArray
+from pyproj import Transformer
+from scipy.ndimage import gaussian_filter
+
+FloatArray = NDArray[np.float64]
+
+#: Geographic CRS of vectors, the 0.01-degree rasters and the climate grid.
+CRS_GEO = "EPSG:4326"
+#: Projected CRS of the elevation and groundwater rasters (UTM zone 41N, WGS 84).
+CRS_UTM = "EPSG:32641"
+
+#: Outer edges (west, south, east, north) of the geographic grids, degrees.
+GEO_BOUNDS = (58.90, 42.25, 68.30, 48.00)
+
+#: Radius of the sphere with the WGS 84 ellipsoid's area, km (authalic radius).
+AUTHALIC_RADIUS_KM = 6371.0072
+
+_TO_UTM = Transformer.from_crs(CRS_GEO, CRS_UTM, always_xy=True)
+_TO_GEO = Transformer.from_crs(CRS_UTM, CRS_GEO, always_xy=True)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A north-up raster grid.
+
+    Attributes:
+        crs: CRS as an ``EPSG:`` string.
+        west: Western edge in CRS units.
+        north: Northern edge in CRS units.
+        res: Cell size in CRS units (square cells).
+        width: Number of columns.
+        height: Number of rows.
+    """
+
+    crs: str
+    west: float
+    north: float
+    res: float
+    width: int
+    height: int
+
+    @property
+    def transform(self) -> Affine:
+        """Affine transform from (col, row) to (x, y) of the cell corner."""
+        return Affine(self.res, 0.0, self.west, 0.0, -self.res, self.north)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, cols)."""
+        return (self.height, self.width)
+
+    @cached_property
+    def centres(self) -> tuple[FloatArray, FloatArray]:
+        """X and y of every cell centre, each of shape (rows, cols), CRS units."""
+        cols = self.west + (np.arange(self.width) + 0.5) * self.res
+        rows = self.north - (np.arange(self.height) + 0.5) * self.res
+        x, y = np.meshgrid(cols, rows)
+        return x, y
+
+    @cached_property
+    def lonlat(self) -> tuple[FloatArray, FloatArray]:
+        """Longitude and latitude of every cell centre, degrees, shape (rows, cols)."""
+        if self.crs == CRS_GEO:
+            return self.centres
+        lon, lat = _TO_GEO.transform(*self.centres)
+        return np.asarray(lon), np.asarray(lat)
+
+    @cached_property
+    def km(self) -> tuple[FloatArray, FloatArray]:
+        """UTM 41N easting and northing of every cell centre, km, shape (rows, cols)."""
+        if self.crs == CRS_UTM:
+            x, y = self.centres
+            return x / 1000.0, y / 1000.0
+        return to_utm_km(*self.centres)
+
+    @cached_property
+    def cell_area_km2(self) -> FloatArray:
+        """Area of every cell in km2, shape (rows, cols).
+
+        Geographic cells use the exact area of a latitude band on the authalic
+        sphere; UTM cells use the nominal area (scale error below 0.4 %).
+        """
+        if self.crs == CRS_UTM:
+            return np.full(self.shape, (self.res / 1000.0) ** 2)
+        edges = np.radians(self.north - np.arange(self.height + 1) * self.res)
+        band = (
+            AUTHALIC_RADIUS_KM**2 * np.radians(self.res) * (np.sin(edges[:-1]) - np.sin(edges[1:]))
+        )
+        return np.repeat(band[:, None], self.width, axis=1)
+
+
+def _geo_grid(res: float) -> Grid:
+    west, south, east, north = GEO_BOUNDS
+    return Grid(
+        CRS_GEO,
+        west,
+        north,
+        res,
+        round((east - west) / res),
+        round((north - south) / res),
+    )
+
+
+#: 0.01-degree grid of the hazard rasters (940 x 575 cells).
+GEO_GRID = _geo_grid(0.01)
+#: 30-arc-second grid of the population raster, like WorldPop/GHS (1128 x 690 cells).
+POP_GRID = _geo_grid(1.0 / 120.0)
+#: 0.25-degree climate grid: cell centres on multiples of 0.25 degree (ERA5-like).
+CLIMATE_LON = np.round(np.arange(59.0, 68.25 + 1e-9, 0.25), 2)
+CLIMATE_LAT = np.round(np.arange(47.75, 42.5 - 1e-9, -0.25), 2)
+#: UTM 41N grid with 1000 m cells covering GEO_BOUNDS (edges on whole kilometres).
+UTM_GRID = Grid(CRS_UTM, 161_000.0, 5_330_000.0, 1000.0, 777, 653)
+
+
+def to_utm_km(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Project lon/lat degrees (EPSG:4326) to UTM 41N easting/northing in km."""
+    x, y = _TO_UTM.transform(lon, lat)
+    return np.asarray(x) / 1000.0, np.asarray(y) / 1000.0
+
+
+def to_lonlat(x_km: FloatArray, y_km: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Inverse of :func:`to_utm_km`: UTM 41N km to lon/lat degrees."""
+    lon, lat = _TO_GEO.transform(x_km * 1000.0, y_km * 1000.0)
+    return np.asarray(lon), np.asarray(lat)
+
+
+def smooth_noise(rng: np.random.Generator, shape: tuple[int, int], sigma: float) -> FloatArray:
+    """Spatially smooth Gaussian noise with zero mean and unit standard deviation.
+
+    Args:
+        rng: Random generator (the caller owns the seed).
+        shape: (rows, cols) of the result.
+        sigma: Correlation length in cells (Gaussian kernel standard deviation).
+
+    Returns:
+        Array of ``shape``, float64.
+    """
+    field = gaussian_filter(rng.standard_normal(shape), sigma, mode="reflect")
+    return np.asarray((field - field.mean()) / field.std())
