@@ -7,7 +7,6 @@ sentence on standard error, never a traceback.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -71,6 +70,75 @@ def sample(
 
     written = make_sample(out)
     typer.echo(f"wrote {len(written)} files to {out}")
+
+
+@app.command()
+@user_errors
+def build(
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Build configuration TOML (default: the sample's)."),
+    ] = None,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output root; publishes OUT/current.")
+    ] = Path("build"),
+    boundaries: Annotated[
+        Path | None, typer.Option(help="Use this district file instead of the config's.")
+    ] = None,
+    id_field: Annotated[
+        str | None, typer.Option(help="District code field of --boundaries, e.g. ADM2_PCODE.")
+    ] = None,
+    name_field: Annotated[
+        str | None, typer.Option(help="District name field of --boundaries, e.g. ADM2_EN.")
+    ] = None,
+    profile: Annotated[
+        str | None, typer.Option(help="Weight profile: equal, public_health, agriculture, ...")
+    ] = None,
+    weights: Annotated[
+        str | None, typer.Option(help="Hazard weights, e.g. 'dust_days:2,flood_rp100:1'.")
+    ] = None,
+    method: Annotated[
+        str | None, typer.Option(help="Composite across hazard groups: geometric or max.")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Run on a Dask distributed scheduler, tcp://HOST:PORT.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Run on a local Dask cluster of N processes.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Build hazard, risk and district indices from a configuration and publish them."""
+    from layers.config import load_config
+    from layers.pipeline import DEFAULT_CONFIG
+    from layers.pipeline import build as run_build
+    from layers.registry import parse_weights
+
+    cfg = load_config(config or DEFAULT_CONFIG)
+    if boundaries is not None:
+        if not id_field:
+            raise fail("--boundaries needs --id-field, the column holding district codes")
+        cfg = cfg.with_districts(boundaries, id_field, name_field)
+    elif id_field or name_field:
+        raise fail("--id-field and --name-field go with --boundaries FILE")
+    result = run_build(
+        cfg,
+        out=out,
+        profile=profile,
+        weights=parse_weights(weights) if weights else None,
+        method=method,
+        progress=not quiet,
+        scheduler=scheduler,
+        workers=workers,
+    )
+    table = result.table()
+    typer.echo(f"published build {result.version} in {out}/current")
+    for code, row in table.iterrows():
+        drivers = ", ".join(d["layer"] for d in row["drivers"])
+        typer.echo(
+            f"{int(row['rank']):>2}  {code}  {row['name']:<16} risk {row['risk']:4.1f} "
+            f"{row['risk_class']:<9} drivers: {drivers}"
+        )
 
 
 def main() -> None:

@@ -1,0 +1,51 @@
+"""The FastAPI application: :func:`create_app` assembles the routers of :mod:`api.routers`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+
+from api import problems
+from api.middleware import BodyLimit, SecurityHeaders
+from api.routers import health
+from api.settings import Settings
+from api.state import BuildStore
+
+DESCRIPTION = """
+Hazard and risk indices for the districts of Kyzylorda oblast (Kazakhstan): river and
+ice-jam floods, dust and salt storms from the dried Aral seabed, heat, drought and
+groundwater salinity, combined INFORM-style with exposure, vulnerability and lack of
+coping capacity. Read-only: every response comes from one published build, named in
+the `X-Build-Version` header. Errors are RFC 9457 problem details.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for ``settings`` (default: from ``ARALRISK_*`` variables)."""
+    settings = settings or Settings()
+    app = FastAPI(
+        title="aralrisk",
+        summary="Environmental hazard and risk indices for Kyzylorda oblast",
+        description=DESCRIPTION,
+        version="1.0",
+        root_path=settings.root_path,
+        responses=problems.PROBLEM_RESPONSES,
+    )
+    app.state.settings = settings
+    app.state.builds = BuildStore(settings.build_dir)
+    problems.install(app)
+    app.include_router(health.router)
+    # Outermost last: size limit, then security headers on every answer (errors too).
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "HEAD", "POST"],
+            allow_headers=["Content-Type", "If-None-Match", "X-API-Key"],
+            expose_headers=["ETag", "X-Build-Version"],
+        )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -1,0 +1,128 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``).
+
+Every 4xx/5xx the API sends has ``type``, ``title``, ``status`` and ``detail``; the
+detail is one sentence a person can act on and never holds a file path or a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from geo.errors import ConfigError, InputError, NotFoundError
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("aralrisk.api")
+
+
+class Problem(BaseModel):
+    """The body of every error response."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+
+
+#: OpenAPI description of the error responses every route may give.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "Bad request (one sentence says why)"},
+    404: {"model": Problem, "description": "Unknown layer, district or tile"},
+    422: {"model": Problem, "description": "Invalid parameter"},
+}
+
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+class ApiError(Exception):
+    """An error with its HTTP status, raised by routes."""
+
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.headers = headers
+
+
+def problem(
+    status: int, detail: str, request: Request | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """A problem-details response."""
+    body = Problem(
+        title=_TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
+        instance=request.url.path if request is not None else None,
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _validation_sentence(exc: RequestValidationError) -> str:
+    errors = exc.errors()
+    if not errors:
+        return "the request is invalid"
+    first = errors[0]
+    where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body",)) or "the body"
+    return f"{where}: {first.get('msg', 'invalid value')}"
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into problem details."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return problem(exc.status, exc.detail, request, exc.headers)
+
+    @app.exception_handler(ConfigError)
+    async def _config_error(request: Request, exc: ConfigError) -> JSONResponse:
+        return problem(400, str(exc), request)
+
+    @app.exception_handler(InputError)
+    async def _input_error(request: Request, exc: InputError) -> JSONResponse:
+        return problem(400, str(exc), request)
+
+    @app.exception_handler(NotFoundError)
+    async def _not_found(request: Request, exc: NotFoundError) -> JSONResponse:
+        return problem(404, str(exc).strip("'\""), request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem(422, _validation_sentence(exc), request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "")
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"no such resource: {request.url.path}"
+        return problem(exc.status_code, detail, request, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Logged with the traceback for operators; the client gets one sentence.
+        log.exception("unexpected error on %s", request.url.path)
+        return problem(500, "an unexpected error occurred; it has been logged", request)

@@ -1,0 +1,1 @@
+"""One router per concern; :func:`api.app.create_app` assembles them."""

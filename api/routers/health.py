@@ -1,0 +1,60 @@
+"""Liveness and the served build's identity."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+
+from api.state import current_build
+from layers.result import BuildResult
+
+router = APIRouter(tags=["service"])
+
+
+class Health(BaseModel):
+    """Liveness answer."""
+
+    status: str = "ok"
+
+
+class Version(BaseModel):
+    """Summary of the served build's manifest."""
+
+    version: str
+    created: str
+    code_version: str
+    title: str
+    attribution: str
+    illustrative: bool
+    districts: int
+    layers: list[str]
+    scoring: dict[str, Any]
+    grid: dict[str, Any]
+    bounds: list[float]
+
+
+@router.get("/healthz", response_model=Health, summary="Liveness (cheap, never blocked)")
+def healthz() -> Health:
+    """Answers at once without touching the build or the disk."""
+    return Health()
+
+
+@router.get("/version", response_model=Version, summary="The served build")
+def version(build: Annotated[BuildResult, Depends(current_build)]) -> Version:
+    """Version, creation time, code version, weights and grid of the served build."""
+    m = build.manifest
+    return Version(
+        version=m["version"],
+        created=m["created"],
+        code_version=m["code_version"],
+        title=m["title"],
+        attribution=m["attribution"],
+        illustrative=bool(m.get("illustrative")),
+        districts=int(m["districts"]["count"]),
+        layers=list(build.registry),
+        scoring=m["scoring"],
+        grid=m["grid"],
+        bounds=m["bounds"],
+    )

@@ -1,0 +1,173 @@
+"""Compute each catalog layer's raw indicator, in its declared units, on the build grid.
+
+The input kinds (DESIGN.md, data flow): a raster is aligned with the layer's declared
+resampling; a daily climate series becomes an indicator on its own grid first (xclim
+works per cell, and the coarse grid is cheap) and is then aligned bilinearly; the
+population raster (people per cell) is aligned with the sum-preserving method and
+divided by the cell areas; district-table columns are read per district.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from geo.errors import ConfigError, InputError, InputWarning
+from geo.grid import GridSpec, align
+from geo.io import read_raster, read_timeseries
+from geo.tables import read_table
+from layers import indicators
+from layers.config import InputConfig
+from layers.registry import LayerSpec
+from layers.units import convert
+
+#: Other names of the climate variables, tried when the configured name is absent.
+CLIMATE_ALIASES: dict[str, tuple[str, ...]] = {
+    "tasmax": ("tmax", "tx", "t2m_max", "TMAX", "mx2t"),
+    "tas": ("tmean", "tg", "t2m", "TAVG"),
+    "pr": ("precip", "prcp", "tp", "precipitation", "PRCP"),
+}
+
+
+def _input(spec: LayerSpec, inputs: Mapping[str, InputConfig]) -> InputConfig:
+    try:
+        return inputs[spec.input]
+    except KeyError:
+        raise ConfigError(
+            f"layer {spec.id!r} needs the input {spec.input!r}, which the configuration "
+            "does not name; add it under [inputs] or leave the layer out"
+        ) from None
+
+
+def _with_units(da: xr.DataArray, spec: LayerSpec, source: InputConfig) -> xr.DataArray:
+    """Convert ``da`` to the layer's units (file tag, then config, then assumed)."""
+    declared = da.attrs.get("units") or source.units
+    if not declared:
+        warnings.warn(
+            f"{source.path.name} declares no units; assuming {spec.units!r} for layer "
+            f"{spec.id!r} (set `units` under [inputs.{spec.input}] to be explicit)",
+            InputWarning,
+            stacklevel=3,
+        )
+        declared = spec.units
+    if str(declared) != spec.units:
+        factor_test = convert(np.asarray([1.0]), str(declared), spec.units, source.path.name)
+        offset_test = convert(np.asarray([0.0]), str(declared), spec.units, source.path.name)
+        # Linear conversions (all units of raw indicators) stay lazy as a*x + b.
+        a, b = float(factor_test[0] - offset_test[0]), float(offset_test[0])
+        da = da * a + b
+    da.attrs = {"units": spec.units}
+    return da
+
+
+def people_on_grid(source: InputConfig, grid: GridSpec, spec: LayerSpec) -> xr.DataArray:
+    """People per cell on ``grid`` (sum-preserving), float64, lazy."""
+    people = read_raster(source.path)
+    declared = people.attrs.get("units") or source.units or "person"
+    if not str(declared).startswith(("person", "people", "1", "count")):
+        raise InputError(
+            f"{source.path.name} is in {declared!r}; the population input must count people "
+            "per cell (units 'person')"
+        )
+    aligned = align(people, grid, "sum")
+    aligned.attrs = {"units": "person"}
+    return aligned.rename("people")
+
+
+SeriesCache = dict[tuple[Path, str], xr.DataArray]
+
+
+def series_layer(
+    spec: LayerSpec, source: InputConfig, grid: GridSpec, cache: SeriesCache | None = None
+) -> xr.DataArray:
+    """A climate indicator computed on the series' own grid, then aligned bilinearly.
+
+    ``cache`` keeps opened series between the layers of one build (one file, one read).
+    """
+    default = "pr" if spec.indicator == "drought_frequency" else "tasmax"
+    role = str(spec.params.get("variable", default))
+    variable = source.variables.get(role, role)
+    key = (source.path, variable)
+    cache = {} if cache is None else cache
+    if key not in cache:
+        cache[key] = read_timeseries(
+            source.path, variable, aliases=CLIMATE_ALIASES.get(variable, ())
+        )
+    series = cache[key]
+    if spec.indicator == "heat_days":
+        raw = indicators.heat_days(series, str(spec.params.get("thresh", "35 degC")))
+    elif spec.indicator == "drought_frequency":
+        start = spec.params.get("evaluation_start")
+        raw = indicators.drought_frequency(
+            series,
+            int(spec.params.get("window", 12)),
+            float(spec.params.get("threshold", -1.5)),
+            str(start) if start is not None else None,
+        )
+    elif spec.indicator == "warming_trend":
+        raw = indicators.warming_trend(series)
+    else:
+        raise ConfigError(f"layer {spec.id!r}: indicator {spec.indicator!r} needs a raster input")
+    # The indicator is small (one value per climate cell): compute it once, here.
+    raw = raw.compute().rio.write_crs(series.rio.crs)
+    raw = _with_units(raw, spec, source)
+    return align(raw, grid, "bilinear").rename(spec.id)
+
+
+def layer_on_grid(
+    spec: LayerSpec,
+    inputs: Mapping[str, InputConfig],
+    grid: GridSpec,
+    cache: SeriesCache | None = None,
+) -> xr.DataArray:
+    """The raw indicator of a spatial layer on ``grid``, dims (y, x), in ``spec.units``.
+
+    Lazy (dask) for raster inputs; climate indicators are computed on their coarse grid.
+    """
+    source = _input(spec, inputs)
+    if source.kind == "table":
+        raise ConfigError(f"layer {spec.id!r} is spatial but its input {spec.input!r} is a table")
+    if spec.indicator in ("raster", "population_density"):
+        if source.kind != "raster":
+            raise ConfigError(f"layer {spec.id!r} needs a raster input, got {source.path.name}")
+        if spec.indicator == "population_density":
+            people = people_on_grid(source, grid, spec)
+            da = indicators.population_density(people, grid.cell_area_km2())
+        else:
+            da = align(_with_units(read_raster(source.path), spec, source), grid, spec.resampling)
+    else:
+        if source.kind != "series":
+            raise ConfigError(
+                f"layer {spec.id!r} needs a NetCDF/Zarr input, got {source.path.name}"
+            )
+        da = series_layer(spec, source, grid, cache)
+    da = grid.write_georeference(da.astype(np.float32).rename(spec.id))
+    da.attrs = {"units": spec.units, "long_name": spec.title}
+    return da
+
+
+def column_layers(
+    specs: Sequence[LayerSpec], inputs: Mapping[str, InputConfig], ids: Sequence[str]
+) -> pd.DataFrame:
+    """District-table layers: one float column per spec (named by layer id), rows = ids."""
+    frames = []
+    by_input: dict[str, list[LayerSpec]] = {}
+    for spec in specs:
+        by_input.setdefault(spec.input, []).append(spec)
+    for name, group in by_input.items():
+        source = _input(group[0], inputs)
+        if source.kind != "table":
+            raise ConfigError(f"input {name!r} of layer {group[0].id!r} must be a CSV table")
+        if not source.id_field:
+            raise ConfigError(f"input {name!r} is a table: set its id_field (the district code)")
+        columns = [str(spec.params.get("column", spec.id)) for spec in group]
+        table = read_table(source.path, source.id_field, ids, columns)
+        frames.append(table.set_axis([spec.id for spec in group], axis=1).reset_index(drop=True))
+    if not frames:
+        return pd.DataFrame(index=range(len(ids)))
+    return pd.concat(frames, axis=1)

@@ -1,0 +1,195 @@
+"""A published build read back: district table, lazy layers, manifest, registry.
+
+The API, the map, the notebooks and :func:`layers.pipeline.build` all read builds
+through :func:`open_build`, so there is one definition of what a build holds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from geo.errors import InputError, NotFoundError
+from geo.io import read_raster
+from layers import publish, scoring
+from layers.registry import LayerSpec, Profile, Registry
+
+#: Columns :func:`layers.scoring.combine` produces (replaced when weights change).
+COMBINED = (
+    "hazard",
+    "hazard_geometric",
+    "hazard_max",
+    "exposure",
+    "vulnerability",
+    "coping",
+    "hazard_exposure",
+    "risk",
+    "risk_class",
+    "rank",
+    "drivers",
+    "min_coverage",
+    "confidence",
+    "method",
+    "profile",
+    "weights",
+)
+
+
+def registry_from_manifest(manifest: Mapping[str, Any]) -> Registry:
+    """The exact layer registry a build was made with (stored in its manifest)."""
+    catalog = manifest["catalog"]
+    layers = {i: LayerSpec.model_validate(spec) for i, spec in catalog["layers"].items()}
+    profiles = {i: Profile.model_validate(p) for i, p in catalog["profiles"].items()}
+    return Registry(layers, profiles)
+
+
+def _decode_drivers(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, str):
+        decoded: list[dict[str, Any]] = json.loads(value) if value else []
+        return decoded
+    if value is None:
+        return []
+    return [dict(item) for item in value]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """One published build.
+
+    Attributes:
+        path: The build directory (``build/builds/<version>``).
+        manifest: The parsed ``manifest.json`` (inputs, config, weights, outputs).
+        registry: The layers and weight profiles the build was made with.
+        districts: One row per district, sorted by rank (1 = highest risk), EPSG:4326:
+            ``code``, ``name`` (+ ``name_kk``, ``name_ru``), ``area_km2``,
+            ``population``; per layer ``<id>_value`` (raw district statistic, layer
+            units), ``<id>_score`` (0-10), ``<id>_level`` (-2 no data, -1 not
+            applicable, 0-3 very low..high), ``<id>_coverage`` and, for hazards,
+            ``<id>_people_high`` (people in cells above the high threshold); then the
+            columns of :func:`layers.scoring.combine`.
+    """
+
+    path: Path
+    manifest: dict[str, Any]
+    registry: Registry
+    districts: gpd.GeoDataFrame = field(repr=False)
+
+    @property
+    def version(self) -> str:
+        """The build version (UTC time stamp plus digest)."""
+        return str(self.manifest["version"])
+
+    def raster(self, name: str) -> Path:
+        """Path of one raster of the build.
+
+        ``name`` is a layer id (raw values), ``<id>_score``, or one of ``composite``,
+        ``risk``, ``people``, ``zones``, ``vulnerability``, ``coping``, ``hillshade``.
+
+        Raises:
+            NotFoundError: The build has no such raster.
+        """
+        layers = self.manifest.get("layers", {})
+        rasters = {**self.manifest.get("rasters", {}), **self.manifest.get("basemap", {})}
+        if name in layers and "raw" in layers[name]:
+            rel = layers[name]["raw"]
+        elif name.endswith("_score") and "score" in layers.get(name[: -len("_score")], {}):
+            rel = layers[name[: -len("_score")]]["score"]
+        elif name in rasters and str(rasters[name]).endswith(".tif"):
+            rel = rasters[name]
+        else:
+            raise NotFoundError(f"the build has no raster {name!r}")
+        path = self.path / rel
+        if not path.is_file():
+            raise NotFoundError(f"the build has no raster {name!r}")
+        return path
+
+    @cached_property
+    def layers(self) -> xr.Dataset:
+        """Every raster of the build as lazy (dask) variables on the build grid.
+
+        Raw layers are named by id (in their units), scores ``<id>_score`` (0-10);
+        ``composite``, ``risk``, ``people``, ``vulnerability`` and ``coping`` too.
+        """
+        names = [i for i, meta in self.manifest.get("layers", {}).items() if "raw" in meta]
+        names += [f"{i}_score" for i in list(names)]
+        names += [
+            n
+            for n in ("composite", "risk", "people", "vulnerability", "coping")
+            if n in self.manifest.get("rasters", {})
+        ]
+        return xr.Dataset({name: read_raster(self.raster(name)) for name in names})
+
+    def table(self) -> pd.DataFrame:
+        """The district results without geometry, indexed by code, in rank order."""
+        return pd.DataFrame(self.districts.drop(columns="geometry")).set_index("code")
+
+    def weighting(
+        self,
+        profile: str | None = None,
+        weights: Mapping[str, float] | None = None,
+        method: str | None = None,
+    ) -> scoring.Weighting:
+        """Resolve weights against this build's hazards (defaults: the build's own)."""
+        default = self.manifest.get("scoring", {})
+        return scoring.weighting(
+            self.registry,
+            profile or default.get("profile"),
+            weights if weights is not None else default.get("overrides"),
+            method or default.get("method", "geometric"),
+        )
+
+    def rescore(
+        self,
+        profile: str | None = None,
+        weights: Mapping[str, float] | None = None,
+        method: str | None = None,
+    ) -> gpd.GeoDataFrame:
+        """The district results recomputed with other weights, sorted by the new rank.
+
+        Per-layer scores and levels do not change with weights; the composite hazard,
+        risk, class, rank and drivers do.
+
+        Raises:
+            geo.errors.ConfigError: Unknown profile, layer or method, or bad weights.
+        """
+        chosen = self.weighting(profile, weights, method)
+        base = self.districts.set_index("code")
+        combined = scoring.combine(base, self.registry, chosen)
+        out = base.drop(
+            columns=[c for c in base.columns if c in COMBINED or c.startswith("hazard_")]
+        )
+        out = pd.concat([out, combined], axis=1)
+        out["weights"] = json.dumps(chosen.to_dict()["weights"])
+        gdf = gpd.GeoDataFrame(out.reset_index(), geometry="geometry", crs=self.districts.crs)
+        return gdf.sort_values("rank", kind="stable").reset_index(drop=True)
+
+
+def open_build(path: str | Path = "build") -> BuildResult:
+    """Open the build published under ``path`` (a root with ``current``, or a build).
+
+    Raises:
+        NotFoundError: Nothing is published there.
+        InputError: The build is incomplete or damaged.
+    """
+    build_dir = publish.resolve_build(Path(path))
+    manifest = publish.read_manifest(build_dir)
+    publish.verify(build_dir, manifest)
+    try:
+        districts = gpd.read_parquet(build_dir / "districts.parquet")
+    except (OSError, ValueError) as err:
+        raise InputError(f"build {build_dir.name} has an unreadable district table") from err
+    if "drivers" in districts:
+        districts["drivers"] = [_decode_drivers(v) for v in districts["drivers"]]
+    for column in districts.columns:
+        if column.endswith("_level"):
+            districts[column] = districts[column].astype(np.int64)
+    return BuildResult(build_dir, manifest, registry_from_manifest(manifest), districts)
