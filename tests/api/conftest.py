@@ -1,0 +1,72 @@
+"""Shared fixtures of the API tests: one tiny world, built once per session, and clients.
+
+The world is :func:`tests.world.make_world` (four districts on lon 60-62, lat 44-45)
+built with the real pipeline, so every endpoint is tested against real build outputs.
+Use ``client`` for the default service and ``make_client(**settings)`` for a service
+with other settings (an API key, CORS origins, a root path, smaller limits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from layers.pipeline import build
+from layers.result import BuildResult, open_build
+from tests import world
+
+MakeClient = Callable[..., TestClient]
+
+
+@pytest.fixture(scope="session")
+def world_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny world's inputs and ``build.toml``."""
+    folder = tmp_path_factory.mktemp("api-world")
+    world.make_world(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def build_root(world_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Output root holding the published tiny-world build (``<root>/current``)."""
+    root = tmp_path_factory.mktemp("api-build")
+    build(world_dir / "build.toml", out=root, progress=False)
+    return root
+
+
+@pytest.fixture(scope="session")
+def built(build_root: Path) -> BuildResult:
+    """The served build, read back the way the service reads it."""
+    return open_build(build_root)
+
+
+@pytest.fixture(scope="session")
+def settings(build_root: Path) -> Settings:
+    """Default service settings pointing at the tiny-world build."""
+    return Settings(build_dir=build_root)
+
+
+@pytest.fixture(scope="session")
+def client(settings: Settings) -> Iterator[TestClient]:
+    """A client of the default service (read-only, no CORS, no API key)."""
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def make_client(settings: Settings) -> Iterator[MakeClient]:
+    """Factory of clients with changed settings, e.g. ``make_client(api_key="s3cret")``."""
+    with ExitStack() as stack:
+
+        def make(**changes: Any) -> TestClient:
+            changed = settings.model_copy(update=changes)
+            return stack.enter_context(TestClient(create_app(changed)))
+
+        yield make
