@@ -66,7 +66,8 @@ def make_client(settings: Settings) -> Iterator[MakeClient]:
     with ExitStack() as stack:
 
         def make(**changes: Any) -> TestClient:
-            changed = settings.model_copy(update=changes)
+            # Validated again, so plain values (a str API key) take their setting types.
+            changed = Settings(**{**settings.model_dump(), **changes})
             return stack.enter_context(TestClient(create_app(changed)))
 
         yield make
