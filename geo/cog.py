@@ -21,6 +21,7 @@ from typing import Literal
 import numpy as np
 import rasterio
 import rasterio.shutil
+import rioxarray  # noqa: F401 - registers the `.rio` accessor used below
 import xarray as xr
 from rasterio.windows import Window
 

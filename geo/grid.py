@@ -16,6 +16,7 @@ from typing import Any, Literal
 import dask.array
 import numpy as np
 import pyproj
+import rioxarray  # noqa: F401 - registers the `.rio` accessor used below
 import xarray as xr
 from affine import Affine
 from rasterio.crs import CRS
