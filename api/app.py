@@ -6,9 +6,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
-from api import problems
+from api import openapi, problems
 from api.middleware import BodyLimit, SecurityHeaders
-from api.routers import health
+from api.routers import builds, catalog, districts, health, query
 from api.settings import Settings
 from api.state import BuildStore
 
@@ -36,6 +36,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.builds = BuildStore(settings.build_dir)
     problems.install(app)
     app.include_router(health.router)
+    app.include_router(catalog.router)
+    app.include_router(districts.router)
+    app.include_router(query.router)
+    app.include_router(query.zonal_router(settings))
+    if settings.api_key is not None:
+        # The one state-changing route exists only when a key is configured.
+        app.include_router(builds.router)
+    openapi.install(app)
     # Outermost last: size limit, then security headers on every answer (errors too).
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     if settings.cors_origins:

@@ -1,0 +1,80 @@
+"""Query parameters shared by routes, validated before any work is done."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Query
+
+from api.problems import ApiError
+from geo.errors import ConfigError
+from layers import scoring
+from layers.registry import parse_weights
+from layers.result import BuildResult
+
+#: Longest ``weights`` string accepted (a few dozen layers with their weights).
+MAX_WEIGHTS_LENGTH = 1000
+#: Largest ``simplify`` tolerance in degrees (about 5 km): beyond it districts lose shape.
+MAX_SIMPLIFY_DEG = 0.05
+
+
+@dataclass(frozen=True)
+class WeightParams:
+    """How the composite is weighted: ``profile``, ``weights`` and ``method`` (all optional)."""
+
+    profile: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            pattern=r"^[a-z][a-z0-9_]*$",
+            description="Weight profile id (see `GET /profiles`); default: the build's.",
+            examples=["public_health"],
+        ),
+    ] = None
+    weights: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_WEIGHTS_LENGTH,
+            description="Hazard weights `layer:number,...` on top of the profile, each finite "
+            "and >= 0, not all zero; normalised to sum 1.",
+            examples=["dust_days:2,flood_rp100:1"],
+        ),
+    ] = None
+    method: Annotated[
+        Literal["geometric", "max"] | None,
+        Query(
+            description="Composite across hazard groups: INFORM's adjusted geometric mean "
+            "or the maximum; default: the build's.",
+        ),
+    ] = None
+
+    @property
+    def given(self) -> bool:
+        """True when any parameter asks for other weights than the build's."""
+        return any(v is not None for v in (self.profile, self.weights, self.method))
+
+    def weighting(self, build: BuildResult) -> scoring.Weighting:
+        """The realised weights against ``build``'s hazards.
+
+        Raises:
+            ApiError: 422 for an unknown profile or layer, or a bad weight.
+        """
+        try:
+            overrides = parse_weights(self.weights) if self.weights is not None else None
+            return build.weighting(self.profile, overrides, self.method)
+        except ConfigError as exc:
+            raise ApiError(422, str(exc)) from None
+
+
+SimplifyParam = Annotated[
+    float,
+    Query(
+        ge=0.0,
+        le=MAX_SIMPLIFY_DEG,
+        allow_inf_nan=False,
+        description="Simplify district outlines to this tolerance in degrees (topology "
+        f"preserved; 0 = exact, at most {MAX_SIMPLIFY_DEG}).",
+        examples=[0.005],
+    ),
+]

@@ -1,0 +1,132 @@
+"""District results: ``/districts`` (GeoJSON), ``/districts/{code}``, ``/districts.csv``.
+
+Without weight parameters the build's own table is served; with ``profile``,
+``weights`` or ``method`` the composite hazard, risk, class, rank and drivers are
+recomputed by :meth:`layers.result.BuildResult.rescore` (the same code as the build).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import geopandas as gpd
+from fastapi import APIRouter, Depends, Path, Request, Response
+
+from api import encoding, features, openapi
+from api.caching import cached, not_modified
+from api.params import SimplifyParam, WeightParams
+from api.problems import ApiError
+from api.schemas import DistrictCollection, DistrictDetail
+from api.state import current_build
+from geo.errors import ConfigError
+from layers.result import BuildResult
+from layers.scoring import Weighting
+
+router = APIRouter(tags=["districts"])
+GEOJSON = "application/geo+json"
+CSV = "text/csv; charset=utf-8"
+
+DistrictCode = Annotated[
+    str,
+    Path(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+        description="District code (the build's id field, e.g. ADM2_PCODE)",
+        examples=["KZ4301"],
+    ),
+]
+
+
+def _table(build: BuildResult, params: WeightParams) -> tuple[gpd.GeoDataFrame, Weighting]:
+    """The district table under ``params`` (the build's own when none are given)."""
+    weighting = params.weighting(build)
+    if not params.given:
+        return build.districts, weighting
+    try:
+        table = build.rescore(weighting.profile, weighting.overrides, weighting.method)
+    except ConfigError as exc:
+        raise ApiError(422, str(exc)) from None
+    return table, weighting
+
+
+@router.get(
+    "/districts",
+    response_model=DistrictCollection,
+    response_class=openapi.GeoJSONResponse,
+    responses=openapi.errors(404, 422),
+    summary="Every district with its results (GeoJSON)",
+)
+def districts(
+    request: Request,
+    build: Annotated[BuildResult, Depends(current_build)],
+    params: Annotated[WeightParams, Depends()],
+    simplify: SimplifyParam = 0.0,
+) -> Response:
+    """Every district with its results, in rank order (1 = highest risk).
+
+    Per-layer values, scores, levels and coverage, the composite hazard, exposure,
+    vulnerability, lack of coping capacity, risk, class, rank, drivers and confidence.
+    `profile`, `weights` and `method` recompute composite, risk and rank; the realised
+    weights are returned with them.
+    """
+    if (unchanged := not_modified(request, build.version)) is not None:
+        return unchanged
+    table, weighting = _table(build, params)
+    body = features.collection(table, build.version, weighting, simplify)
+    return cached(request, build.version, encoding.dumps(body), GEOJSON)
+
+
+@router.get(
+    "/districts.csv",
+    response_class=openapi.CSVResponse,
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        **openapi.errors(404, 422),
+    },
+    summary="The district table (CSV)",
+)
+def districts_csv(
+    request: Request,
+    build: Annotated[BuildResult, Depends(current_build)],
+    params: Annotated[WeightParams, Depends()],
+) -> Response:
+    """The district results as CSV.
+
+    UTF-8, with district centroids in degrees: the same columns as the build's
+    `districts.csv`. Weight parameters as for `/districts`.
+    """
+    if (unchanged := not_modified(request, build.version)) is not None:
+        return unchanged
+    table, _ = _table(build, params)
+    response = cached(request, build.version, features.csv_bytes(table), CSV)
+    response.headers["Content-Disposition"] = 'attachment; filename="districts.csv"'
+    return response
+
+
+@router.get(
+    "/districts/{code}",
+    response_model=DistrictDetail,
+    response_class=openapi.GeoJSONResponse,
+    responses=openapi.errors(404, 422),
+    summary="One district with full detail (GeoJSON)",
+)
+def district(
+    request: Request,
+    code: DistrictCode,
+    build: Annotated[BuildResult, Depends(current_build)],
+    params: Annotated[WeightParams, Depends()],
+    simplify: SimplifyParam = 0.0,
+) -> Response:
+    """One district with full detail.
+
+    Every result of `/districts` plus, per layer, its value, score,
+    level with its label and the threshold behind it, data coverage and people in
+    high-hazard cells.
+    """
+    if code not in set(build.districts["code"].astype(str)):
+        raise ApiError(404, f"unknown district {code!r}; the districts are listed at /districts")
+    if (unchanged := not_modified(request, build.version)) is not None:
+        return unchanged
+    table, weighting = _table(build, params)
+    row = table.loc[table["code"].astype(str) == code].iloc[0].to_dict()
+    body = features.detail(row, build.registry, build.version, weighting, simplify)
+    return cached(request, build.version, encoding.dumps(body), GEOJSON)

@@ -1,0 +1,101 @@
+"""Queries at a place: ``GET /point`` and ``POST /zonal``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+
+from api import encoding, openapi
+from api.blocking import run_blocking
+from api.caching import BUILD_HEADER, cached, not_modified
+from api.geojson import POLYGON_EXAMPLE, ZonalBody, to_polygon
+from api.params import WeightParams
+from api.sampling import sample_point
+from api.schemas import PointResult, ZonalResult
+from api.settings import Settings
+from api.state import current_build
+from api.zonal import zonal_statistics
+from layers.result import BuildResult
+
+router = APIRouter(tags=["queries"])
+JSON = "application/json"
+
+
+@router.get(
+    "/point",
+    response_model=PointResult,
+    summary="Every layer at a point",
+    responses=openapi.errors(404, 422),
+)
+async def point(
+    request: Request,
+    build: Annotated[BuildResult, Depends(current_build)],
+    lon: Annotated[
+        float,
+        Query(ge=-180, le=180, allow_inf_nan=False, description="Longitude (EPSG:4326)"),
+    ],
+    lat: Annotated[
+        float,
+        Query(ge=-90, le=90, allow_inf_nan=False, description="Latitude (EPSG:4326)"),
+    ],
+) -> Response:
+    """Every spatial layer at a point.
+
+    The raw value (in the layer's units), score (0-10) and level of every spatial
+    layer in the build grid cell holding the point, the composite hazard and risk of
+    that cell, and the district the point lies in. A point outside the region of the
+    build is a 422 problem.
+    """
+    if (unchanged := not_modified(request, build.version)) is not None:
+        return unchanged
+    body = await run_blocking(request, sample_point, build, lon, lat)
+    return cached(request, build.version, encoding.dumps(body), JSON)
+
+
+ZONAL_DOC = """Statistics of a polygon computed exactly as for a district: per layer the
+district statistic, score, level (with the threshold behind it), data coverage and
+people in high-hazard cells; the composite hazard, exposure, vulnerability and lack of
+coping capacity (area means of the districts covered), risk and drivers. The body is
+a GeoJSON Polygon or MultiPolygon, or a Feature of one, in EPSG:4326 (longitude
+first); `profile`, `weights` and `method` choose the composite's weights.
+
+Limits (a 422 problem says which was exceeded): at most {vertices:,} vertices, at most
+{area:,.0f} km2, and a request body of at most {body:,} bytes (413). Polygons must be
+valid (no self-intersection) and must not cross the antimeridian: split such a polygon
+at 180 degrees into a MultiPolygon (RFC 7946, section 3.1.9).
+"""
+
+
+def zonal_router(settings: Settings) -> APIRouter:
+    """The ``POST /zonal`` route, documented with the limits of ``settings``."""
+    zonal_routes = APIRouter(tags=["queries"])
+
+    @zonal_routes.post(
+        "/zonal",
+        response_model=ZonalResult,
+        summary="Statistics of a polygon",
+        responses=openapi.errors(404, 413, 422),
+        description=ZONAL_DOC.format(
+            vertices=settings.max_zonal_vertices,
+            area=settings.max_zonal_area_km2,
+            body=settings.max_body_bytes,
+        ),
+    )
+    async def zonal(
+        request: Request,
+        build: Annotated[BuildResult, Depends(current_build)],
+        params: Annotated[WeightParams, Depends()],
+        body: Annotated[ZonalBody, Body(examples=[POLYGON_EXAMPLE])],
+    ) -> Response:
+        polygon = to_polygon(body, settings.max_zonal_vertices, settings.max_zonal_area_km2)
+        weighting = params.weighting(build)
+        result = await run_blocking(request, zonal_statistics, build, polygon, weighting)
+        # Answers to POST are not cached, but they still name their build.
+        return Response(
+            encoding.dumps(result),
+            media_type=JSON,
+            headers={BUILD_HEADER: build.version, "Cache-Control": "no-store"},
+        )
+
+    return zonal_routes

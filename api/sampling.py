@@ -1,0 +1,148 @@
+"""Values of the build's rasters at one point, read with one-cell rasterio windows.
+
+A point is looked up in the build grid (the grid every layer is aligned to), so the
+value returned is exactly the value of the cell holding the point in the layer's COG.
+Each request opens its own dataset handles: GDAL handles are not shared across
+threads, and a new build has new files, so nothing here can serve stale data.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import rasterio
+import shapely
+from pyproj import CRS, Transformer
+from rasterio.windows import Window
+
+from api.features import level_label
+from api.problems import ApiError
+from geo import index
+from geo.errors import NotFoundError
+from geo.grid import GridSpec
+from layers.result import BuildResult
+
+WGS84 = CRS.from_epsg(4326)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The build grid cell holding a point."""
+
+    row: int
+    col: int
+
+
+def build_grid(build: BuildResult) -> GridSpec:
+    """The grid every raster of ``build`` is on (from its manifest)."""
+    return GridSpec.from_dict(build.manifest["grid"])
+
+
+def to_grid_crs(grid: GridSpec, lon: float, lat: float) -> tuple[float, float]:
+    """Longitude/latitude (EPSG:4326) in the grid's CRS."""
+    crs = CRS.from_user_input(grid.crs.to_wkt())
+    if crs.equals(WGS84):
+        return lon, lat
+    x, y = Transformer.from_crs(WGS84, crs, always_xy=True).transform(lon, lat)
+    return float(x), float(y)
+
+
+def cell_of(build: BuildResult, lon: float, lat: float) -> Cell:
+    """The grid cell holding (``lon``, ``lat``).
+
+    Raises:
+        ApiError: 422 when the point is outside the build's grid.
+    """
+    grid = build_grid(build)
+    x, y = to_grid_crs(grid, lon, lat)
+    t = grid.transform
+    col = math.floor((x - t.c) / t.a) if math.isfinite(x) else -1
+    row = math.floor((y - t.f) / t.e) if math.isfinite(y) else -1
+    if not (0 <= row < grid.height and 0 <= col < grid.width):
+        raise ApiError(422, _outside(build, lon, lat))
+    return Cell(row, col)
+
+
+def _outside(build: BuildResult, lon: float, lat: float) -> str:
+    west, south, east, north = build.manifest["bounds"]
+    return (
+        f"the point ({lon:g}, {lat:g}) is outside the region of this build; "
+        f"its districts lie within lon {west:g} to {east:g}, lat {south:g} to {north:g}"
+    )
+
+
+def read_cell(build: BuildResult, name: str, cell: Cell) -> float | None:
+    """The value of raster ``name`` of ``build`` at ``cell``; ``None`` for no data."""
+    try:
+        path = build.raster(name)
+    except NotFoundError:
+        return None
+    with rasterio.open(path) as ds:
+        data = ds.read(1, window=Window(cell.col, cell.row, 1, 1), masked=True)
+    if data.size == 0 or bool(np.ma.getmaskarray(data)[0, 0]):
+        return None
+    value = float(data[0, 0])
+    return value if math.isfinite(value) else None
+
+
+def district_at(build: BuildResult, lon: float, lat: float) -> dict[str, str] | None:
+    """Code and name of the district holding the point (boundary points count)."""
+    point = shapely.Point(lon, lat)
+    frame = build.districts
+    if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
+        frame = frame.to_crs("EPSG:4326")
+    hits = frame.index[frame.geometry.intersects(point)]
+    if len(hits) == 0:
+        return None
+    row = frame.loc[hits[0]]
+    return {"code": str(row["code"]), "name": str(row["name"])}
+
+
+def sample_point(build: BuildResult, lon: float, lat: float) -> dict[str, Any]:
+    """Every spatial layer's raw value, score and level at a point, and its district.
+
+    Raises:
+        ApiError: 422 when the point is outside the build's grid or every district.
+    """
+    cell = cell_of(build, lon, lat)
+    district = district_at(build, lon, lat)
+    layers = []
+    for spec in build.registry.values():
+        if not spec.spatial or "raw" not in build.manifest.get("layers", {}).get(spec.id, {}):
+            continue
+        value = read_cell(build, spec.id, cell)
+        score = None if value is None else float(spec.score(value))
+        if value is None:
+            level = index.NO_DATA
+        elif spec.role == "hazard" and spec.levels is not None:
+            level = int(index.value_level(np.array([value]), spec.levels)[0])
+        else:
+            level = index.NOT_APPLICABLE
+        layers.append(
+            {
+                "id": spec.id,
+                "title": spec.title,
+                "role": spec.role,
+                "group": spec.group,
+                "units": spec.units_label,
+                "value": value,
+                "score": score,
+                "level": level,
+                "level_label": level_label(level),
+            }
+        )
+    if district is None and all(layer["value"] is None for layer in layers):
+        raise ApiError(422, _outside(build, lon, lat))
+    return {
+        "lon": lon,
+        "lat": lat,
+        "build": build.version,
+        "district": district,
+        "cell": [cell.row, cell.col],
+        "composite": read_cell(build, "composite", cell),
+        "risk": read_cell(build, "risk", cell),
+        "layers": layers,
+    }
