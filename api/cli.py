@@ -141,6 +141,80 @@ def build(
         )
 
 
+def _published_version(root: Path) -> str | None:
+    """Version of the build published under ``root``; None if none (or a damaged one)."""
+    from layers.result import open_build
+
+    try:
+        return open_build(root).version
+    except (NotFoundError, InputError):
+        return None
+
+
+def _build_sample(root: Path) -> str:
+    """Build the sample into ``root`` with a progress bar (making its data if missing)."""
+    from layers import pipeline
+    from layers.config import load_config
+
+    config = pipeline.DEFAULT_CONFIG
+    if not load_config(config).districts.path.exists():
+        from layers.sample import make_sample
+
+        typer.echo(f"generating the sample data in {config.parent} first", err=True)
+        make_sample(config.parent)
+    return pipeline.build(config, out=root, progress=True).version
+
+
+@app.command()
+@user_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (the API is stateless).")
+    ] = 1,
+    build_dir: Annotated[
+        Path,
+        typer.Option(
+            "--build",
+            envvar="ARALRISK_BUILD_DIR",
+            help="Output root of `aralrisk build` to serve (its `current` build).",
+        ),
+    ] = Path("build"),
+    root_path: Annotated[
+        str,
+        typer.Option(
+            envvar="ARALRISK_ROOT_PATH",
+            help="Path prefix when behind a reverse proxy, e.g. /aralrisk.",
+        ),
+    ] = "",
+) -> None:
+    """Serve the HTTP API and the risk map; builds the sample first if nothing is published."""
+    import os
+
+    import uvicorn
+
+    version = _published_version(build_dir)
+    if version is None:
+        typer.echo(f"no build is published in {build_dir}; building the sample first", err=True)
+        version = _build_sample(build_dir)
+    # Workers are separate processes that read their settings from the environment.
+    os.environ["ARALRISK_BUILD_DIR"] = str(build_dir.resolve())
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - display only
+    shown = f"[{shown}]" if ":" in shown else shown
+    typer.echo(f"serving build {version}: open http://{shown}:{port}/map")
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        root_path=root_path.rstrip("/"),
+        log_level="info",
+    )
+
+
 def main() -> None:
     """Entry point of the ``aralrisk`` console script."""
     app()
