@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from typing import Any
 
 import dask
@@ -21,7 +22,12 @@ import numpy as np
 from affine import Affine
 from rasterio.crs import CRS
 from rasterio.enums import Resampling
+from rasterio.errors import NotGeoreferencedWarning
 from rasterio.warp import reproject, transform_bounds
+
+# MEM -> MEM warps under concurrent (dask) threads emit this at random although every
+# warp gets explicit transforms (odc-geo#131); it is noise, not a georeferencing problem.
+warnings.filterwarnings("ignore", "Dataset has no geotransform", NotGeoreferencedWarning)
 
 # Upper bound on source cells one destination chunk may pull in (~128 MiB of float32):
 # the chunk size is lowered when the source is much finer than the destination.

@@ -132,7 +132,7 @@ def _read_vector(path: PathLike, layer: str | None) -> gpd.GeoDataFrame:
 
 
 def _ids_as_strings(ids: pd.Series, name: str, id_field: str) -> pd.Series:
-    missing = ids.isna().to_numpy()
+    missing = ids.isna().to_numpy().copy()  # pandas may hand out a read-only view
     if ids.dtype.kind == "f" and not missing.any() and np.all(np.mod(ids.to_numpy(), 1) == 0):
         # Integer codes stored as floats (Shapefile, CSV joins) read back as "12", not "12.0".
         ids = ids.astype("int64")

@@ -95,9 +95,9 @@ def series_layer(
     key = (source.path, variable)
     cache = {} if cache is None else cache
     if key not in cache:
-        cache[key] = read_timeseries(
-            source.path, variable, aliases=CLIMATE_ALIASES.get(variable, ())
-        )
+        series = read_timeseries(source.path, variable, aliases=CLIMATE_ALIASES.get(variable, ()))
+        # Indicators fit and count along time per cell: one chunk in time, split in space.
+        cache[key] = series.chunk({"time": -1, "y": "auto", "x": "auto"})
     series = cache[key]
     if spec.indicator == "heat_days":
         raw = indicators.heat_days(series, str(spec.params.get("thresh", "35 degC")))

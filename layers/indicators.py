@@ -84,9 +84,13 @@ def drought_frequency(
 
     _years(pr)
     start, end = pr["time"].values[[0, -1]]
+    # Monthly means first, in one time chunk: xclim fits per calendar month along time.
+    monthly = pr.resample(time="MS").mean(keep_attrs=True)
+    if monthly.chunks is not None:
+        monthly = monthly.chunk({"time": -1})
     with _quiet_third_party():
         spi = standardized_precipitation_index(
-            pr,
+            monthly,
             freq="MS",
             window=window,
             dist="gamma",

@@ -204,6 +204,9 @@ class Registry(Mapping[str, LayerSpec]):
                 f"unknown layer {layer_id!r}; known layers: {', '.join(self._layers)}"
             ) from None
 
+    def __contains__(self, layer_id: object) -> bool:
+        return layer_id in self._layers
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._layers)
 
@@ -251,7 +254,16 @@ class Registry(Mapping[str, LayerSpec]):
                 f"unknown layers {', '.join(map(repr, unknown))}; "
                 f"known layers: {', '.join(self._layers)}"
             )
-        return Registry({i: self._layers[i] for i in layer_ids}, self._profiles)
+        kept = set(layer_ids)
+        # Profiles keep their weights of the layers that remain (a profile names layers
+        # of the full catalog; a build of fewer layers still offers every profile).
+        profiles = {
+            name: p.model_copy(
+                update={"weights": {k: w for k, w in p.weights.items() if k in kept}}
+            )
+            for name, p in self._profiles.items()
+        }
+        return Registry({i: self._layers[i] for i in layer_ids}, profiles)
 
     def _check_profile(self, profile: Profile) -> None:
         hazard_ids = {spec.id for spec in self.hazards}

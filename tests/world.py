@@ -109,7 +109,7 @@ def climate(path: Path) -> None:
     time = pd.date_range("1991-01-01", "2020-12-31", freq="D")
     lon = np.arange(59.75, 62.5, 0.5)
     lat = np.arange(45.25, 43.5, -0.5)
-    doy = time.dayofyear.to_numpy()
+    doy = time.day_of_year.to_numpy()
     season = 12.0 - 20.0 * np.cos(2 * np.pi * (doy - 15) / 365.25)  # degC, peak mid July
     trend = 0.03 * (time.year.to_numpy() - 1991)  # 0.3 degC per decade
     west_hot = (62.0 - lon) * 2.0  # A (west) is hotter than C

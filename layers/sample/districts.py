@@ -12,7 +12,8 @@ districts come from one label raster, neighbours share their borders exactly;
 ``shapely.coverage_simplify`` then smooths the cell staircase while keeping the
 borders shared. Baikonur, 38 km2 and smaller than many raster cells, is drawn
 as a vector enclave and cut out of Karmakshy; the small second part of Aral
-mirrors the real boundary's two parts.
+(the real boundary has two parts) is drawn the same way as an exclave cut out of
+Kazaly, so the oblast has no holes.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from rasterio.features import shapes
 from scipy import ndimage
 from shapely import MultiPolygon, Polygon
 
-from layers.sample.facts import ARAL, BAIKONUR, BY_PCODE, DISTRICTS, KARMAKSHY, LonLat
+from layers.sample.facts import ARAL, BAIKONUR, BY_PCODE, DISTRICTS, KARMAKSHY, KAZALY, LonLat
 from layers.sample.grids import FloatArray, Grid, smooth_noise, to_lonlat, to_utm_km
 from layers.sample.river import RiverIndex
 
@@ -35,13 +36,16 @@ FIT_GRID = Grid("EPSG:4326", 58.90, 48.00, 0.02, 470, 288)
 SHAPE_EXPONENT = 2.5
 #: Cells this close to the river always belong to the oblast, km.
 RIVER_CORRIDOR_KM = 15.0
-#: Second, small part of Aral (the real one is a 2 km2 islet at the south of its box).
+#: Second, small part of Aral (the real one is a 2 km2 islet at the south of its box),
+#: an exclave inside Kazaly in the sample.
 ARAL_ISLET_CENTRE: LonLat = (60.98, 44.42)
 ARAL_ISLET_RADIUS_KM = 2.6
-#: No district may come closer than this to the islet, so it stays a separate part, km.
-ARAL_ISLET_KEEP_OUT_KM = 9.0
 #: Vertex-removal tolerance of the border smoothing, in FIT_GRID cells.
 SIMPLIFY_TOLERANCE = 1.5
+#: Gaps between districts narrower than about twice this are closed, FIT_GRID cells.
+BRIDGE_RADIUS_CELLS = 10
+#: Cost bonus of Aral over the 1950s sea (in units of its box half-size).
+ARAL_SEA_BONUS = 0.07
 
 _GEOD = Geod(ellps="WGS84")
 
@@ -64,19 +68,21 @@ def _segment_dist2_km(x: FloatArray, y: FloatArray, a: LonLat, b: LonLat) -> Flo
 
 
 def _costs(
-    rng: np.random.Generator, river: RiverIndex
-) -> tuple[FloatArray, NDArray[np.bool_], NDArray[np.bool_]]:
+    rng: np.random.Generator, river: RiverIndex, sea_1950s: shapely.Geometry
+) -> tuple[FloatArray, NDArray[np.bool_]]:
     """Cost of every fitted district for every cell, shape (districts, rows, cols).
 
+    Args:
+        rng: Random generator for the border noise.
+        river: The sample river (its corridor is always inside the oblast).
+        sea_1950s: The late-1950s Aral Sea (lon/lat); Aral is drawn over it.
+
     Returns:
-        The costs (inf where a district may not go), the river-corridor mask
-        and the islet keep-out mask.
+        The costs (inf where a district may not go) and the river-corridor mask.
     """
     lon, lat = FIT_GRID.lonlat
     x, y = FIT_GRID.km
-    keep_out = (
-        _segment_dist2_km(x, y, ARAL_ISLET_CENTRE, ARAL_ISLET_CENTRE) < ARAL_ISLET_KEEP_OUT_KM**2
-    )
+    in_old_sea = shapely.contains_xy(sea_1950s, lon, lat)
     costs = np.empty((len(FITTED), *FIT_GRID.shape))
     for k, district in enumerate(FITTED):
         west, south, east, north = district.bbox
@@ -93,8 +99,14 @@ def _costs(
         if district.pcode == KARMAKSHY:
             # The Baikonur enclave must sit inside Karmakshy, joined to Zhosaly.
             attractors.append((BY_PCODE[BAIKONUR].centre, district.centre))
+        if district.pcode == KAZALY:
+            # Aral's islet is cut out of Kazaly, so Kazaly must surround it.
+            attractors.append((ARAL_ISLET_CENTRE, ARAL_ISLET_CENTRE))
         for a, b in attractors:
             cost -= 2.0 * np.exp(-_segment_dist2_km(x, y, a, b) / 12.0**2)
+        if district.pcode == ARAL:
+            # The real Aral district holds most of the Kazakh part of the old sea.
+            cost[in_old_sea] -= ARAL_SEA_BONUS
         # Shrink the box by a wavy margin (up to ~8 % of its size) so its edges do not show.
         margin = 0.03 * np.abs(smooth_noise(rng, FIT_GRID.shape, 8))
         width, height = east - west, north - south
@@ -104,13 +116,13 @@ def _costs(
             & (lat >= south + margin * height)
             & (lat <= north - margin * height)
         )
-        cost[~inside | keep_out] = np.inf
+        cost[~inside] = np.inf
         costs[k] = cost
     dist, _ = river.nearest(x, y)
-    return costs, dist < RIVER_CORRIDOR_KM, keep_out
+    return costs, dist < RIVER_CORRIDOR_KM
 
 
-def _clean(labels: NDArray[np.int64], keep_out: NDArray[np.bool_]) -> NDArray[np.int64]:
+def _clean(labels: NDArray[np.int64]) -> NDArray[np.int64]:
     """Keep each district's largest 4-connected piece and fill holes in the oblast."""
     out = labels.copy()
     for k in range(len(FITTED)):
@@ -119,7 +131,7 @@ def _clean(labels: NDArray[np.int64], keep_out: NDArray[np.bool_]) -> NDArray[np
             sizes = np.bincount(pieces.ravel())[1:]
             out[(pieces > 0) & (pieces != 1 + int(np.argmax(sizes)))] = -1
     inside = out >= 0
-    holes = ndimage.binary_fill_holes(inside) & ~inside & ~keep_out
+    holes = ndimage.binary_fill_holes(inside) & ~inside
     if holes.any():
         nearest = ndimage.distance_transform_edt(
             ~inside, return_distances=False, return_indices=True
@@ -128,32 +140,68 @@ def _clean(labels: NDArray[np.int64], keep_out: NDArray[np.bool_]) -> NDArray[np
     return out
 
 
-def fit_labels(rng: np.random.Generator, river: RiverIndex, islet_km2: float) -> NDArray[np.int64]:
+def fit_labels(
+    rng: np.random.Generator, river: RiverIndex, sea_1950s: shapely.Geometry, islet_km2: float
+) -> NDArray[np.int64]:
     """Label raster on :data:`FIT_GRID`: index into :data:`FITTED`, -1 outside the oblast.
 
     Args:
         rng: Random generator for the border noise.
         river: The sample river (its corridor is always inside the oblast).
-        islet_km2: Area of Aral's second part, taken off Aral's target.
+        sea_1950s: The late-1950s Aral Sea (lon/lat), favoured by Aral.
+        islet_km2: Area of Aral's second part, moved from Aral's target to Kazaly's.
 
     Returns:
         int64 array of shape (rows, cols) of FIT_GRID.
     """
-    costs, corridor, keep_out = _costs(rng, river)
+    costs, corridor = _costs(rng, river, sea_1950s)
+    target = np.array([d.area_km2 for d in FITTED])
+    order = [d.pcode for d in FITTED]
+    # The enclaves are cut out of their hosts later, so the hosts' raster areas include them.
+    target[order.index(ARAL)] -= islet_km2
+    target[order.index(KAZALY)] += islet_km2
+    target[order.index(KARMAKSHY)] += BY_PCODE[BAIKONUR].area_km2
+    weights = np.full(len(FITTED), 0.5)
+    labels = _fit_weights(costs, corridor, target, weights)
+    # Narrow gaps between neighbours (where both boxes end) read as a pinched oblast:
+    # close them, then fit again with the closed cells forced into the oblast.
+    inside = labels >= 0
+    bridges = ndimage.binary_closing(inside, structure=_disk(BRIDGE_RADIUS_CELLS)) & ~inside
+    return _fit_weights(costs, corridor | bridges, target, weights)
+
+
+def _disk(radius: int) -> NDArray[np.bool_]:
+    """A disk-shaped structuring element of ``radius`` cells."""
+    offsets = np.arange(-radius, radius + 1)
+    return np.asarray(offsets[:, None] ** 2 + offsets[None, :] ** 2 <= radius**2)
+
+
+def _fit_weights(
+    costs: FloatArray,
+    forced: NDArray[np.bool_],
+    target: FloatArray,
+    weights: FloatArray,
+) -> NDArray[np.int64]:
+    """Fit the district weights (updated in place) until every area is on target.
+
+    Args:
+        costs: Cost of each district for each cell, (districts, rows, cols).
+        forced: Cells that belong to the oblast whatever their cost.
+        target: Area each district must reach, km2.
+        weights: Starting weights, one per district; fitted in place.
+
+    Returns:
+        The label raster (index into FITTED, -1 outside the oblast).
+    """
     allowed = np.isfinite(costs).any(axis=0)
     cell_area = FIT_GRID.cell_area_km2
-    target = np.array([d.area_km2 for d in FITTED])
-    target[[d.pcode for d in FITTED].index(ARAL)] -= islet_km2
-    # Baikonur is cut out of Karmakshy later, so Karmakshy's raster area includes it.
-    target[[d.pcode for d in FITTED].index(KARMAKSHY)] += BY_PCODE[BAIKONUR].area_km2
-    weights = np.full(len(FITTED), 0.5)
     labels = np.full(FIT_GRID.shape, -1)
     for _ in range(200):
         shifted = costs - weights[:, None, None]
         best = np.argmin(shifted, axis=0)
         lowest = np.take_along_axis(shifted, best[None], axis=0)[0]
-        inside = allowed & ((lowest <= 0) | corridor)
-        labels = _clean(np.where(inside, best, -1), keep_out)
+        inside = allowed & ((lowest <= 0) | forced)
+        labels = _clean(np.where(inside, best, -1))
         area = np.bincount(labels[labels >= 0], cell_area[labels >= 0], len(FITTED))
         error = np.log(target / np.maximum(area, 1.0))
         if np.abs(error).max() < 0.002:
@@ -207,34 +255,59 @@ def _vectorize(labels: NDArray[np.int64]) -> list[shapely.Geometry]:
     smooth = shapely.coverage_simplify(np.asarray(cells, dtype=object), SIMPLIFY_TOLERANCE)
     res, west, north = FIT_GRID.res, FIT_GRID.west, FIT_GRID.north
     return [
-        shapely.transform(g, lambda c: np.column_stack([west + c[:, 0] * res, north - c[:, 1] * res]))
+        shapely.transform(
+            g, lambda c: np.column_stack([west + c[:, 0] * res, north - c[:, 1] * res]).round(6)
+        )
         for g in smooth
     ]
 
 
-def make_districts(rng: np.random.Generator, river: RiverIndex) -> dict[str, shapely.Geometry]:
+def _cut_enclave(host: shapely.Geometry, enclave: Polygon) -> Polygon:
+    """``host`` with ``enclave`` cut out as a hole built from the enclave's own ring.
+
+    Reusing the ring keeps the shared border identical, so the two polygons
+    neither overlap nor leave a sliver.
+
+    Raises:
+        ValueError: ``host`` is not one polygon or does not hold the enclave with
+            a margin (the fit went wrong; change the seed or the attractors).
+    """
+    if not isinstance(host, Polygon) or not Polygon(host.exterior).contains(
+        enclave.buffer(0.01)
+    ):
+        raise ValueError("the enclave host must be one polygon holding the enclave")
+    if any(Polygon(ring).intersects(enclave) for ring in host.interiors):
+        raise ValueError("the enclave touches an existing hole of its host")
+    return Polygon(host.exterior, [*host.interiors, enclave.exterior.coords[::-1]])
+
+
+def make_districts(
+    rng: np.random.Generator, river: RiverIndex, sea_1950s: shapely.Geometry
+) -> dict[str, shapely.Geometry]:
     """Build the nine sample district polygons.
 
     Args:
         rng: Random generator for the border noise.
         river: The sample river, whose corridor must lie in the oblast.
+        sea_1950s: The late-1950s Aral Sea (lon/lat), most of whose Kazakh part
+            goes to Aral, as in reality.
 
     Returns:
-        P-code to (Multi)Polygon in EPSG:4326, in the order of
+        P-code to (Multi)Polygon in EPSG:4326 with coordinates rounded to 6
+        decimals (as written to GeoJSON), in the order of
         :data:`layers.sample.facts.DISTRICTS`. The polygons form a coverage:
         valid, non-overlapping, with shared borders made of identical vertices.
     """
     islet = _islet()
-    labels = fit_labels(rng, river, geodesic_area_km2(islet))
-    smooth = _vectorize(labels)
-    result: dict[str, shapely.Geometry] = {}
     baikonur = _baikonur()
-    for district, geom in zip(FITTED, smooth, strict=True):
+    labels = fit_labels(rng, river, sea_1950s, geodesic_area_km2(islet))
+    result: dict[str, shapely.Geometry] = {BAIKONUR: baikonur}
+    for district, geom in zip(FITTED, _vectorize(labels), strict=True):
         if district.pcode == ARAL:
             geom = MultiPolygon([geom, islet])
-        if district.pcode == KARMAKSHY:
-            # Build the hole from Baikonur's own ring so the shared border is identical.
-            geom = Polygon(geom.exterior, [*geom.interiors, baikonur.exterior.coords[::-1]])
-        result[district.pcode] = shapely.orient_polygons(geom)
-    result[BAIKONUR] = shapely.orient_polygons(baikonur)
-    return {d.pcode: result[d.pcode] for d in DISTRICTS}
+        elif district.pcode == KAZALY:
+            geom = _cut_enclave(geom, islet)
+        elif district.pcode == KARMAKSHY:
+            geom = _cut_enclave(geom, baikonur)
+        result[district.pcode] = geom
+    return {d.pcode: shapely.orient_polygons(result[d.pcode]) for d in DISTRICTS}

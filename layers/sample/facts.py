@@ -124,13 +124,16 @@ SYR_DARYA_WAYPOINTS: Final[tuple[LonLat, ...]] = (
 )  # fmt: skip
 SYR_DARYA_LENGTH_KM: Final = 976.0
 
-# Riverside towns the line must pass within 5 km of: Kyzylorda, Zhosaly and
-# Zhalagash from facts.json "district_centres" (OpenStreetMap); Kazaly town
-# (not the district centre Ayteke Bi) from OpenStreetMap.
+# Riverside towns the line runs through: Kyzylorda, Zhosaly, Zhalagash and Ayteke Bi
+# (the Kazaly district centre) from facts.json "district_centres" (OpenStreetMap); the
+# old town of Kazaly on the right bank from OpenStreetMap (not in facts.json). Ayteke Bi
+# lies about 10 km north-east of Kazaly town; the sample river loops past both, so a
+# check against either point for "Kazaly" holds.
 RIVER_TOWNS: Final[dict[str, LonLat]] = {
     "Kyzylorda": (65.504, 44.843),
     "Zhalagash": (64.681, 45.081),
     "Zhosaly": (64.085, 45.484),
+    "Ayteke Bi": (62.153, 45.845),
     "Kazaly": (62.107, 45.763),
 }
 

@@ -122,9 +122,13 @@ def _geo_grid(res: float) -> Grid:
 GEO_GRID = _geo_grid(0.01)
 #: 30-arc-second grid of the population raster, like WorldPop/GHS (1128 x 690 cells).
 POP_GRID = _geo_grid(1.0 / 120.0)
-#: 0.25-degree climate grid: cell centres on multiples of 0.25 degree (ERA5-like).
-CLIMATE_LON = np.round(np.arange(59.0, 68.25 + 1e-9, 0.25), 2)
-CLIMATE_LAT = np.round(np.arange(47.75, 42.5 - 1e-9, -0.25), 2)
+#: 0.25-degree climate grid (38 x 22 cells): centres on multiples of 0.25 degree
+#: (ERA5-like), from 59.0 to 68.25 E and 47.75 to 42.5 N.
+CLIMATE_GRID = Grid(CRS_GEO, 58.875, 47.875, 0.25, 38, 22)
+#: Cell-centre longitudes of the climate grid, west to east, degrees.
+CLIMATE_LON = CLIMATE_GRID.west + (np.arange(CLIMATE_GRID.width) + 0.5) * CLIMATE_GRID.res
+#: Cell-centre latitudes of the climate grid, north to south, degrees.
+CLIMATE_LAT = CLIMATE_GRID.north - (np.arange(CLIMATE_GRID.height) + 0.5) * CLIMATE_GRID.res
 #: UTM 41N grid with 1000 m cells covering GEO_BOUNDS (edges on whole kilometres).
 UTM_GRID = Grid(CRS_UTM, 161_000.0, 5_330_000.0, 1000.0, 777, 653)
 

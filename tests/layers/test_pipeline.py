@@ -12,7 +12,7 @@ import rasterio
 from rio_cogeo.cogeo import cog_validate
 
 from geo import index
-from geo.errors import InputError
+from geo.errors import ConfigError, InputError
 from layers import scoring
 from layers.config import load_config
 from layers.pipeline import build
@@ -187,7 +187,7 @@ def test_failed_build_keeps_the_previous_one(
     broken = tmp_path / "broken"
     world.make_world(broken)
     (broken / "dust.tif").write_bytes((broken / "dust.tif").read_bytes()[:300])
-    with pytest.raises(InputError, match="dust.tif"):
+    with pytest.raises(InputError, match=r"dust\.tif"):
         build(broken / "build.toml", out=root, progress=False)
     assert (root / "current").resolve() == before
     assert not any((root / ".staging").iterdir())
@@ -197,7 +197,7 @@ def test_failed_build_keeps_the_previous_one(
 def test_unknown_layer_in_config_is_one_sentence(world_dir: Path, tmp_path: Path) -> None:
     text = (world_dir / "build.toml").read_text()
     (world_dir / "bad.toml").write_text(text.replace('title = "Tiny world"', 'layers = ["lava"]'))
-    with pytest.raises(Exception, match="unknown layers 'lava'"):
+    with pytest.raises(ConfigError, match="unknown layers 'lava' in the configuration"):
         build(world_dir / "bad.toml", out=tmp_path, progress=False)
     assert not (tmp_path / "current").exists()
 
@@ -211,7 +211,9 @@ def test_units_are_converted(world_dir: Path, tmp_path: Path) -> None:
         dst.update_tags(units="cm")
     cfg = load_config(world_dir / "build.toml")
     inputs = dict(cfg.inputs)
-    inputs["flood_rp10"] = inputs["flood_rp10"].model_copy(update={"path": tmp_path / "flood_cm.tif"})
+    inputs["flood_rp10"] = inputs["flood_rp10"].model_copy(
+        update={"path": tmp_path / "flood_cm.tif"}
+    )
     cfg = cfg.model_copy(update={"inputs": inputs, "layers": ["flood_rp10", "population"]})
     result = build(cfg, out=tmp_path / "out", progress=False)
     assert result.table().loc["A", "flood_rp10_value"] == pytest.approx(
