@@ -7,14 +7,15 @@ sentence on standard error, never a traceback.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, ParamSpec, TextIO, TypeVar
 
 import typer
 
-from geo.errors import InputError, NotFoundError
+from geo.errors import InputError, InputWarning, NotFoundError
 
 app = typer.Typer(
     name="aralrisk",
@@ -49,13 +50,35 @@ def user_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise fail(str(exc).strip()) from None
         except KeyboardInterrupt:
             raise fail("interrupted; nothing was published", 130) from None
+        except OSError as exc:
+            # Disk full, permission denied...: say what, without a traceback or a path.
+            raise fail(f"could not read or write a file: {exc.strerror or exc}") from None
 
     return wrapper
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """Input warnings as one line without source paths; others as Python prints them."""
+    if issubclass(category, InputWarning):
+        typer.echo(f"warning: {message}", err=True)
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
+
+
+_default_showwarning = warnings.showwarning
 
 
 @app.callback()
 def _root() -> None:
     """Environmental hazard and risk indices for Kyzylorda oblast."""
+    warnings.showwarning = _show_warning
 
 
 @app.command()

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -30,7 +31,7 @@ import xarray as xr
 from tqdm.auto import tqdm
 
 from geo import index
-from geo.errors import ConfigError
+from geo.errors import ConfigError, InputError, InputWarning
 from geo.features import read_features
 from geo.grid import GridSpec, align
 from geo.io import read_districts, read_raster, write_cog, write_vectors
@@ -311,6 +312,7 @@ def _run(
                 )
                 raw = read_raster(raw_path)
                 stats = zones.stats(raw, weights=people, thresholds=spec.levels or ())
+                _check_coverage(spec, stats, cfg.inputs[spec.input].path.name, min_cov)
                 for key, values in _district_columns(spec, stats, people_stats, min_cov).items():
                     table[key] = values
                 score_paths[spec.id] = layer_dir / f"{spec.id}.score.tif"
@@ -354,6 +356,24 @@ def _run(
         publish.write_manifest(work, manifest)
     finally:
         steps.close()
+
+
+def _check_coverage(spec: LayerSpec, stats: ZonalStats, source: str, min_coverage: float) -> None:
+    """Stop on an input that misses every district; warn about districts it misses."""
+    coverage = np.asarray(stats.coverage, dtype=np.float64)
+    if not np.any(coverage > 0):
+        raise InputError(
+            f"{source} has no data over any district (layer {spec.id!r}): check its extent, "
+            "its CRS and its nodata value"
+        )
+    short = [str(i) for i, c in zip(stats.ids, coverage, strict=True) if not c >= min_coverage]
+    if short:
+        warnings.warn(
+            f"{source} covers less than {min_coverage:.0%} of district(s) {', '.join(short)}; "
+            f"their {spec.id} level is 'no data'",
+            InputWarning,
+            stacklevel=3,
+        )
 
 
 def _summary(stats: ZonalStats) -> dict[str, float | None]:
