@@ -8,7 +8,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from api import openapi, problems
 from api.middleware import BodyLimit, SecurityHeaders
-from api.routers import builds, catalog, districts, health, query
+from api.routers import builds, catalog, districts, health, query, tiles
 from api.settings import Settings
 from api.state import BuildStore
 
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(districts.router)
     app.include_router(query.router)
     app.include_router(query.zonal_router(settings))
+    app.include_router(tiles.router)
     if settings.api_key is not None:
         # The one state-changing route exists only when a key is configured.
         app.include_router(builds.router)

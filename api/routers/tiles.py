@@ -1,0 +1,447 @@
+"""XYZ tiles and TileJSON: layers, the composite on the fly, the offline basemap.
+
+Every tile is a Web Mercator PNG (256 px, or 512 with ``?tilesize=512``) with an ETag
+tied to the build version and the query, so map clients and proxies revalidate with
+``If-None-Match`` and get ``304``. Rendered tiles are kept in an in-process LRU cache
+keyed by build version, path and normalised query (``ARALRISK_TILE_CACHE_SIZE``).
+
+The routes are ``async`` but do no blocking work on the event loop: cache hits and
+``304`` answers are served at once, and rendering (GDAL reads, NumPy, zlib) runs in
+the bounded raster pool of :mod:`api.blocking`, so a burst of tile requests can
+neither block the loop nor take every thread of the shared pool that ``/healthz`` and
+the JSON endpoints run in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from pathlib import Path as FilePath
+from typing import Annotated, Any, Literal
+
+import morecantile
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from api import openapi
+from api.blocking import run_blocking
+from api.caching import cached, not_modified
+from api.params import WeightParams
+from api.problems import ApiError
+from api.state import current_build
+from api.tiles import render
+from api.tiles.cache import TileCache
+from api.tiles.readers import RasterInfo, raster_info
+from api.tiles.sources import Values, basemap_source, hydrography_path, tile_source
+from layers.result import BuildResult
+
+router = APIRouter(tags=["tiles"])
+
+PNG = "image/png"
+GEOJSON = "application/geo+json"
+#: Deepest zoom a URL may name (about 2 m per pixel); deeper is a 422 at once.
+MAX_ZOOM = 24
+#: Seconds a client may reuse a tile: a rebuild changes tiles, revalidation is cheap.
+TILE_MAX_AGE = 3600
+_PREFIX = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
+
+
+class PNGResponse(Response):
+    """Documents a route's body as a PNG image."""
+
+    media_type = PNG
+
+
+class TileJSON(BaseModel):
+    """A TileJSON 3.0.0 document (https://github.com/mapbox/tilejson-spec)."""
+
+    tilejson: Literal["3.0.0"] = "3.0.0"
+    name: str = Field(examples=["River flood depth, 10-year return period (m)"])
+    description: str
+    attribution: str
+    scheme: Literal["xyz"] = "xyz"
+    tiles: list[str] = Field(
+        examples=[["http://127.0.0.1:8000/layers/flood_rp10/tiles/{z}/{x}/{y}.png"]]
+    )
+    minzoom: int = Field(examples=[5])
+    maxzoom: int = Field(examples=[11])
+    bounds: list[float] = Field(description="west, south, east, north in degrees")
+    center: list[float] = Field(description="longitude, latitude, zoom")
+
+
+LayerId = Annotated[
+    str,
+    Path(
+        pattern=r"^[a-z][a-z0-9_]{0,63}$",
+        description="A spatial layer id from `GET /layers`, or `composite`, `risk`, "
+        "`vulnerability`, `coping`",
+        examples=["flood_rp10"],
+    ),
+]
+TileZ = Annotated[int, Path(ge=0, le=MAX_ZOOM, description="Zoom level")]
+TileX = Annotated[int, Path(ge=0, description="Column, 0 at 180° W")]
+TileY = Annotated[int, Path(ge=0, description="Row, 0 at the north edge of Web Mercator")]
+
+
+@dataclass(frozen=True)
+class TileParams:
+    """Query parameters of every tile route."""
+
+    tilesize: Annotated[
+        int,
+        Query(
+            ge=256,
+            le=512,
+            multiple_of=256,
+            description="Tile width and height in pixels: 256, or 512 for high-DPI screens",
+        ),
+    ] = 256
+
+
+@dataclass(frozen=True)
+class LayerTileParams(TileParams):
+    """Query parameters of layer tiles."""
+
+    values: Annotated[
+        Values,
+        Query(
+            description="`raw`: the layer's values in its level colours; `score`: its "
+            "0-10 score in the INFORM classes. Derived layers are always scores."
+        ),
+    ] = "raw"
+
+
+@dataclass(frozen=True)
+class CompositeParams(TileParams):
+    """Query parameters of composite tiles (besides the weights)."""
+
+    target: Annotated[
+        Literal["hazard", "risk"],
+        Query(
+            description="`hazard`: the multi-hazard composite; `risk`: INFORM risk "
+            "from it with exposure, vulnerability and lack of coping capacity"
+        ),
+    ] = "hazard"
+
+
+def _tile_cache(request: Request) -> TileCache:
+    """The application's tile cache, made on first use (routes run on the event loop)."""
+    state = request.app.state
+    cache: TileCache | None = getattr(state, "tile_cache", None)
+    if cache is None:
+        cache = TileCache(state.settings.tile_cache_size)
+        state.tile_cache = cache
+    return cache
+
+
+async def _raster_info(request: Request, build: BuildResult, path: FilePath) -> RasterInfo:
+    # Opening the raster the first time is file I/O: keep it off the event loop.
+    return await run_blocking(request, raster_info, build.version, path)
+
+
+def _check_tile(info: RasterInfo, z: int, x: int, y: int, what: str) -> morecantile.Tile:
+    """The tile ``z/x/y`` if ``what`` has it.
+
+    Raises:
+        ApiError: 422 when x or y do not exist at zoom z; 404 when the zoom is outside
+            the layer's range or the tile lies outside its bounds.
+    """
+    n = 2**z
+    if x >= n or y >= n:
+        raise ApiError(
+            422, f"tile {z}/{x}/{y} does not exist: at zoom {z}, x and y run from 0 to {n - 1}"
+        )
+    if not info.minzoom <= z <= info.maxzoom:
+        raise ApiError(
+            404,
+            f"{what} has tiles from zoom {info.minzoom} to {info.maxzoom}; "
+            f"zoom {z} is outside that range",
+        )
+    tile = morecantile.Tile(x, y, z)
+    if not info.covers(tile):
+        west, south, east, north = info.bounds
+        raise ApiError(
+            404,
+            f"tile {z}/{x}/{y} lies outside {what}, which covers longitude "
+            f"{west:.2f} to {east:.2f} and latitude {south:.2f} to {north:.2f}",
+        )
+    return tile
+
+
+async def _serve_tile(
+    request: Request,
+    build: BuildResult,
+    key: Hashable,
+    draw: Callable[[], bytes],
+) -> Response:
+    """A tile from the cache or from ``draw`` (in a worker thread), with caching headers."""
+    if (unchanged := not_modified(request, build.version)) is not None:
+        return unchanged
+    cache = _tile_cache(request)
+    full_key = (build.version, request.url.path, key)
+    png = cache.get(full_key)
+    status = "hit"
+    if png is None:
+        status = "miss"
+        png = await run_blocking(request, draw)
+        cache.put(full_key, png)
+    response = cached(request, build.version, png, PNG, max_age=TILE_MAX_AGE)
+    response.headers["X-Tile-Cache"] = status
+    return response
+
+
+def _public_url(request: Request, name: str, **params: str) -> str:
+    """Absolute URL of route ``name`` as the client sees it.
+
+    ``url_for`` honours the root path and the scheme and host the server was told by a
+    trusted proxy; a proxy that strips a path prefix says so in ``X-Forwarded-Prefix``.
+    """
+    url = request.url_for(name, **params)
+    prefix = request.headers.get("x-forwarded-prefix", "").rstrip("/")
+    if prefix and _PREFIX.match(prefix) and not url.path.startswith(prefix + "/"):
+        url = url.replace(path=prefix + url.path)
+    # url_for escapes nothing in these names, but the template's braces must survive.
+    return str(url).replace("%7B", "{").replace("%7D", "}")
+
+
+def _same_query(request: Request) -> str:
+    """The request's query, for a tile URL template that draws what the TileJSON says."""
+    return "?" + request.url.query if request.url.query else ""
+
+
+def _attribution(build: BuildResult) -> str:
+    text = str(build.manifest.get("attribution") or "aralrisk")
+    if build.manifest.get("illustrative"):
+        text += " — illustrative sample data, not for decisions"
+    return text
+
+
+def _tilejson(
+    request: Request,
+    build: BuildResult,
+    info: RasterInfo,
+    url: str,
+    name: str,
+    description: str,
+) -> Response:
+    west, south, east, north = info.bounds
+    center_zoom = min(info.minzoom + 2, info.native_maxzoom)
+    doc = TileJSON(
+        name=name,
+        description=description,
+        attribution=_attribution(build),
+        tiles=[url],
+        minzoom=info.minzoom,
+        maxzoom=info.maxzoom,
+        bounds=[round(v, 6) for v in info.bounds],
+        center=[round((west + east) / 2, 6), round((south + north) / 2, 6), center_zoom],
+    )
+    # The URLs depend on the prefix and host, so they are part of the ETag.
+    response = cached(request, build.version, doc.model_dump_json(), "application/json", extra=url)
+    response.headers["Vary"] = "Accept-Encoding, X-Forwarded-Prefix"
+    return response
+
+
+TILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {PNG: {}}, "description": "A PNG tile (transparent where no data)"},
+    304: {"description": "Not modified: the client's copy (If-None-Match) is current"},
+    **openapi.errors(404, 422),
+}
+TILEJSON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified"},
+    **openapi.errors(404, 422),
+}
+
+
+@router.get(
+    "/layers/{layer_id}/tiles/{z}/{x}/{y}.png",
+    name="layer_tile",
+    response_class=PNGResponse,
+    summary="A map tile of one layer",
+    responses=TILE_RESPONSES,
+)
+async def layer_tile(
+    request: Request,
+    layer_id: LayerId,
+    z: TileZ,
+    x: TileX,
+    y: TileY,
+    params: Annotated[LayerTileParams, Depends()],
+    build: Annotated[BuildResult, Depends(current_build)],
+) -> Response:
+    """A Web Mercator tile of a layer, coloured by class as its legend says.
+
+    `?values=raw` (default) draws the layer's values in its four level colours (very
+    low .. high, cut at its thresholds); `?values=score` its 0-10 score in the five
+    INFORM classes. `composite`, `risk`, `vulnerability` and `coping` are the build's
+    0-10 surfaces. Transparent outside the data.
+    """
+    source = tile_source(build, layer_id, params.values)
+    info = await _raster_info(request, build, source.path)
+    tile = _check_tile(info, z, x, y, f"layer {layer_id!r}")
+    return await _serve_tile(
+        request,
+        build,
+        (source.raster, params.tilesize),
+        lambda: render.layer_tile(build, source, tile, params.tilesize),
+    )
+
+
+@router.get(
+    "/layers/{layer_id}/tilejson.json",
+    name="layer_tilejson",
+    response_model=TileJSON,
+    summary="TileJSON of one layer",
+    responses=TILEJSON_RESPONSES,
+)
+async def layer_tilejson(
+    request: Request,
+    layer_id: LayerId,
+    params: Annotated[LayerTileParams, Depends()],
+    build: Annotated[BuildResult, Depends(current_build)],
+) -> Response:
+    """TileJSON 3.0.0 of a layer's tiles (same `values` and `tilesize` as given here)."""
+    source = tile_source(build, layer_id, params.values)
+    info = await _raster_info(request, build, source.path)
+    template = _public_url(request, "layer_tile", layer_id=layer_id, z="{z}", x="{x}", y="{y}")
+    url = template + _same_query(request)
+    return _tilejson(request, build, info, url, source.title, source.colors.name)
+
+
+def _composite_source(build: BuildResult) -> FilePath:
+    """A raster on the build grid that gives the composite tiles their extent and zooms."""
+    if "composite" in build.manifest.get("rasters", {}):
+        return build.raster("composite")
+    hazard = next(s.id for s in build.registry.hazards if s.spatial)
+    return build.raster(f"{hazard}_score")
+
+
+@router.get(
+    "/composite/tiles/{z}/{x}/{y}.png",
+    name="composite_tile",
+    response_class=PNGResponse,
+    summary="A composite hazard or risk tile with your weights",
+    responses=TILE_RESPONSES,
+)
+async def composite_tile(
+    request: Request,
+    z: TileZ,
+    x: TileX,
+    y: TileY,
+    weights: Annotated[WeightParams, Depends()],
+    params: Annotated[CompositeParams, Depends()],
+    build: Annotated[BuildResult, Depends(current_build)],
+) -> Response:
+    """The multi-hazard composite (or INFORM risk) computed on the fly from the hazards.
+
+    Each hazard's 0-10 score tile is read and combined with the given profile, weights
+    and method exactly as the build combines them; `target=risk` adds exposure,
+    vulnerability and lack of coping capacity. Coloured in the INFORM classes.
+    """
+    weighting = weights.weighting(build)
+    info = await _raster_info(request, build, _composite_source(build))
+    tile = _check_tile(info, z, x, y, "the composite")
+    positive = tuple(sorted((k, round(w, 9)) for k, w in weighting.weights.items() if w > 0))
+    key = (params.target, weighting.method, positive, params.tilesize)
+    return await _serve_tile(
+        request,
+        build,
+        key,
+        lambda: render.composite_tile(build, weighting, params.target, tile, params.tilesize),
+    )
+
+
+@router.get(
+    "/composite/tilejson.json",
+    name="composite_tilejson",
+    response_model=TileJSON,
+    summary="TileJSON of the composite with your weights",
+    responses=TILEJSON_RESPONSES,
+)
+async def composite_tilejson(
+    request: Request,
+    weights: Annotated[WeightParams, Depends()],
+    params: Annotated[CompositeParams, Depends()],
+    build: Annotated[BuildResult, Depends(current_build)],
+) -> Response:
+    """TileJSON 3.0.0 of composite tiles with the weights and target given here."""
+    weighting = weights.weighting(build)
+    info = await _raster_info(request, build, _composite_source(build))
+    template = _public_url(request, "composite_tile", z="{z}", x="{x}", y="{y}")
+    what = "Composite hazard" if params.target == "hazard" else "Risk (INFORM)"
+    description = f"{what}, profile {weighting.profile}, method {weighting.method}, score classes"
+    url = template + _same_query(request)
+    return _tilejson(request, build, info, url, what, description)
+
+
+@router.get(
+    "/basemap/tiles/{z}/{x}/{y}.png",
+    name="basemap_tile",
+    response_class=PNGResponse,
+    summary="A tile of the offline basemap (hillshade)",
+    responses=TILE_RESPONSES,
+)
+async def basemap_tile(
+    request: Request,
+    z: TileZ,
+    x: TileX,
+    y: TileY,
+    params: Annotated[TileParams, Depends()],
+    build: Annotated[BuildResult, Depends(current_build)],
+) -> Response:
+    """The build's own hillshade in greys, transparent outside: a map without internet."""
+    info = await _raster_info(request, build, basemap_source(build))
+    tile = _check_tile(info, z, x, y, "the basemap")
+    return await _serve_tile(
+        request,
+        build,
+        ("basemap", params.tilesize),
+        lambda: render.basemap_tile(build, tile, params.tilesize),
+    )
+
+
+@router.get(
+    "/basemap/tilejson.json",
+    name="basemap_tilejson",
+    response_model=TileJSON,
+    summary="TileJSON of the offline basemap",
+    responses=TILEJSON_RESPONSES,
+)
+async def basemap_tilejson(
+    request: Request,
+    params: Annotated[TileParams, Depends()],
+    build: Annotated[BuildResult, Depends(current_build)],
+) -> Response:
+    """TileJSON 3.0.0 of the hillshade basemap."""
+    info = await _raster_info(request, build, basemap_source(build))
+    url = _public_url(request, "basemap_tile", z="{z}", x="{x}", y="{y}") + _same_query(request)
+    return _tilejson(request, build, info, url, "Hillshade", "offline basemap (hillshade)")
+
+
+_hydrography: dict[str, bytes] = {}
+
+
+def _read_hydrography(build: BuildResult) -> bytes:
+    body = _hydrography.get(build.version)
+    if body is None:
+        body = hydrography_path(build).read_bytes()
+        _hydrography.clear()  # one build is served at a time
+        _hydrography[build.version] = body
+    return body
+
+
+@router.get(
+    "/basemap/hydrography.geojson",
+    name="hydrography",
+    response_class=openapi.GeoJSONResponse,
+    summary="Rivers, the sea and the dried seabed of the basemap",
+    responses={304: {"description": "Not modified"}, **openapi.errors(404)},
+)
+def hydrography(
+    request: Request, build: Annotated[BuildResult, Depends(current_build)]
+) -> Response:
+    """The build's hydrography as a GeoJSON FeatureCollection (EPSG:4326) for the map."""
+    if (unchanged := not_modified(request, build.version)) is not None:
+        return unchanged
+    return cached(request, build.version, _read_hydrography(build), GEOJSON)

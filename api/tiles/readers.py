@@ -1,0 +1,154 @@
+"""Open COGs once per thread and build, read Web Mercator tiles from them with rio-tiler.
+
+Opening a COG costs a file open and a header parse, and GDAL's block cache belongs to
+the open dataset: a server that reopens the file for every tile (as TiTiler does)
+decompresses the same 512 px blocks again and again for neighbouring tiles. Here each
+worker thread keeps its own open :class:`rio_tiler.io.Reader` per raster (GDAL datasets
+must not be shared between threads) and drops them all when the served build changes,
+so a reader never outlives its build version and never reads a replaced file.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import morecantile
+import numpy as np
+import numpy.typing as npt
+import rasterio
+from rio_tiler.io import Reader
+
+#: GDAL settings of tile reads: a block cache big enough for the blocks of a few
+#: hundred neighbouring tiles (MB), and no directory listing when a COG is opened.
+GDAL_ENV: dict[str, str | int] = {
+    "GDAL_CACHEMAX": 256,
+    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
+    "GDAL_NUM_THREADS": 1,
+}
+#: Tiles are served this many zoom levels past a raster's native resolution (its
+#: pixels then show as blocks), so a planner can zoom in to a village.
+OVERZOOM = 4
+WEB_MERCATOR = morecantile.tms.get("WebMercatorQuad")
+
+
+@dataclass(frozen=True)
+class RasterInfo:
+    """What a tile client needs to know about one raster.
+
+    Attributes:
+        minzoom: Lowest zoom served: the zoom of the raster's coarsest overview.
+        maxzoom: Highest zoom served: the native resolution's zoom plus :data:`OVERZOOM`.
+        native_maxzoom: Zoom whose resolution matches the raster's.
+        bounds: ``(west, south, east, north)`` in degrees (EPSG:4326).
+    """
+
+    minzoom: int
+    maxzoom: int
+    native_maxzoom: int
+    bounds: tuple[float, float, float, float]
+
+    def covers(self, tile: morecantile.Tile) -> bool:
+        """True when ``tile`` overlaps the raster's bounds (by more than an edge)."""
+        west, south, east, north = WEB_MERCATOR.bounds(tile)
+        b_west, b_south, b_east, b_north = self.bounds
+        return west < b_east and east > b_west and south < b_north and north > b_south
+
+
+class _ThreadReaders(threading.local):
+    version: str | None = None
+    readers: dict[Path, Reader]
+
+    def __init__(self) -> None:
+        self.version = None
+        self.readers = {}
+
+
+_local = _ThreadReaders()
+_info_lock = threading.Lock()
+_info: dict[tuple[str, Path], RasterInfo] = {}
+
+
+def _reader(version: str, path: Path) -> Reader:
+    """This thread's open reader of ``path`` for build ``version``."""
+    if _local.version != version:
+        close_thread_readers()
+        _local.version = version
+    reader = _local.readers.get(path)
+    if reader is None:
+        reader = Reader(str(path), tms=WEB_MERCATOR)
+        _local.readers[path] = reader
+    return reader
+
+
+def close_thread_readers() -> None:
+    """Close the readers the calling thread holds (they reopen on demand)."""
+    for reader in _local.readers.values():
+        reader.close()
+    _local.readers = {}
+    _local.version = None
+
+
+@contextmanager
+def gdal_env() -> Iterator[None]:
+    """The GDAL configuration of tile work (:data:`GDAL_ENV`), for the calling thread."""
+    with rasterio.Env(**GDAL_ENV):
+        yield
+
+
+def raster_info(version: str, path: Path) -> RasterInfo:
+    """Zoom range and bounds of one raster of build ``version`` (computed once)."""
+    key = (version, path)
+    info = _info.get(key)
+    if info is not None:
+        return info
+    with gdal_env():
+        reader = _reader(version, path)
+        west, south, east, north = reader.get_geographic_bounds(WEB_MERCATOR.geographic_crs)
+        native = int(reader.maxzoom)
+        info = RasterInfo(
+            minzoom=min(int(reader.minzoom), native),
+            maxzoom=native + OVERZOOM,
+            native_maxzoom=native,
+            bounds=(float(west), float(south), float(east), float(north)),
+        )
+    with _info_lock:
+        # Infos of replaced builds are dropped with the first info of a new one.
+        for old in [k for k in _info if k[0] != version]:
+            del _info[old]
+        _info[key] = info
+    return info
+
+
+def read_tile(
+    version: str, path: Path, tile: morecantile.Tile, tilesize: int
+) -> tuple[npt.NDArray[np.generic], npt.NDArray[np.bool_]]:
+    """Values and validity of one Web Mercator tile of a single-band raster.
+
+    The tile is warped by rio-tiler from the overview that matches the zoom (nearest
+    neighbour, so class boundaries stay sharp). Call inside :func:`gdal_env`.
+
+    Returns:
+        ``(values, valid)``, both ``(tilesize, tilesize)``; ``valid`` is False outside
+        the raster and where it has no data.
+    """
+    image = _reader(version, path).tile(tile.x, tile.y, tile.z, tilesize=tilesize)
+    band = image.array[0]
+    valid = ~np.ma.getmaskarray(band)
+    values = np.ma.getdata(band)
+    if values.dtype.kind == "f":
+        valid &= np.isfinite(values)
+    return values, valid
+
+
+def as_float(
+    values: npt.NDArray[np.generic], valid: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.float32]:
+    """Values as float32 with NaN where not valid (the pipeline's no-data convention)."""
+    out = values.astype(np.float32)
+    out[~valid] = math.nan
+    return out
