@@ -426,7 +426,8 @@ class ZoneIndex:
                 continue
             lo, hi = float(partial.vmin[k]), float(partial.vmax[k])
             if isinstance(state, np.ndarray):
-                out[k] = np.quantile(state, q)
+                # In float64: numpy would interpolate float32 values in float32.
+                out[k] = np.quantile(state.astype(np.float64), q)
             elif exact_from is None:
                 out[k] = _quantile.estimate(state, q, lo, hi)
             else:
