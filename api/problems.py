@@ -87,6 +87,9 @@ def _validation_sentence(exc: RequestValidationError) -> str:
     if not errors:
         return "the request is invalid"
     first = errors[0]
+    if first.get("type") == "json_invalid":
+        position = first.get("loc", ("body", "?"))[-1]
+        return f"the body is not valid JSON (error at character {position})"
     where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body",)) or "the body"
     return f"{where}: {first.get('msg', 'invalid value')}"
 
