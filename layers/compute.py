@@ -99,6 +99,19 @@ def series_layer(
         # Indicators fit and count along time per cell: one chunk in time, split in space.
         cache[key] = series.chunk({"time": -1, "y": "auto", "x": "auto"})
     series = cache[key]
+    try:
+        raw = _indicator(spec, series)
+    except ValueError as err:  # xclim's ValidationError: units of the wrong dimension
+        raise InputError(
+            f"{source.path.name}: variable {variable!r} cannot give {spec.id}: {err}"
+        ) from err
+    # The indicator is small (one value per climate cell): compute it once, here.
+    raw = raw.compute().rio.write_crs(series.rio.crs)
+    raw = _with_units(raw, spec, source)
+    return align(raw, grid, "bilinear").rename(spec.id)
+
+
+def _indicator(spec: LayerSpec, series: xr.DataArray) -> xr.DataArray:
     if spec.indicator == "heat_days":
         raw = indicators.heat_days(series, str(spec.params.get("thresh", "35 degC")))
     elif spec.indicator == "drought_frequency":
@@ -113,10 +126,7 @@ def series_layer(
         raw = indicators.warming_trend(series)
     else:
         raise ConfigError(f"layer {spec.id!r}: indicator {spec.indicator!r} needs a raster input")
-    # The indicator is small (one value per climate cell): compute it once, here.
-    raw = raw.compute().rio.write_crs(series.rio.crs)
-    raw = _with_units(raw, spec, source)
-    return align(raw, grid, "bilinear").rename(spec.id)
+    return raw
 
 
 def layer_on_grid(

@@ -1,0 +1,262 @@
+"""The command line's bad-input matrix (issue 8): one sentence, non-zero exit, nothing published.
+
+Each case breaks one thing in a copy of the tiny world and runs ``aralrisk build`` in a
+subprocess, exactly as a user would. The expected sentence fragment is what a user
+needs to fix the problem; no case may print a traceback or leave a build behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import xarray as xr
+from shapely.geometry import Polygon
+from typer.testing import CliRunner, Result
+
+from api.cli import app
+from geo.errors import InputWarning
+from tests import world
+
+Breaker = Callable[[Path], None]
+
+
+def _districts(folder: Path) -> gpd.GeoDataFrame:
+    return gpd.read_file(folder / "districts.geojson")
+
+
+def _save(gdf: gpd.GeoDataFrame, folder: Path) -> None:
+    (folder / "districts.geojson").unlink()
+    gdf.to_file(folder / "districts.geojson", driver="GeoJSON")
+
+
+def _replace_in_config(old: str, new: str) -> Breaker:
+    def breaker(folder: Path) -> None:
+        config = folder / "build.toml"
+        text = config.read_text()
+        assert old in text
+        config.write_text(text.replace(old, new, 1))
+
+    return breaker
+
+
+def _no_crs(folder: Path) -> None:
+    text = (folder / "districts.geojson").read_text()
+    data = json.loads(text)
+    data.pop("crs", None)
+    # A GeoJSON without "crs" is EPSG:4326 by the RFC; a Shapefile without .prj has none.
+    gdf = gpd.GeoDataFrame.from_features(data["features"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # writing without a CRS is the point
+        gdf.to_file(folder / "districts.shp")
+    (folder / "districts.prj").unlink(missing_ok=True)
+    _replace_in_config('path = "districts.geojson"', 'path = "districts.shp"')(folder)
+
+
+def _duplicate_ids(folder: Path) -> None:
+    gdf = _districts(folder)
+    gdf.loc[1, "code"] = "A"
+    _save(gdf, folder)
+
+
+def _missing_id(folder: Path) -> None:
+    gdf = _districts(folder)
+    gdf.loc[2, "code"] = None
+    _save(gdf, folder)
+
+
+def _outside(folder: Path) -> None:
+    gdf = _districts(folder)
+    gdf.loc[3, "geometry"] = Polygon([(80, 10), (80.5, 10), (80.5, 10.5), (80, 10.5)])
+    _save(gdf, folder)
+
+
+def _truncate(name: str) -> Breaker:
+    def breaker(folder: Path) -> None:
+        path = folder / name
+        path.write_bytes(path.read_bytes()[: max(200, path.stat().st_size // 3)])
+
+    return breaker
+
+
+def _raster_no_crs(folder: Path) -> None:
+    path = folder / "dust.tif"
+    with rasterio.open(path) as src:
+        profile, data = src.profile, src.read(1)
+    profile.pop("crs")
+    path.unlink()
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data, 1)
+
+
+def _raster_all_nodata(folder: Path) -> None:
+    path = folder / "dust.tif"
+    with rasterio.open(path, "r+") as ds:
+        ds.write(np.full((ds.height, ds.width), ds.nodata, dtype="float32"), 1)
+
+
+def _raster_elsewhere(folder: Path) -> None:
+    path = folder / "dust.tif"
+    with rasterio.open(path) as src:
+        profile, data = src.profile, src.read(1)
+        tags = src.tags()
+    profile["transform"] = rasterio.Affine(0.1, 0, 10.0, 0, -0.1, 10.0)
+    path.unlink()
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data, 1)
+        dst.update_tags(**tags)
+
+
+def _netcdf_no_time(folder: Path) -> None:
+    ds = xr.open_dataset(folder / "climate.nc").load()
+    ds.close()
+    (folder / "climate.nc").unlink()
+    ds.isel(time=0, drop=True).to_netcdf(folder / "climate.nc")
+
+
+def _netcdf_bad_units(folder: Path) -> None:
+    ds = xr.open_dataset(folder / "climate.nc").load()
+    ds.close()
+    ds["tasmax"].attrs["units"] = "furlongs per fortnight squared"
+    (folder / "climate.nc").unlink()
+    ds.to_netcdf(folder / "climate.nc")
+
+
+# (case id, how to break the world, extra CLI arguments, expected sentence fragment)
+CASES: list[tuple[str, Breaker | None, list[str], str]] = [
+    ("districts missing", lambda f: (f / "districts.geojson").unlink(), [], "does not exist"),
+    (
+        "districts empty",
+        lambda f: (f / "districts.geojson").write_text(""),
+        [],
+        "districts.geojson",
+    ),
+    (
+        "districts not vector",
+        lambda f: (f / "districts.geojson").write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 64),
+        [],
+        "districts.geojson",
+    ),
+    ("districts without CRS", _no_crs, [], "no CRS"),
+    ("duplicate ids", _duplicate_ids, [], "duplicate"),
+    ("missing id", _missing_id, [], "code"),
+    ("raster missing", lambda f: (f / "dust.tif").unlink(), [], "dust.tif does not exist"),
+    ("raster truncated", _truncate("dust.tif"), [], "dust.tif"),
+    (
+        "raster corrupt",
+        lambda f: (f / "dust.tif").write_bytes(b"II*\x00garbage" * 20),
+        [],
+        "dust.tif",
+    ),
+    ("raster without CRS", _raster_no_crs, [], "no CRS"),
+    ("raster all nodata", _raster_all_nodata, [], "no data over any district"),
+    ("raster of another extent", _raster_elsewhere, [], "no data over any district"),
+    ("netcdf without time", _netcdf_no_time, [], "time"),
+    ("netcdf unknown units", _netcdf_bad_units, [], "units"),
+    ("unknown layer", _replace_in_config('title = "Tiny world"', 'layers = ["lava"]'), [], "lava"),
+    ("negative weight", None, ["--weights", "dust_days:-1"], "dust_days"),
+    ("NaN weight", None, ["--weights", "dust_days:nan"], "dust_days"),
+    ("unknown profile", None, ["--profile", "tourism"], "tourism"),
+    ("unknown method", None, ["--method", "median"], "median"),
+    ("config missing", None, ["--config", "nowhere.toml"], "nowhere.toml"),
+    (
+        "config not TOML",
+        lambda f: (f / "build.toml").write_text("title = [unclosed"),
+        [],
+        "not a valid TOML",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("pristine")
+    world.make_world(folder)
+    return folder
+
+
+def _run(folder: Path, args: list[str]) -> Result:
+    """Run ``aralrisk build`` in-process, in ``folder``, as a user would type it."""
+    config = ["--config", str(folder / "build.toml")] if "--config" not in args else []
+    cwd = Path.cwd()
+    os.chdir(folder)
+    try:
+        # As outside pytest: input warnings are printed (one line each), not raised.
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", InputWarning)
+            return CliRunner().invoke(
+                app, ["build", "--quiet", *config, *args, "--out", "out"], catch_exceptions=False
+            )
+    finally:
+        os.chdir(cwd)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("breaker", "args", "fragment"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_bad_input_is_one_sentence_and_publishes_nothing(
+    pristine: Path,
+    tmp_path: Path,
+    breaker: Breaker | None,
+    args: list[str],
+    fragment: str,
+) -> None:
+    folder = tmp_path / "world"
+    shutil.copytree(pristine, folder)
+    if breaker is not None:
+        breaker(folder)
+    done = _run(folder, args)
+    assert done.exit_code == 2, (done.stdout, done.stderr)
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, done.stderr
+    assert fragment.lower() in errors[0].lower(), errors[0]
+    assert "Traceback" not in done.stderr
+    assert str(folder) not in errors[0], "messages name files, never their full paths"
+    assert not (folder / "out" / "current").exists()
+    staging = folder / "out" / ".staging"
+    assert not staging.exists() or not any(staging.iterdir())
+
+
+@pytest.mark.slow
+def test_district_outside_every_raster_is_kept_as_no_data(pristine: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "world"
+    shutil.copytree(pristine, folder)
+    _outside(folder)
+    done = _run(folder, [])
+    # Not an error: the district is kept, its levels are "no data", and the user is told.
+    assert done.exit_code == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
+    assert any("district(s) D" in line for line in warnings), done.stderr
+    assert "Traceback" not in done.stderr
+    table = gpd.read_parquet(folder / "out" / "current" / "districts.parquet").set_index("code")
+    assert table.loc["D", "dust_days_level"] == -2
+    assert table.loc["D", "confidence"] == "low"
+
+
+def test_a_real_process_prints_one_line_and_no_traceback(pristine: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "world"
+    shutil.copytree(pristine, folder)
+    (folder / "dust.tif").unlink()
+    done = subprocess.run(
+        [sys.executable, "-m", "api.cli", "build", "-q", "--config", "build.toml", "--out", "out"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "error: raster dust.tif does not exist: check the path and its spelling"
+    ]
