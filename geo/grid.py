@@ -111,7 +111,7 @@ class GridSpec:
             crs = source.rio.crs
             if crs is None:
                 raise InputError("the array has no CRS: write one with `da.rio.write_crs(...)`")
-            transform = source.rio.transform(recalc=True)
+            transform = _transform_of(source)
             shape = (source.rio.height, source.rio.width)
         else:
             from geo.io import raster_grid  # geo.io is the one place that opens files
@@ -225,6 +225,34 @@ class GridSpec:
             raise InputError(
                 "the grid description is incomplete: give crs, transform (6 numbers) and shape"
             ) from err
+
+
+def _transform_of(da: xr.DataArray) -> Affine:
+    """The north-up transform of a DataArray, without drift from float coordinates.
+
+    Recomputing the cell size from coordinates gives e.g. 0.01000000000000004 instead
+    of 0.01, and every coordinate derived from it then drifts. The cell size written on
+    the array (rioxarray's cached transform) is kept unless the array was resampled
+    since; the origin follows the coordinates (a sliced array gets its own origin) and
+    snaps to whole multiples of the cell size, as :meth:`GridSpec.from_bounds` places it.
+    """
+    computed = da.rio.transform(recalc=True)
+    cached = da.rio.transform(recalc=False)
+    xres, yres = abs(computed.a), abs(computed.e)
+    if math.isclose(abs(cached.a), xres, rel_tol=1e-9) and math.isclose(
+        abs(cached.e), yres, rel_tol=1e-9
+    ):
+        xres, yres = abs(cached.a), abs(cached.e)
+    x = da[da.rio.x_dim].to_numpy()
+    y = da[da.rio.y_dim].to_numpy()
+    left = float(x.min()) - xres / 2
+    top = float(y.max()) + yres / 2
+    k_left, k_top = round(left / xres), round(top / yres)
+    if abs(left / xres - k_left) <= _SNAP_TOLERANCE:
+        left = k_left * xres
+    if abs(top / yres - k_top) <= _SNAP_TOLERANCE:
+        top = k_top * yres
+    return Affine(xres, 0.0, left, 0.0, -yres, top)
 
 
 def _snap(value: float, rounding: Any) -> int:
