@@ -1,0 +1,145 @@
+"""Faults (issue 8 point 4): killed builds, rebuilds under load, half-written directories."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from api.state import BuildStore
+from layers import publish
+from layers.pipeline import build
+from layers.result import open_build
+from tests import world
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def world_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("faults-world")
+    world.make_world(folder)
+    return folder
+
+
+def _published(root: Path) -> list[Path]:
+    return sorted(p for p in (root / publish.BUILDS).iterdir() if p.is_dir())
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_points_leaves_the_previous_build(
+    world_dir: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "out"
+    first = build(world_dir / "build.toml", out=root, progress=False)
+    rng = random.Random(20261123)
+    # Kill points spread over a build's life: imports, reading, warping, writing, publishing.
+    delays = sorted(rng.uniform(0.5, 9.0) for _ in range(3))
+    for delay in delays:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "api.cli",
+                "build",
+                "-q",
+                "--config",
+                str(world_dir / "build.toml"),
+                "--out",
+                str(root),
+            ],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        finished = proc.poll() is not None
+        if not finished:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+        current = open_build(root)
+        if finished:  # the build won the race: it must be complete and published
+            assert current.version != first.version
+        # Whatever happened, what readers see is complete and intact.
+        publish.verify(current.path, current.manifest, checksums=True)
+        for directory in _published(root):
+            assert (directory / publish.MANIFEST).is_file(), directory.name
+    # The next build sweeps what killed builds left in .staging and publishes.
+    final = build(world_dir / "build.toml", out=root, progress=False)
+    assert open_build(root).version == final.version
+    assert not any((root / publish.STAGING).iterdir())
+
+
+@pytest.mark.slow
+def test_rebuild_under_requests_never_mixes_builds(world_dir: Path, tmp_path: Path) -> None:
+    root = tmp_path / "out"
+    build(world_dir / "build.toml", out=root, progress=False)
+    BuildStore.check_interval = 0.0  # notice the new build at once
+    try:
+        client = TestClient(create_app(Settings(build_dir=root)))
+        seen: set[str] = set()
+        mismatches: list[str] = []
+        errors: list[int] = []
+        stop = threading.Event()
+
+        def hammer() -> None:
+            while not stop.is_set():
+                response = client.get("/districts", params={"method": "max"})
+                if response.status_code != 200:
+                    errors.append(response.status_code)
+                    continue
+                header = response.headers["x-build-version"]
+                body = response.json()["build"]
+                seen.add(header)
+                if header != body:
+                    mismatches.append(f"{header} != {body}")
+
+        threads = [threading.Thread(target=hammer) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        second = build(world_dir / "build.toml", out=root, progress=False)
+        time.sleep(0.5)
+        stop.set()
+        for thread in threads:
+            thread.join()
+    finally:
+        BuildStore.check_interval = 1.0
+    assert not errors
+    assert not mismatches
+    assert second.version in seen
+
+
+def test_server_starts_on_a_half_written_build_directory(world_dir: Path, tmp_path: Path) -> None:
+    root = tmp_path / "out"
+    good = build(world_dir / "build.toml", out=root, progress=False)
+    # A build killed mid-publish by hand: a directory with outputs but no manifest, and a
+    # staging directory full of partial files.
+    half = root / publish.BUILDS / "99990101T000000000000Z-deadbeef"
+    half.mkdir()
+    (half / "districts.geojson").write_text('{"type": "FeatureCollection", "feat')
+    staging = root / publish.STAGING / "partial"
+    staging.mkdir(parents=True)
+    (staging / "risk.tif").write_bytes(b"II*\x00")
+    with TestClient(create_app(Settings(build_dir=root))) as client:
+        response = client.get("/version")
+        assert response.status_code == 200
+        assert response.json()["version"] == good.version
+    # Pointing current at the broken directory (a hand-made mistake) is not served either.
+    link = root / publish.CURRENT
+    link.unlink()
+    link.symlink_to(Path(publish.BUILDS) / half.name)
+    with TestClient(create_app(Settings(build_dir=root))) as client:
+        response = client.get("/version")
+        assert response.status_code in (400, 404, 503)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert "incomplete" in response.json()["detail"]
