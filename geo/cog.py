@@ -27,6 +27,7 @@ from rasterio.windows import Window
 
 from geo._files import PathLike, atomic_path
 from geo.errors import InputError
+from geo.grid import GridSpec
 
 COG_BLOCK = 512
 # Rows of a numpy-backed array converted and written at once (one tile row).
@@ -92,7 +93,9 @@ def write_cog(
         "count": 1,
         "dtype": out_dtype.name,
         "crs": da.rio.crs,
-        "transform": da.rio.transform(recalc=True),
+        # Not rio.transform(recalc=True): a cell size recomputed from float coordinates
+        # drifts (0.0009999999999999983 for 0.001), and so would every reader's grid.
+        "transform": GridSpec.from_raster(da).transform,
         "nodata": nodata,
         "tiled": True,
         "blockxsize": COG_BLOCK,

@@ -343,7 +343,7 @@ def align(
         )
     src, lead_dim = _north_up_source(da)
     src_crs = src.rio.crs
-    src_transform = src.rio.transform(recalc=True)
+    src_transform = _transform_of(src)
     data = src.data
     if data.ndim == 2:
         data = data[None]
