@@ -34,7 +34,15 @@ $(SAMPLE)/districts.geojson: | $(VENV)/.run-installed
 
 sample: $(VENV)/.run-installed $(SAMPLE)/districts.geojson
 
-run: sample
+# Rebuild only when the sample data or its configuration changed since the last build.
+$(BUILD)/.built: $(wildcard $(SAMPLE)/*) | sample
+	$(BIN)/aralrisk build --config $(SAMPLE)/build.toml --out $(BUILD)
+	@touch $@
+
+build: $(VENV)/.run-installed $(BUILD)/.built
+
+run: sample build
+	@echo "serving the risk map at http://$(HOST):$(PORT)/map"
 	$(BIN)/aralrisk serve --host $(HOST) --port $(PORT) --build $(BUILD)
 
 lint: $(VENV)/.dev-installed
