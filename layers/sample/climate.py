@@ -28,13 +28,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import gaussian_filter
-from scipy.special import ndtr, ndtri
+from scipy.special import ndtr
 from scipy.stats import gamma
 
 from layers.sample.facts import (
     ANNUAL_PRECIP_MM,
+    ARAL,
     ARAL_JAN_MEAN_C,
-    ARAL_JULY_MEAN_C,
     BY_PCODE,
     JULY_MEAN_NW_C,
     JULY_MEAN_SE_C,
@@ -42,7 +42,6 @@ from layers.sample.facts import (
     KYZYLORDA_JAN_DAY_NIGHT_C,
     KYZYLORDA_JULY_DAY_NIGHT_C,
     OBLAST_BBOX,
-    ARAL,
 )
 from layers.sample.grids import CLIMATE_LAT, CLIMATE_LON, FloatArray
 
@@ -185,7 +184,9 @@ def daily_tasmax_c(
         + second[None] * np.cos(2 * phase)[:, None, None]
     )
     years = (time - START).astype(float) / _DAYS_PER_YEAR
-    trend = (TREND_BASE_C_PER_DECADE + TREND_ARALKUM_EXTRA * np.exp(-aralkum_km / TREND_ARALKUM_KM)) / 10
+    trend = (
+        TREND_BASE_C_PER_DECADE + TREND_ARALKUM_EXTRA * np.exp(-aralkum_km / TREND_ARALKUM_KM)
+    ) / 10
     warming = trend[None] * (years - years.mean())[:, None, None]
     # Weather: synoptic (about 4 days) and slow (about 7 weeks) red noise on smooth patterns.
     patterns = _spatial_patterns(lon, lat)
@@ -239,7 +240,7 @@ def daily_pr_mm(rng: np.random.Generator, time: NDArray[np.datetime64]) -> Float
     amount *= (intensity[month] * year_factor[year])[:, None, None]
     # Scale each cell so that its 30-year mean annual total is the target exactly.
     amount *= (annual_mm * years / amount.sum(axis=0))[None]
-    return np.round(amount, 1)
+    return np.asarray(np.round(amount, 1), dtype=np.float64)
 
 
 def make_climate(rng: np.random.Generator, aralkum_km: FloatArray) -> DailyClimate:

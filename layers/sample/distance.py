@@ -51,9 +51,7 @@ def _cells_of(grid: Grid, x_km: FloatArray, y_km: FloatArray) -> tuple[NDArray[n
     return rows, cols, np.flatnonzero(on_grid)
 
 
-def nearest_points(
-    grid: Grid, points_km: FloatArray
-) -> tuple[FloatArray, NDArray[np.intp]]:
+def nearest_points(grid: Grid, points_km: FloatArray) -> tuple[FloatArray, NDArray[np.intp]]:
     """Distance (km) from every cell to the nearest of ``points_km``, and its index.
 
     Args:
@@ -88,9 +86,7 @@ def nearest_points(
 
 def _points_along(geom_lonlat: shapely.Geometry) -> FloatArray:
     """Points every :data:`POINT_STEP_KM` along a lon/lat line or polygon boundary, UTM km."""
-    geom_km = shapely.transform(
-        geom_lonlat, lambda c: np.column_stack(to_utm_km(c[:, 0], c[:, 1]))
-    )
+    geom_km = shapely.transform(geom_lonlat, lambda c: np.column_stack(to_utm_km(c[:, 0], c[:, 1])))
     lines = shapely.boundary(geom_km) if _polygonal(geom_km) else geom_km
     return np.asarray(shapely.get_coordinates(shapely.segmentize(lines, POINT_STEP_KM)))
 

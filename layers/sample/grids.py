@@ -1,11 +1,13 @@
-"""The three raster grids of the sample and the small numeric helpers they share.
+"""The sample's raster grids and the small numeric helpers they share.
 
 All sample rasters cover the oblast's bounding box plus a margin of about
-0.1-0.15 degree. The geographic grids' edges are multiples of 0.05 degree, so
-the 0.01-degree grid and the 30-arc-second grid share their outer edges
-exactly. Distances are computed in UTM zone 41N kilometres, whose scale error
-over the oblast (at most 5 degrees from the central meridian 63 E) is below
-0.2 %.
+0.05-0.15 degree, with edges on multiples of 0.05 degree. The extents are chosen
+so that every grid's transform survives the trip through
+:func:`geo.io.write_cog` bit for bit (it recomputes the transform from the
+first and last cell centres; for some extents no float coordinates give the
+exact cell size back). Distances are computed in UTM zone 41N kilometres, whose
+scale error over the oblast (at most 5 degrees from the central meridian 63 E)
+is below 0.2 %.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ CRS_GEO = "EPSG:4326"
 #: Projected CRS of the elevation and groundwater rasters (UTM zone 41N, WGS 84).
 CRS_UTM = "EPSG:32641"
 
-#: Outer edges (west, south, east, north) of the geographic grids, degrees.
-GEO_BOUNDS = (58.90, 42.25, 68.30, 48.00)
+#: Outer edges (west, south, east, north) of the 0.01-degree grid, degrees.
+GEO_BOUNDS = (58.90, 42.35, 68.30, 48.00)
+#: Outer edges (west, south, east, north) of the 30-arc-second grid, degrees.
+POP_BOUNDS = (58.90, 42.25, 68.30, 48.00)
 
 #: Radius of the sphere with the WGS 84 ellipsoid's area, km (authalic radius).
 AUTHALIC_RADIUS_KM = 6371.0072
@@ -106,8 +110,8 @@ class Grid:
         return np.repeat(band[:, None], self.width, axis=1)
 
 
-def _geo_grid(res: float) -> Grid:
-    west, south, east, north = GEO_BOUNDS
+def _geo_grid(bounds: tuple[float, float, float, float], res: float) -> Grid:
+    west, south, east, north = bounds
     return Grid(
         CRS_GEO,
         west,
@@ -119,17 +123,17 @@ def _geo_grid(res: float) -> Grid:
 
 
 #: 0.01-degree grid of the hazard rasters (940 x 575 cells).
-GEO_GRID = _geo_grid(0.01)
+GEO_GRID = _geo_grid(GEO_BOUNDS, 0.01)
 #: 30-arc-second grid of the population raster, like WorldPop/GHS (1128 x 690 cells).
-POP_GRID = _geo_grid(1.0 / 120.0)
+POP_GRID = _geo_grid(POP_BOUNDS, 1.0 / 120.0)
 #: 0.25-degree climate grid (38 x 22 cells): centres on multiples of 0.25 degree
 #: (ERA5-like), from 59.0 to 68.25 E and 47.75 to 42.5 N.
 CLIMATE_GRID = Grid(CRS_GEO, 58.875, 47.875, 0.25, 38, 22)
 #: Cell-centre longitudes of the climate grid, west to east, degrees.
-CLIMATE_LON = CLIMATE_GRID.west + (np.arange(CLIMATE_GRID.width) + 0.5) * CLIMATE_GRID.res
+CLIMATE_LON: FloatArray = CLIMATE_GRID.centres[0][0]
 #: Cell-centre latitudes of the climate grid, north to south, degrees.
-CLIMATE_LAT = CLIMATE_GRID.north - (np.arange(CLIMATE_GRID.height) + 0.5) * CLIMATE_GRID.res
-#: UTM 41N grid with 1000 m cells covering GEO_BOUNDS (edges on whole kilometres).
+CLIMATE_LAT: FloatArray = CLIMATE_GRID.centres[1][:, 0]
+#: UTM 41N grid with 1000 m cells covering POP_BOUNDS (edges on whole kilometres).
 UTM_GRID = Grid(CRS_UTM, 161_000.0, 5_330_000.0, 1000.0, 777, 653)
 
 

@@ -80,7 +80,9 @@ def flood_depths_m(fields: GridFields, rng: np.random.Generator) -> tuple[FloatA
     hot = hotspot_factor(fields)
     # Low ground (old channels, depressions) floods wider and deeper.
     lowland = np.clip(
-        1.0 + 0.25 * smooth_noise(rng, shape, 3.0) + 0.15 * smooth_noise(rng, shape, 12.0), 0.4, None
+        1.0 + 0.25 * smooth_noise(rng, shape, 3.0) + 0.15 * smooth_noise(rng, shape, 12.0),
+        0.4,
+        None,
     )
     depths = []
     for flood in (FLOOD_RP10, FLOOD_RP100):

@@ -172,7 +172,9 @@ def make_aral_sea(rng: np.random.Generator) -> AralSea:
     mouth = _to_km(Point(SYR_DARYA_WAYPOINTS[-1]))
     small = _fit_area(
         lambda f: _to_lonlat(
-            shapely.intersection(shapely.union(_scaled(small_km, f, mouth), mouth.buffer(2.0)), small_box)
+            shapely.intersection(
+                shapely.union(_scaled(small_km, f, mouth), mouth.buffer(2.0)), small_box
+            )
         ),
         NORTH_ARAL_AREA_KM2,
     )

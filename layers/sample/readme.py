@@ -15,6 +15,73 @@ from layers.sample.facts import (
     SYR_DARYA_LENGTH_KM,
 )
 from layers.sample.world import SEED
+from layers.sample.write import write_text
+
+#: The table of files: name, what, units, CRS, grid.
+FILES: tuple[tuple[str, str, str, str, str], ...] = (
+    (
+        "`districts.geojson`",
+        "the 9 district-level units, properties `ADM2_PCODE`, `ADM2_EN`, `ADM2_KK`, `ADM2_RU`, "
+        "`KATO`, `area_km2` (geodesic area of the drawn polygon), `population` (published)",
+        "km2, people",
+        "EPSG:4326",
+        "vector",
+    ),
+    (
+        "`hydrography.geojson`",
+        "Syr Darya (`kind` = `river`), present Small Aral and the Large Aral's western basin "
+        "(`sea_present`), the late-1950s sea (`sea_1950s`) and the Aralkum (`dried_seabed`); "
+        "property `name`",
+        "-",
+        "EPSG:4326",
+        "vector",
+    ),
+    (
+        "`elevation.tif`",
+        "ground elevation (water surface on the Small Aral)",
+        "m",
+        "EPSG:32641 (UTM 41N)",
+        "1000 m",
+    ),
+    (
+        "`groundwater_salinity.tif`",
+        "mineralization (total dissolved solids) of shallow groundwater",
+        "g/L",
+        "EPSG:32641 (UTM 41N)",
+        "1000 m",
+    ),
+    (
+        "`flood_rp10.tif`, `flood_rp100.tif`",
+        "river flood depth, 10- and 100-year return periods; 0 outside the floodplain",
+        "m",
+        "EPSG:4326",
+        "0.01 degree",
+    ),
+    (
+        "`dust_days.tif`",
+        "dust- and salt-storm days per year",
+        "d/yr",
+        "EPSG:4326",
+        "0.01 degree",
+    ),
+    ("`population.tif`", "people per cell", "person", "EPSG:4326", "30 arc-seconds"),
+    (
+        "`climate.nc`",
+        "daily `tasmax` and `pr`, 1991-01-01..2020-12-31, CF-1.8, int16 packed "
+        "(0.1 K, 0.1 mm/day), zlib",
+        "K, kg m-2 s-1",
+        "EPSG:4326",
+        "0.25 degree",
+    ),
+    (
+        "`vulnerability.csv`",
+        "per district: `children_under5_pct`, `elderly_over65_pct`, `disability_pct`, "
+        "`poverty_pct`, `hospital_beds_per10k`, `physicians_per10k`, `hospital_travel_min`",
+        "%, per 10,000, minutes",
+        "-",
+        "table",
+    ),
+)
 
 _TEMPLATE = """\
 # Kyzylorda sample data set (ILLUSTRATIVE)
@@ -39,17 +106,7 @@ build configuration and is not written by the generator.
 
 ## Files
 
-| file | what | units | CRS | grid |
-|---|---|---|---|---|
-| `districts.geojson` | the 9 district-level units, properties `ADM2_PCODE`, `ADM2_EN`, `ADM2_KK`, `ADM2_RU`, `KATO`, `area_km2` (geodesic area of the drawn polygon), `population` (published) | km2, people | EPSG:4326 | vector |
-| `hydrography.geojson` | Syr Darya (`kind` = `river`), present Small Aral and the Large Aral's western basin (`sea_present`), the late-1950s sea (`sea_1950s`) and the Aralkum (`dried_seabed`) | - | EPSG:4326 | vector |
-| `elevation.tif` | ground elevation (water surface on the Small Aral) | m | EPSG:32641 (UTM 41N) | 1000 m |
-| `groundwater_salinity.tif` | mineralization of shallow groundwater | g/L | EPSG:32641 (UTM 41N) | 1000 m |
-| `flood_rp10.tif`, `flood_rp100.tif` | river flood depth, 10- and 100-year return periods | m | EPSG:4326 | 0.01 degree |
-| `dust_days.tif` | dust- and salt-storm days per year | d/yr | EPSG:4326 | 0.01 degree |
-| `population.tif` | people per cell | person | EPSG:4326 | 30 arc-seconds |
-| `climate.nc` | daily `tasmax` (K) and `pr` (kg m-2 s-1), 1991-01-01..2020-12-31, CF-1.8, int16 packed | K, kg m-2 s-1 | EPSG:4326 | 0.25 degree |
-| `vulnerability.csv` | per district: `children_under5_pct`, `elderly_over65_pct`, `disability_pct`, `poverty_pct`, `hospital_beds_per10k`, `physicians_per10k`, `hospital_travel_min` | %, per 10,000, minutes | - | table |
+{files_table}
 
 The rasters are Cloud-Optimized GeoTIFFs (float32, internal overviews) with NaN as nodata
 outside the oblast; each carries the tags `units`, `description`, `illustrative` and
@@ -77,8 +134,8 @@ Sources as named in the project's fact sheet; numbers transcribed in
   ({small_aral:,.0f} km2, Natural Earth 1:50m lakes) holding the river mouth; the late-1950s
   sea inside its published box with its published area ({old_sea:,.0f} km2, Natural Earth
   1:10m historic lakes); the Aralkum is the difference, {aralkum_sample:,.0f} km2 of it in the
-  oblast (published: {aralkum:,.0f} km2, a Natural Earth difference). The Large Aral's western basin, outside
-  the oblast, is drawn without a published figure.
+  oblast (published: {aralkum:,.0f} km2, a Natural Earth difference). The Large Aral's
+  western basin, outside the oblast, is drawn without a published figure.
 - **Flood depth**: deepest in the reaches of the recorded ice-jam floods near Kyzylorda city
   (2003-2004, 590 km2 flooded) and in Kazaly district (2007) (IRIN; Caravan; press
   reports); the 100-year flood is deeper and wider than the 10-year flood everywhere.
@@ -110,8 +167,11 @@ def readme_text(union_km2: float, aralkum_in_oblast_km2: float) -> str:
         f"{d.population:,} people"
         for d in DISTRICTS
     )
+    rows = [("file", "what", "units", "CRS", "grid"), ("---",) * 5, *FILES]
+    files_table = "\n".join("| " + " | ".join(row) + " |" for row in rows)
     return _TEMPLATE.format(
         seed=SEED,
+        files_table=files_table,
         oblast_area=OBLAST_AREA_KM2,
         union=union_km2,
         aralkum_sample=aralkum_in_oblast_km2,
@@ -128,7 +188,4 @@ def readme_text(union_km2: float, aralkum_in_oblast_km2: float) -> str:
 
 def write_readme(out: Path, union_km2: float, aralkum_in_oblast_km2: float) -> Path:
     """Write ``README.md`` into ``out`` (arguments as for :func:`readme_text`)."""
-    path = out / "README.md"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(readme_text(union_km2, aralkum_in_oblast_km2).encode("utf-8"))
-    return path
+    return write_text(out / "README.md", readme_text(union_km2, aralkum_in_oblast_km2))

@@ -163,9 +163,7 @@ class GridFields:
     @cached_property
     def in_present_sea(self) -> BoolArray:
         """Cells in today's water (Small Aral or the Large Aral's western basin)."""
-        return self.within(self.world.sea.small_aral) | self.within(
-            self.world.sea.large_aral_west
-        )
+        return self.within(self.world.sea.small_aral) | self.within(self.world.sea.large_aral_west)
 
     @cached_property
     def in_sea_1950s(self) -> BoolArray:

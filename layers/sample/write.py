@@ -9,10 +9,12 @@ against a fresh generation by checksum. GeoJSON and CSV are written by hand
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +45,28 @@ WGS84_WKT = (
 TIME_CHUNK = 366
 
 
-def _write_text(path: Path, text: str) -> Path:
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``, renamed onto it on success.
+
+    A reader (a running build, a server) never sees a half-written file, and a
+    file another process holds open (HDF5 locks NetCDF files) is replaced, not
+    overwritten. The temporary name never ends up in any file's content.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode("utf-8"))
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write UTF-8 text (no BOM, newlines as given) to ``path``, atomically."""
+    with replacing(path) as tmp:
+        tmp.write_bytes(text.encode("utf-8"))
     return path
 
 
@@ -77,7 +98,7 @@ def write_geojson(
     opening = json.dumps(head, ensure_ascii=False)[:-1]
     lines = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in features]
     text = opening + ', "features": [\n' + ",\n".join(lines) + "\n]}\n"
-    return _write_text(path, text)
+    return write_text(path, text)
 
 
 def write_csv(
@@ -90,29 +111,34 @@ def write_csv(
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
-    return _write_text(path, comment + "\n" + buffer.getvalue())
+    return write_text(path, comment + "\n" + buffer.getvalue())
 
 
-def _edge_exact_coords(origin: float, step: float, count: int) -> FloatArray:
-    """Cell-centre coordinates whose first and last values give back the exact grid.
+def edge_exact_coords(origin: float, step: float, count: int) -> FloatArray:
+    """Cell-centre coordinates from which rioxarray recomputes the exact grid.
 
-    rioxarray recomputes a transform from the first and last coordinates
-    (``rio.transform(recalc=True)``, which ``write_cog`` uses); the last
-    centre is nudged by a few ulps to the float that gives back ``step``
-    exactly, or the closest float when none does.
+    ``write_cog`` takes the transform from ``rio.transform(recalc=True)``, that is
+    from the first and last coordinates: ``(last - first) / (count - 1)`` must
+    give back ``step`` and ``first - step / 2`` the ``origin``, bit for bit. The
+    last centre is moved by a few ulps to the float that does so.
+
+    Raises:
+        ValueError: No float does (choose another extent; see ``grids.py``).
     """
-    coords = origin + (np.arange(count) + 0.5) * step
+    coords = np.asarray(origin + (np.arange(count) + 0.5) * step, dtype=np.float64)
     first = coords[0]
-    best, best_error = coords[-1], np.inf
-    candidate_up = candidate_down = coords[-1]
+    candidates = [coords[-1]]
+    up = down = coords[-1]
     for _ in range(64):
-        for candidate in (candidate_up, candidate_down):
-            error = abs((candidate - first) / (count - 1) - step)
-            if error < best_error:
-                best, best_error = candidate, error
-        candidate_up = np.nextafter(candidate_up, np.inf)
-        candidate_down = np.nextafter(candidate_down, -np.inf)
-    coords[-1] = best
+        up, down = np.nextafter(up, np.inf), np.nextafter(down, -np.inf)
+        candidates += [up, down]
+    exact = [c for c in candidates if (c - first) / (count - 1) == step]
+    if first - step / 2 != origin or not exact:
+        raise ValueError(
+            f"no float coordinates give back the grid (origin {origin}, step {step}, "
+            f"{count} cells) exactly: choose another extent"
+        )
+    coords[-1] = exact[0]
     return coords
 
 
@@ -144,8 +170,8 @@ def write_raster(
         values.astype(np.float32),
         dims=("y", "x"),
         coords={
-            "y": _edge_exact_coords(grid.north, -grid.res, grid.height),
-            "x": _edge_exact_coords(grid.west, grid.res, grid.width),
+            "y": edge_exact_coords(grid.north, -grid.res, grid.height),
+            "x": edge_exact_coords(grid.west, grid.res, grid.width),
         },
     ).rio.write_crs(grid.crs)
     tags = {
@@ -177,7 +203,12 @@ def write_climate_netcdf(path: Path, climate: DailyClimate, attrs: Mapping[str, 
     Returns:
         ``path``.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with replacing(path) as tmp:
+        _write_netcdf(tmp, climate, attrs)
+    return path
+
+
+def _write_netcdf(path: Path, climate: DailyClimate, attrs: Mapping[str, str]) -> None:
     start = climate.time[0]
     days = (climate.time - start).astype(np.int32)
     chunks = (min(TIME_CHUNK, len(days)), len(climate.lat), len(climate.lon))
@@ -200,7 +231,10 @@ def write_climate_netcdf(path: Path, climate: DailyClimate, attrs: Mapping[str, 
             }
         )
         time[:] = days
-        for name, values, kind in (("lat", climate.lat, "latitude"), ("lon", climate.lon, "longitude")):
+        for name, values, kind in (
+            ("lat", climate.lat, "latitude"),
+            ("lon", climate.lon, "longitude"),
+        ):
             coord = ds.createVariable(name, "f8", (name,))
             coord.setncatts(
                 {
@@ -256,7 +290,13 @@ def write_climate_netcdf(path: Path, climate: DailyClimate, attrs: Mapping[str, 
         )
         height = ds.createVariable("height", "f8")
         height.setncatts(
-            {"standard_name": "height", "long_name": "height", "units": "m", "positive": "up", "axis": "Z"}
+            {
+                "standard_name": "height",
+                "long_name": "height",
+                "units": "m",
+                "positive": "up",
+                "axis": "Z",
+            }
         )
         height[...] = 2.0
         for name, values, scale, offset, attributes in variables:
@@ -281,4 +321,3 @@ def write_climate_netcdf(path: Path, climate: DailyClimate, attrs: Mapping[str, 
                 }
             )
             var[:] = _packed(values, scale, offset)
-    return path
