@@ -1,11 +1,16 @@
-"""Open COGs once per thread and build, read Web Mercator tiles from them with rio-tiler.
+"""Open COGs once per thread and build; read Web Mercator tiles from them.
 
 Opening a COG costs a file open and a header parse, and GDAL's block cache belongs to
 the open dataset: a server that reopens the file for every tile (as TiTiler does)
 decompresses the same 512 px blocks again and again for neighbouring tiles. Here each
-worker thread keeps its own open :class:`rio_tiler.io.Reader` per raster (GDAL datasets
-must not be shared between threads) and drops them all when the served build changes,
-so a reader never outlives its build version and never reads a replaced file.
+worker thread keeps its own open datasets per raster (GDAL datasets must not be shared
+between threads) and drops them all when the served build changes, so a reader never
+outlives its build version and never reads a replaced file.
+
+Rasters on a lon/lat grid (every build of the sample and the tests) are read by the
+separable lookup of :mod:`api.tiles.lonlat`; any other grid by rio-tiler's
+:class:`~rio_tiler.io.Reader` (a GDAL warp per tile). Zoom ranges and bounds always
+come from rio-tiler.
 """
 
 from __future__ import annotations
@@ -16,12 +21,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import morecantile
 import numpy as np
 import numpy.typing as npt
 import rasterio
 from rio_tiler.io import Reader
+
+from api.tiles.lonlat import LonLatCOG, is_lonlat_grid
 
 #: GDAL settings of tile reads: a block cache big enough for the blocks of a few
 #: hundred neighbouring tiles (MB), and no directory listing when a COG is opened.
@@ -34,6 +42,8 @@ GDAL_ENV: dict[str, str | int] = {
 #: pixels then show as blocks), so a planner can zoom in to a village.
 OVERZOOM = 4
 WEB_MERCATOR = morecantile.tms.get("WebMercatorQuad")
+
+Tile = tuple[npt.NDArray[np.generic], npt.NDArray[np.bool_]]
 
 
 @dataclass(frozen=True)
@@ -59,9 +69,57 @@ class RasterInfo:
         return west < b_east and east > b_west and south < b_north and north > b_south
 
 
+class TileReader(Protocol):
+    """An open raster that reads Web Mercator tiles (used by one thread only)."""
+
+    def read_tile(self, tile: morecantile.Tile, tilesize: int) -> Tile:
+        """Values and validity of one tile."""
+
+    def close(self) -> None:
+        """Release the raster."""
+
+
+class WarpedReader:
+    """Any single-band raster, warped per tile by rio-tiler (nearest neighbour)."""
+
+    def __init__(self, path: Path) -> None:
+        self.reader = Reader(str(path), tms=WEB_MERCATOR)
+
+    def read_tile(self, tile: morecantile.Tile, tilesize: int) -> Tile:
+        """Values and validity of one tile (see :func:`read_tile`)."""
+        # Reader.part rather than Reader.tile: the router has already checked that the
+        # tile overlaps the raster; rio-tiler's own check reprojects the bounds again.
+        west, south, east, north = WEB_MERCATOR.xy_bounds(tile)
+        image = self.reader.part(
+            (west, south, east, north),
+            dst_crs=WEB_MERCATOR.rasterio_crs,
+            bounds_crs=WEB_MERCATOR.rasterio_crs,
+            height=tilesize,
+            width=tilesize,
+            max_size=None,
+        )
+        band = image.array[0]
+        valid = ~np.ma.getmaskarray(band)
+        values = np.ma.getdata(band)
+        if values.dtype.kind == "f":
+            valid &= np.isfinite(values)
+        return values, valid
+
+    def close(self) -> None:
+        """Close the dataset."""
+        self.reader.close()
+
+
+def open_reader(path: Path) -> TileReader:
+    """The fastest correct reader for ``path``: the lon/lat lookup or a GDAL warp."""
+    with rasterio.open(path) as dataset:
+        lonlat = is_lonlat_grid(dataset) and dataset.count == 1
+    return LonLatCOG(path) if lonlat else WarpedReader(path)
+
+
 class _ThreadReaders(threading.local):
     version: str | None = None
-    readers: dict[Path, Reader]
+    readers: dict[Path, TileReader]
 
     def __init__(self) -> None:
         self.version = None
@@ -73,15 +131,14 @@ _info_lock = threading.Lock()
 _info: dict[tuple[str, Path], RasterInfo] = {}
 
 
-def _reader(version: str, path: Path) -> Reader:
+def _reader(version: str, path: Path) -> TileReader:
     """This thread's open reader of ``path`` for build ``version``."""
     if _local.version != version:
         close_thread_readers()
         _local.version = version
     reader = _local.readers.get(path)
     if reader is None:
-        reader = Reader(str(path), tms=WEB_MERCATOR)
-        _local.readers[path] = reader
+        reader = _local.readers[path] = open_reader(path)
     return reader
 
 
@@ -106,8 +163,7 @@ def raster_info(version: str, path: Path) -> RasterInfo:
     info = _info.get(key)
     if info is not None:
         return info
-    with gdal_env():
-        reader = _reader(version, path)
+    with gdal_env(), Reader(str(path), tms=WEB_MERCATOR) as reader:
         west, south, east, north = reader.get_geographic_bounds(WEB_MERCATOR.geographic_crs)
         native = int(reader.maxzoom)
         info = RasterInfo(
@@ -124,25 +180,17 @@ def raster_info(version: str, path: Path) -> RasterInfo:
     return info
 
 
-def read_tile(
-    version: str, path: Path, tile: morecantile.Tile, tilesize: int
-) -> tuple[npt.NDArray[np.generic], npt.NDArray[np.bool_]]:
+def read_tile(version: str, path: Path, tile: morecantile.Tile, tilesize: int) -> Tile:
     """Values and validity of one Web Mercator tile of a single-band raster.
 
-    The tile is warped by rio-tiler from the overview that matches the zoom (nearest
-    neighbour, so class boundaries stay sharp). Call inside :func:`gdal_env`.
+    Nearest-neighbour resampling from the overview GDAL's warper would pick, so class
+    boundaries stay sharp. Call inside :func:`gdal_env`.
 
     Returns:
         ``(values, valid)``, both ``(tilesize, tilesize)``; ``valid`` is False outside
         the raster and where it has no data.
     """
-    image = _reader(version, path).tile(tile.x, tile.y, tile.z, tilesize=tilesize)
-    band = image.array[0]
-    valid = ~np.ma.getmaskarray(band)
-    values = np.ma.getdata(band)
-    if values.dtype.kind == "f":
-        valid &= np.isfinite(values)
-    return values, valid
+    return _reader(version, path).read_tile(tile, tilesize)
 
 
 def as_float(

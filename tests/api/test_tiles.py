@@ -12,19 +12,24 @@ import io
 import math
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import morecantile
 import numpy as np
 import pytest
 import rasterio
+import rasterio.warp
+from affine import Affine
 from fastapi.testclient import TestClient
 from PIL import Image
 
 from api.app import create_app
 from api.settings import Settings
 from api.tiles.colormaps import SCORE_CLASSES, layer_colors
+from api.tiles.lonlat import LonLatCOG
 from api.tiles.png import Palette, hex_rgb
+from api.tiles.readers import WarpedReader, gdal_env, open_reader
 from geo import index
 from layers import scoring
 from layers.registry import SCORE_COLORS, load_catalog
@@ -196,6 +201,49 @@ def test_class_boundaries_match_the_levels_reported_elsewhere() -> None:
     got = colors.indices(values)
     assert list(got[0]) == [0 if e < 0 else e + 1 for e in expected[0]]
     assert list(SCORE_CLASSES.indices(np.array([[1.99, 2.0, 6.5, 10.0]]))[0]) == [1, 2, 5, 5]
+
+
+@pytest.mark.parametrize("raster", ["flood_rp10", "population_score", "risk", "hillshade"])
+def test_lonlat_lookup_draws_what_riotilers_warp_draws(built: BuildResult, raster: str) -> None:
+    # The fast lookup for lon/lat grids must pick the same overview and the same
+    # nearest cell as GDAL's warper behind rio-tiler, at every zoom and tile size.
+    path = built.raster(raster)
+    fast, warped = LonLatCOG(path), WarpedReader(path)
+    try:
+        with gdal_env():
+            for z in range(4, 11):
+                for tile in TMS.tiles(59.9, 43.9, 62.1, 45.1, [z]):
+                    for size in (256, 512):
+                        values, valid = fast.read_tile(tile, size)
+                        expected, expected_valid = warped.read_tile(tile, size)
+                        np.testing.assert_array_equal(valid, expected_valid)
+                        np.testing.assert_array_equal(values[valid], expected[valid])
+    finally:
+        fast.close()
+        warped.close()
+
+
+def test_other_grids_are_warped_by_riotiler(tmp_path: Path) -> None:
+    # A UTM raster is not a lon/lat grid: its tiles come from rio-tiler's warp.
+    transform = Affine(1000.0, 0, 300_000.0, 0, -1000.0, 5_000_000.0)
+    path = tmp_path / "utm.tif"
+    with rasterio.open(
+        path, "w", driver="GTiff", width=50, height=40, count=1, dtype="float32",
+        crs="EPSG:32641", transform=transform, nodata=float("nan"),
+    ) as dst:  # fmt: skip
+        dst.write(np.full((40, 50), 7.0, dtype="float32"), 1)
+    reader = open_reader(path)
+    try:
+        assert isinstance(reader, WarpedReader)
+        with rasterio.open(path) as ds:
+            lon, lat = rasterio.warp.transform(ds.crs, "EPSG:4326", [325_000.0], [4_980_000.0])
+        tile = TMS.tile(lon[0], lat[0], 9)
+        with gdal_env():
+            values, valid = reader.read_tile(tile, 256)
+        assert valid.any() and not valid.all()
+        assert (values[valid] == 7.0).all()
+    finally:
+        reader.close()
 
 
 def test_palette_png_round_trips() -> None:
