@@ -1,0 +1,104 @@
+"""``POST /builds``: only with an API key, checked; the rebuild is published atomically."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.routers import builds
+from layers.result import BuildResult, open_build
+from tests.api.conftest import MakeClient
+
+KEY = "correct horse battery staple"
+
+
+@pytest.fixture
+def own_root(build_root: Path, tmp_path: Path) -> Path:
+    """A copy of the published build root, so a rebuild does not move the shared one."""
+    root = tmp_path / "build"
+    shutil.copytree(build_root, root, symlinks=True)
+    return root
+
+
+def _wait(client: TestClient, timeout: float = 300.0) -> builds.Rebuilder:
+    rebuilder: builds.Rebuilder = client.app.state.rebuilder  # type: ignore[attr-defined]
+    assert rebuilder.thread is not None
+    rebuilder.thread.join(timeout)
+    assert not rebuilder.running
+    return rebuilder
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"X-API-Key": "wrong"}, {"X-API-Key": KEY[:-1]}, {"X-API-Key": KEY + " "}],
+    ids=["missing", "wrong", "prefix", "longer"],
+)
+def test_a_wrong_or_missing_key_is_401(
+    make_client: MakeClient, own_root: Path, headers: dict[str, str]
+) -> None:
+    client = make_client(api_key=KEY, build_dir=own_root)
+    response = client.post("/builds", headers=headers)
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"] == "X-API-Key"
+    assert response.json()["detail"] == "a valid X-API-Key header is required"
+    assert KEY not in response.text
+    assert getattr(client.app.state, "rebuilder", None) is None  # type: ignore[attr-defined]
+
+
+def test_the_route_is_documented_only_with_a_key(make_client: MakeClient) -> None:
+    with_key = make_client(api_key=KEY).get("/openapi.json").json()
+    assert "/builds" in with_key["paths"]
+    assert "401" in with_key["paths"]["/builds"]["post"]["responses"]
+    without = make_client().get("/openapi.json").json()
+    assert "/builds" not in without["paths"]
+
+
+def test_rebuild_publishes_a_new_build(
+    make_client: MakeClient, own_root: Path, built: BuildResult
+) -> None:
+    client = make_client(api_key=KEY, build_dir=own_root)
+    response = client.post("/builds", headers={"X-API-Key": KEY})
+    assert response.status_code == 202
+    assert response.json() == {"status": "started", "previous": built.version}
+    # One rebuild at a time.
+    again = client.post("/builds", headers={"X-API-Key": KEY})
+    assert again.status_code == 409
+    assert "already running" in again.json()["detail"]
+    # While it runs, the previous build is served.
+    assert client.get("/version").json()["version"] == built.version
+    assert _wait(client).last_error is None
+    new = open_build(own_root)
+    assert new.version != built.version
+    assert new.manifest["config"] == built.manifest["config"]
+    # The service notices the new build (it checks `current` about once a second).
+    deadline = time.monotonic() + 10
+    while client.get("/version").json()["version"] != new.version:
+        assert time.monotonic() < deadline, "the new build was not served"
+        time.sleep(0.2)
+    assert client.get("/districts").headers["x-build-version"] == new.version
+    # The shared build root of the other tests is untouched.
+    assert open_build(built.path.parent.parent).version == built.version
+
+
+def test_a_failed_rebuild_keeps_the_served_build(
+    make_client: MakeClient, own_root: Path, built: BuildResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geo.errors import InputError
+    from layers import pipeline
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise InputError("dust.tif is truncated: write it again")
+
+    monkeypatch.setattr(pipeline, "build", broken)
+    client = make_client(api_key=KEY, build_dir=own_root)
+    assert client.post("/builds", headers={"X-API-Key": KEY}).status_code == 202
+    assert _wait(client).last_error == "dust.tif is truncated: write it again"
+    assert client.get("/version").json()["version"] == built.version
+    # A new attempt may start once the failed one has finished.
+    assert client.post("/builds", headers={"X-API-Key": KEY}).status_code == 202
+    _wait(client)
