@@ -28,19 +28,13 @@ hammered by 8 clients a probe measures ``/healthz``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import io
 import json
 import os
-import queue
-import socket
-import subprocess
-import sys
-import threading
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -50,19 +44,19 @@ import numpy as np
 from fastapi import FastAPI
 from shapely.geometry import box
 
+from bench.http import Run, hammer, probe, serve
 from bench.synthetic import DATA_DIR, OBLAST_BOUNDS, synthetic_cog
 from geo.index import RISK_CLASS_BREAKS
 from layers.registry import SCORE_COLORS, load_catalog
 
 TMS = morecantile.tms.get("WebMercatorQuad")
-ROOT = Path(__file__).resolve().parents[1]
 BUILD_ROOT = DATA_DIR / "tiles-build"
 HAZARDS = ("dust_days", "flood_rp100")  # two groups: dust and water
 #: Places a planner zooms in on: Kyzylorda city (z9) and Aralsk on the old shore (z10).
 VIEWPORTS = {9: (65.51, 44.85), 10: (61.67, 46.80)}
 
 
-# ------------------------------------------------------------------ data and servers
+# ------------------------------------------------------------------ data
 
 
 def score_cogs() -> tuple[Path, Path]:
@@ -156,6 +150,9 @@ def composite_vrt(cogs: Sequence[Path]) -> Path:
     return path
 
 
+# ------------------------------------------------------------------ tiles and servers
+
+
 def titiler_app() -> FastAPI:
     """TiTiler's own COG endpoints, as a user would deploy them (uvicorn factory)."""
     from titiler.core.factory import TilerFactory
@@ -163,46 +160,6 @@ def titiler_app() -> FastAPI:
     app = FastAPI(title="TiTiler (benchmark)")
     app.include_router(TilerFactory().router)
     return app
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def serve(app: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """One fresh uvicorn process serving ``app`` (``module:factory``); yields its base URL."""
-    port = _free_port()
-    cmd = [
-        sys.executable, "-m", "uvicorn", "--factory", app,
-        "--host", "127.0.0.1", "--port", str(port),
-        "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(base + "/docs", timeout=1.0)
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{app} did not start") from None
-                time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-# ------------------------------------------------------------------ tiles and load
 
 
 def tile_list(count: int) -> list[morecantile.Tile]:
@@ -226,78 +183,6 @@ def tile_list(count: int) -> list[morecantile.Tile]:
         around.sort(key=lambda t: (t.x - centre.x) ** 2 + (t.y - centre.y) ** 2)
         tiles += around[: (rest + 1) // 2 if z == 9 else rest // 2]
     return tiles[:count]
-
-
-@dataclass
-class Run:
-    """Latencies of one pass over the tile list."""
-
-    seconds: float = 0.0
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-
-    @property
-    def rate(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
-
-    def percentile(self, q: float) -> float:
-        return float(np.percentile(self.latencies, q) * 1000) if self.latencies else float("nan")
-
-
-def hammer(urls: Sequence[str], clients: int) -> Run:
-    """Fetch every URL once with ``clients`` concurrent keep-alive clients."""
-    todo: queue.SimpleQueue[str] = queue.SimpleQueue()
-    for url in urls:
-        todo.put(url)
-    run = Run()
-    lock = threading.Lock()
-
-    def client() -> None:
-        with httpx.Client(timeout=60.0) as http:
-            while True:
-                try:
-                    url = todo.get_nowait()
-                except queue.Empty:
-                    return
-                start = time.perf_counter()
-                response = http.get(url)
-                elapsed = time.perf_counter() - start
-                ok = response.status_code == 200 and response.headers["content-type"] == "image/png"
-                with lock:
-                    run.latencies.append(elapsed)
-                    run.errors += not ok
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    run.seconds = time.perf_counter() - start
-    return run
-
-
-@contextlib.contextmanager
-def probe(url: str, every: float = 0.05) -> Iterator[list[float]]:
-    """Latencies of ``GET url`` every ``every`` seconds while the block runs."""
-    latencies: list[float] = []
-    stop = threading.Event()
-
-    def loop() -> None:
-        with httpx.Client(timeout=10.0) as http:
-            while not stop.is_set():
-                start = time.perf_counter()
-                http.get(url)
-                latencies.append(time.perf_counter() - start)
-                stop.wait(every)
-
-    thread = threading.Thread(target=loop)
-    thread.start()
-    try:
-        yield latencies
-    finally:
-        stop.set()
-        thread.join()
 
 
 def interval_colormap() -> str:
@@ -375,43 +260,54 @@ def same_pixels(a: bytes, b: bytes) -> float:
     return float(same.mean())
 
 
-def measure(case: Case, tiles: Sequence[morecantile.Tile], clients: int) -> dict[str, Run]:
-    """Cold and warm passes of ``case`` on a fresh server."""
+def measure(
+    case: Case,
+    tiles: Sequence[morecantile.Tile],
+    clients: int,
+    health: list[float] | None = None,
+) -> dict[str, Run]:
+    """Cold and warm passes of ``case`` on a fresh server (``health``: probe /healthz)."""
     with serve(case.app, dict(case.env)) as base:
         urls = case.urls(base, tiles)
         # One tile outside the list first: imports, the first open and, for aralrisk,
         # loading the build are start-up costs, not tile costs.
         warmup = TMS.tile((OBLAST_BOUNDS[0] + OBLAST_BOUNDS[2]) / 2, 45.0, 5)
         httpx.get(case.urls(base, [warmup])[0], timeout=60)
-        if case.server == "aralrisk" and clients > 1:
-            with probe(base + "/healthz") as health:
+        if health is not None:
+            with probe(base + "/healthz") as latencies:
                 cold = hammer(urls, clients)
-            HEALTH.extend(health)
+            health.extend(latencies)
         else:
             cold = hammer(urls, clients)
         warm = hammer(urls, clients)
     return {"cold": cold, "warm": warm}
 
 
-HEALTH: list[float] = []
-
-
-def compare_outputs(layer_cases: Sequence[Case], tiles: Sequence[morecantile.Tile]) -> float:
-    """Mean share of identical pixels between the two servers' tiles (sample of 12)."""
+def compare_outputs(pair: Sequence[Case], tiles: Sequence[morecantile.Tile]) -> float:
+    """Mean share of identical pixels between two servers' tiles (a sample of 12)."""
     sample = tiles[:: max(1, len(tiles) // 12)]
     with (
-        serve(layer_cases[0].app, dict(layer_cases[0].env)) as a_base,
-        serve(layer_cases[1].app, dict(layer_cases[1].env)) as b_base,
+        serve(pair[0].app, dict(pair[0].env)) as a_base,
+        serve(pair[1].app, dict(pair[1].env)) as b_base,
     ):
         shares = []
         for a_url, b_url in zip(
-            layer_cases[0].urls(a_base, sample), layer_cases[1].urls(b_base, sample), strict=True
+            pair[0].urls(a_base, sample), pair[1].urls(b_base, sample), strict=True
         ):
             a, b = httpx.get(a_url, timeout=60), httpx.get(b_url, timeout=60)
-            shares.append(
-                same_pixels(a.content, b.content) if a.status_code == b.status_code == 200 else 0.0
-            )
+            ok = a.status_code == b.status_code == 200
+            shares.append(same_pixels(a.content, b.content) if ok else 0.0)
     return float(np.mean(shares))
+
+
+def _row(kind: str, clients: int, state: str, t: Run, o: Run) -> str:
+    errors = f" ({t.errors}/{o.errors} errors)" if t.errors or o.errors else ""
+    p99 = "yes" if o.percentile(99) <= t.percentile(99) else "NO"
+    return (
+        f"| {kind} | {clients} | {state} | {t.rate:.1f} | {t.percentile(50):.0f} | "
+        f"{t.percentile(99):.0f} | {o.rate:.1f} | {o.percentile(50):.0f} | "
+        f"{o.percentile(99):.0f} | {o.rate / t.rate:.2f}{errors} | {p99} |"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -420,6 +316,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="40 tiles, 1 and 8 clients")
     args = parser.parse_args(argv)
     count = 40 if args.quick else args.tiles
+    started = time.time()
     cogs = score_cogs()
     build_root = bench_build(cogs)
     vrt = composite_vrt(cogs)
@@ -429,37 +326,37 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(
         f"tile benchmark: {len(tiles)} tiles at zooms {zooms[0]}-{zooms[-1]}, 256 px PNG, "
         f"5 score classes; COGs {cogs[0].stat().st_size / 1e6:.0f} MB each (16,000 x 8,800 "
-        f"float32); {os.cpu_count()} CPUs; one uvicorn process per server"
+        f"float32); {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
+        "one uvicorn process per server"
     )
-    agree = compare_outputs(all_cases[:2], tiles)
-    print(f"identical pixels, aralrisk vs TiTiler layer tiles: {agree:.1%}")
+    for kind, pair in (("layer", all_cases[:2]), ("composite", all_cases[2:])):
+        share = compare_outputs(pair, tiles)
+        print(f"identical pixels, aralrisk vs TiTiler {kind} tiles: {share:.2%}")
     results: dict[tuple[str, str, int], dict[str, Run]] = {}
+    health: list[float] = []
     for clients in (1, 8):
         for case in all_cases:
-            results[(case.server, case.kind, clients)] = measure(case, tiles, clients)
+            probe_health = health if case.server == "aralrisk" and clients > 1 else None
+            results[(case.server, case.kind, clients)] = measure(case, tiles, clients, probe_health)
     print()
     print(
         "| tiles | clients | cache | TiTiler tiles/s | p50 ms | p99 ms "
-        "| aralrisk tiles/s | p50 ms | p99 ms | throughput x |"
+        "| aralrisk tiles/s | p50 ms | p99 ms | throughput x | p99 no worse |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for kind in ("layer", "composite"):
         for clients in (1, 8):
             for state in ("cold", "warm"):
                 t = results[("TiTiler", kind, clients)][state]
                 o = results[("aralrisk", kind, clients)][state]
-                errors = f" ({t.errors}/{o.errors} errors)" if t.errors or o.errors else ""
-                print(
-                    f"| {kind} | {clients} | {state} | {t.rate:.1f} | {t.percentile(50):.0f} | "
-                    f"{t.percentile(99):.0f} | {o.rate:.1f} | {o.percentile(50):.0f} | "
-                    f"{o.percentile(99):.0f} | {o.rate / t.rate:.2f}{errors} |"
-                )
-    if HEALTH:
-        p50, p99 = (float(np.percentile(HEALTH, q) * 1000) for q in (50, 99))
+                print(_row(kind, clients, state, t, o))
+    if health:
+        p50, p99 = (float(np.percentile(health, q) * 1000) for q in (50, 99))
         print(
             f"\n/healthz while 8 clients fetch cold tiles: p50 {p50:.1f} ms, "
-            f"p99 {p99:.1f} ms ({len(HEALTH)} probes)"
+            f"p99 {p99:.1f} ms ({len(health)} probes)"
         )
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} ({time.time() - started:.0f} s)")
 
 
 if __name__ == "__main__":
