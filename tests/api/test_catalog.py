@@ -133,3 +133,19 @@ def test_profiles_are_realised_over_the_build_hazards(
     assert len(set(profiles["equal"]["weights"].values())) == 1
     health = profiles["public_health"]["weights"]
     assert health["dust_days"] > health["flood_rp10"]
+
+
+def test_catalog_urls_work_when_fetched(client: TestClient) -> None:
+    import morecantile
+
+    layers = {layer["id"]: layer for layer in client.get("/layers").json()["layers"]}
+    flood = layers["flood_rp10"]
+    tilejson = client.get(flood["tilejson"])
+    assert tilejson.status_code == 200
+    assert tilejson.json()["tilejson"] == "3.0.0"
+    assert tilejson.json()["tiles"][0].startswith(flood["tiles"].split("{z}")[0])
+    tile = morecantile.tms.get("WebMercatorQuad").tile(60.51, 44.52, 7)
+    png = client.get(flood["tiles"].format(z=tile.z, x=tile.x, y=tile.y))
+    assert png.status_code == 200
+    assert png.headers["content-type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG")
