@@ -72,6 +72,86 @@ def label_runs(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
 
 
 @_jit
+def _run_stats(
+    values: np.ndarray, i: int, start: int, stop: int
+) -> tuple[int, float, float, float]:
+    """Count, sum, min and max of the finite values of ``values[i, start:stop]``."""
+    n = 0
+    # Four partial sums: one float64 add chain would take 4 cycles per cell.
+    s0 = s1 = s2 = s3 = 0.0
+    lo = math.inf
+    hi = -math.inf
+    j = start
+    while j + 3 < stop:
+        x0, x1, x2, x3 = values[i, j], values[i, j + 1], values[i, j + 2], values[i, j + 3]
+        if math.isfinite(x0):
+            n += 1
+            s0 += x0
+            lo = min(lo, x0)
+            hi = max(hi, x0)
+        if math.isfinite(x1):
+            n += 1
+            s1 += x1
+            lo = min(lo, x1)
+            hi = max(hi, x1)
+        if math.isfinite(x2):
+            n += 1
+            s2 += x2
+            lo = min(lo, x2)
+            hi = max(hi, x2)
+        if math.isfinite(x3):
+            n += 1
+            s3 += x3
+            lo = min(lo, x3)
+            hi = max(hi, x3)
+        j += 4
+    while j < stop:
+        x = values[i, j]
+        if math.isfinite(x):
+            n += 1
+            s0 += x
+            lo = min(lo, x)
+            hi = max(hi, x)
+        j += 1
+    return n, (s0 + s1) + (s2 + s3), lo, hi
+
+
+@_jit
+def _run_histogram(
+    values: np.ndarray,
+    i: int,
+    start: int,
+    stop: int,
+    scale: float,
+    origin: float,
+    hist: np.ndarray,
+    row: int,
+) -> None:
+    """Count the finite values of ``values[i, start:stop]`` into ``hist[row:row + 4]``.
+
+    Bin ``floor(x * scale) - origin``, computed as ``int(x * scale - origin)``: both
+    terms are exact and the difference is non-negative, so truncation is the floor.
+    Four interleaved copies of the histogram: neighbouring cells often share a bin,
+    and four independent counters let their increments overlap instead of waiting
+    on each other (2.5x faster); the caller adds the copies up.
+    """
+    top = hist.shape[1] - 1
+    j = start
+    while j + 3 < stop:
+        for c in range(4):
+            x = values[i, j + c]
+            if math.isfinite(x):
+                # Clipped for safety only: the lattice spans the values' min..max.
+                hist[row + c, min(max(int(x * scale - origin), 0), top)] += 1
+        j += 4
+    while j < stop:
+        x = values[i, j]
+        if math.isfinite(x):
+            hist[row, min(max(int(x * scale - origin), 0), top)] += 1
+        j += 1
+
+
+@_jit
 def accumulate(
     values: np.ndarray,
     weights: np.ndarray,
@@ -131,17 +211,7 @@ def accumulate(
             if start >= stop:
                 continue
             zone = run_zone[p]
-            n = 0
-            s = 0.0
-            lo = math.inf
-            hi = -math.inf
-            for j in range(start, stop):
-                x = values[i, j]
-                if math.isfinite(x):
-                    n += 1
-                    s += x
-                    lo = min(lo, x)
-                    hi = max(hi, x)
+            n, s, lo, hi = _run_stats(values, i, start, stop)
             if n == 0:
                 continue
             count[zone] += n
@@ -218,13 +288,13 @@ def collect(
         raw_offset: (n,) int64 where each mode-1 zone's values start in ``raw``; the
             caller sized each zone's slot to the number of values it will receive.
         raw: Output buffer of copied values.
-        hist_row: (n,) int64 row of ``hist`` of each mode-2 zone.
-        hist: (h, bins) int64 counts, updated in place.
+        hist_row: (n,) int64 histogram number of each mode-2 zone: its counts are
+            the sum of rows ``4 * hist_row .. 4 * hist_row + 3`` of ``hist``.
+        hist: (4 * h, bins) int64 counts, updated in place.
     """
     rows, cols = values.shape
     col1 = col0 + cols
     filled = np.zeros(mode.shape[0], np.int64)
-    n_bins = hist.shape[1]
     for i in range(rows):
         row = row0 + i
         for p in range(row_ptr[row], row_ptr[row + 1]):
@@ -248,10 +318,4 @@ def collect(
                             at += 1
                 filled[zone] = at - raw_offset[zone]
             else:
-                r = hist_row[zone]
-                for j in range(start, stop):
-                    x = values[i, j]
-                    if math.isfinite(x):
-                        # Clipped for safety only: the caller's lattice spans min..max.
-                        k = min(max(int(np.floor(x * sc) - lo), 0), n_bins - 1)
-                        hist[r, k] += 1
+                _run_histogram(values, i, start, stop, sc, lo, hist, 4 * hist_row[zone])

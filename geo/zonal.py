@@ -469,7 +469,7 @@ class ZoneIndex:
         raw = np.empty(int(sizes.sum()), dtype=_float_dtype(data.dtype))
         plan = self._plan
         values = np.ascontiguousarray(_as_float(data))
-        empty_hist = np.zeros((1, 1), np.int64)
+        empty_hist = np.zeros((4, 1), np.int64)
         collect(
             values, 0, 0, plan.row_ptr, plan.run_col, plan.run_len, plan.run_zone, mode,
             scale, bin_lo, bin_hi, offsets, raw, np.zeros(n, np.int64), empty_hist,
@@ -640,8 +640,10 @@ def _chunk_partial(
     sizes = np.where(exact, part.count, 0)
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     raw = np.empty(int(sizes.sum()), dtype=values.dtype)
-    hist = np.zeros((max(len(binned), 1), _quantile.HIST_BINS), np.int64)
+    hist = np.zeros((4 * max(len(binned), 1), _quantile.HIST_BINS), np.int64)
     collect(values, row0, col0, *runs, mode, scale, bin_lo, bin_hi, offsets, raw, hist_row, hist)
+    # The kernel counts into four copies per zone (see _run_histogram): add them up.
+    hist = hist.reshape(-1, 4, _quantile.HIST_BINS).sum(axis=1)
     states: list[_quantile.State] = [None] * n
     for z in np.flatnonzero(exact):
         states[z] = raw[offsets[z] : offsets[z] + sizes[z]]
