@@ -29,6 +29,7 @@ from rasterio.features import shapes
 from scipy import ndimage
 from shapely import MultiPolygon, Polygon
 
+from layers.sample.distance import nearest_points
 from layers.sample.facts import ARAL, BAIKONUR, BY_PCODE, DISTRICTS, KARMAKSHY, KAZALY, LonLat
 from layers.sample.grids import FloatArray, Grid, smooth_noise, to_lonlat, to_utm_km
 from layers.sample.river import RiverIndex
@@ -129,18 +130,22 @@ def _costs(
         )
         cost[~inside] = np.inf
         costs[k] = cost
-    dist, _ = river.nearest(x, y)
+    dist, _ = nearest_points(FIT_GRID, river.points)
     return costs, dist < RIVER_CORRIDOR_KM
 
 
 def _clean(labels: NDArray[np.int64]) -> NDArray[np.int64]:
     """Keep each district's largest 4-connected piece and fill holes in the oblast."""
     out = labels.copy()
-    for k in range(len(FITTED)):
-        pieces, count = ndimage.label(out == k)
+    # Each district is labelled within its own bounding box only: much faster.
+    for k, box in enumerate(ndimage.find_objects(out + 1, max_label=len(FITTED))):
+        if box is None:
+            continue
+        window = out[box]
+        pieces, count = ndimage.label(window == k)
         if count > 1:
             sizes = np.bincount(pieces.ravel())[1:]
-            out[(pieces > 0) & (pieces != 1 + int(np.argmax(sizes)))] = -1
+            window[(pieces > 0) & (pieces != 1 + int(np.argmax(sizes)))] = -1
     inside = out >= 0
     holes = ndimage.binary_fill_holes(inside) & ~inside
     if holes.any():

@@ -19,7 +19,7 @@ import numpy as np
 from affine import Affine
 from numpy.typing import NDArray
 from pyproj import Transformer
-from scipy.ndimage import gaussian_filter
+from scipy.ndimage import gaussian_filter, zoom
 
 FloatArray = NDArray[np.float64]
 
@@ -161,4 +161,20 @@ def smooth_noise(rng: np.random.Generator, shape: tuple[int, int], sigma: float)
         Array of ``shape``, float64.
     """
     field = gaussian_filter(rng.standard_normal(shape), sigma, mode="reflect")
+    return np.asarray((field - field.mean()) / field.std())
+
+
+def broad_noise(rng: np.random.Generator, shape: tuple[int, int], sigma: float) -> FloatArray:
+    """Like :func:`smooth_noise`, faster for wide kernels on large grids.
+
+    The noise is smoothed on a grid coarser by ``sigma / 2`` (where the kernel is
+    2 cells wide) and brought back by cubic spline interpolation: the same kind
+    of field at a fraction of the cost. Below 4 cells it is :func:`smooth_noise`.
+    """
+    if sigma <= 4:
+        return smooth_noise(rng, shape, sigma)
+    factor = int(sigma // 2)
+    coarse_shape = (shape[0] // factor + 2, shape[1] // factor + 2)
+    field = gaussian_filter(rng.standard_normal(coarse_shape), sigma / factor, mode="reflect")
+    field = zoom(field, factor, order=3, mode="reflect", grid_mode=True)[: shape[0], : shape[1]]
     return np.asarray((field - field.mean()) / field.std())

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from layers.sample.facts import DUST_DAYS_RANGE, FLOOD_HOTSPOTS
-from layers.sample.grids import FloatArray, smooth_noise
+from layers.sample.grids import FloatArray, broad_noise, smooth_noise
 from layers.sample.world import GridFields
 
 #: Along-river half-length of an ice-jam hot spot (Gaussian sigma), km.
@@ -80,7 +80,7 @@ def flood_depths_m(fields: GridFields, rng: np.random.Generator) -> tuple[FloatA
     hot = hotspot_factor(fields)
     # Low ground (old channels, depressions) floods wider and deeper.
     lowland = np.clip(
-        1.0 + 0.25 * smooth_noise(rng, shape, 3.0) + 0.15 * smooth_noise(rng, shape, 12.0),
+        1.0 + 0.25 * smooth_noise(rng, shape, 3.0) + 0.15 * broad_noise(rng, shape, 12.0),
         0.4,
         None,
     )
@@ -115,6 +115,6 @@ def dust_days(fields: GridFields, rng: np.random.Generator) -> FloatArray:
     # ... and open sand away from the irrigated valley adds a few days.
     open_desert = 1.0 - np.exp(-fields.river_km / 25.0)
     days = low + (high - low) * source + 4.0 * open_desert * (1.0 - source)
-    days += 1.5 * smooth_noise(rng, shape, 15.0)
+    days += 1.5 * broad_noise(rng, shape, 15.0)
     days = np.clip(np.round(days, 1), low, high)
     return np.where(fields.inside, days, np.nan)

@@ -75,14 +75,15 @@ def people_per_cell(fields: GridFields, rng: np.random.Generator) -> FloatArray:
         if not cells.any():
             raise ValueError(f"district {district.pcode} holds no cell centre of the grid")
         remaining = float(district.population)
+        index = np.flatnonzero(cells)
         for _name, (lon, lat), share in TOWNS[district.pcode]:
             town_people = share * district.population
             tx, ty = to_utm_km(np.array([lon]), np.array([lat]))
-            r2 = (x_km - tx[0]) ** 2 + (y_km - ty[0]) ** 2
-            kernel = np.where(cells, np.exp(-r2 / (2 * town_sigma_km(town_people) ** 2)), 0.0)
-            people += town_people * kernel / kernel.sum()
+            r2 = (x_km.flat[index] - tx[0]) ** 2 + (y_km.flat[index] - ty[0]) ** 2
+            kernel = np.exp(-r2 / (2 * town_sigma_km(town_people) ** 2))
+            people.flat[index] += town_people * kernel / kernel.sum()
             remaining -= town_people
         if remaining > 0:
-            weight = np.where(cells, rural, 0.0)
-            people += remaining * weight / weight.sum()
+            weight = rural.flat[index]
+            people.flat[index] += remaining * weight / weight.sum()
     return np.where(fields.inside, people, np.nan)

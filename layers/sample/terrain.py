@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from layers.sample.facts import ARAL_1950S_LEVEL_M, NORTH_ARAL_LEVEL_M
-from layers.sample.grids import FloatArray, smooth_noise
+from layers.sample.grids import FloatArray, broad_noise, smooth_noise
 from layers.sample.world import GridFields
 
 #: River water surface where the Syr Darya enters the oblast, m (illustrative).
@@ -71,7 +71,7 @@ def elevation_m(fields: GridFields, rng: np.random.Generator, shore_km: float) -
     land += 120.0 * np.clip((lon - 66.5) / 1.7, 0, 1) * np.clip((43.9 - lat) / 1.4, 0, 1)
     land += 40.0 * np.clip((lat - 46.6) / 1.2, 0, 1)
     shape = fields.grid.shape
-    dunes = 9.0 * smooth_noise(rng, shape, 3.0) + 16.0 * smooth_noise(rng, shape, 25.0)
+    dunes = 9.0 * smooth_noise(rng, shape, 3.0) + 16.0 * broad_noise(rng, shape, 25.0)
     land += dunes * (1.0 - np.exp(-d / 12.0))
     land = np.maximum(land, ARAL_1950S_LEVEL_M + 0.5)
     # The former sea floor sinks from the old shore; it rises again towards the
@@ -102,7 +102,7 @@ def groundwater_salinity_g_l(fields: GridFields, rng: np.random.Generator) -> Fl
     shape = fields.grid.shape
     log10 = (
         np.log10(4.5)
-        + 0.18 * smooth_noise(rng, shape, 20.0)
+        + 0.18 * broad_noise(rng, shape, 20.0)
         + 0.08 * smooth_noise(rng, shape, 4.0)
         # Fresh lenses fed by the river and the irrigation canals.
         - 0.65 * np.exp(-fields.river_km / 10.0)
