@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -168,3 +169,15 @@ def test_docs_page_is_served(client: TestClient) -> None:
 def test_post_builds_is_absent_without_a_key(client: TestClient) -> None:
     assert client.post("/builds").status_code in (404, 405)
     assert "/builds" not in client.get("/openapi.json").json()["paths"]
+
+
+def test_without_a_build_data_routes_are_404_and_health_answers(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    client = make_client(build_dir=tmp_path / "nothing")
+    assert client.get("/healthz").status_code == 200
+    for url in ("/layers", "/districts", "/point?lon=60.5&lat=44.5"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response.json()["detail"] == "no build is published yet: run `aralrisk build`"
+        assert str(tmp_path) not in response.text
