@@ -59,10 +59,6 @@ class ClassColors:
         classes = self.classify(values)
         return np.where(classes >= 0, classes + 1, 0).astype(np.uint8)
 
-    def render(self, values: npt.NDArray[np.floating]) -> bytes:
-        """``values`` (2-D, NaN = no data) as an indexed PNG."""
-        return self.palette.encode(self.indices(values))
-
 
 def layer_colors(spec: LayerSpec) -> ClassColors:
     """A layer's raw values in its four level colours (very low .. high).

@@ -15,7 +15,9 @@ same overview, as the benchmark checks pixel by pixel against TiTiler.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import morecantile
 import numpy as np
@@ -50,6 +52,38 @@ def pixel_centres(
     return lon, lat
 
 
+@dataclass(frozen=True)
+class Sampling:
+    """How the pixels of a tile pick cells of a window: nearest neighbour, separably.
+
+    Attributes:
+        level: Index of the raster level (0 = full resolution) the window is read from.
+        window: The cells read, or ``None`` when the tile misses the raster.
+        rows: Window row of every tile row, shape ``(tilesize,)``.
+        cols: Window column of every tile column, shape ``(tilesize,)``.
+        inside: Tile pixels that fall on the raster, shape ``(tilesize, tilesize)``.
+    """
+
+    level: int
+    window: Window | None
+    rows: npt.NDArray[np.int64]
+    cols: npt.NDArray[np.int64]
+    inside: npt.NDArray[np.bool_]
+
+    @property
+    def cells(self) -> int:
+        """Number of cells in the window."""
+        return 0 if self.window is None else int(self.window.width * self.window.height)
+
+    def take(self, cells: npt.NDArray[Any], fill: Any) -> npt.NDArray[Any]:
+        """The tile drawn from window-shaped ``cells`` (``fill`` outside the raster)."""
+        if self.window is None:
+            return np.full(self.inside.shape, fill, dtype=cells.dtype)
+        out = cells.take(self.rows, axis=0).take(self.cols, axis=1)
+        out[~self.inside] = fill
+        return out
+
+
 class LonLatCOG:
     """One lon/lat COG open at full resolution and at each overview level (one thread).
 
@@ -78,7 +112,12 @@ class LonLatCOG:
         for level in self.levels:
             level.close()
 
-    def level_for(self, tile: morecantile.Tile, tilesize: int) -> DatasetReader:
+    def grid(self, level: int) -> tuple[Any, int, int]:
+        """Transform, width and height of one level (rasters on one grid share them)."""
+        dataset = self.levels[level]
+        return dataset.transform, dataset.width, dataset.height
+
+    def level_for(self, tile: morecantile.Tile, tilesize: int) -> int:
         """The coarsest level that is still at least as fine as GDAL would read."""
         west, _, east, _ = WEB_MERCATOR.xy_bounds(tile)
         ratio = (east - west) / tilesize / self.suggested_res
@@ -86,7 +125,44 @@ class LonLatCOG:
         for k, factor in enumerate(self.factors):
             if factor <= ratio * (1 + 1e-9):
                 chosen = k
-        return self.levels[chosen]
+        return chosen
+
+    def sampling(self, tile: morecantile.Tile, tilesize: int) -> Sampling:
+        """Which cells of which level the pixels of ``tile`` show."""
+        level = self.level_for(tile, tilesize)
+        t, width, height = self.grid(level)
+        lon, lat = pixel_centres(tile, tilesize)
+        cols = np.floor((lon - t.c) / t.a).astype(np.int64)
+        rows = np.floor((lat - t.f) / t.e).astype(np.int64)
+        col_ok = (cols >= 0) & (cols < width)
+        row_ok = (rows >= 0) & (rows < height)
+        inside = np.outer(row_ok, col_ok)
+        if not col_ok.any() or not row_ok.any():
+            return Sampling(level, None, rows, cols, inside)
+        c0, c1 = int(cols[col_ok].min()), int(cols[col_ok].max())
+        r0, r1 = int(rows[row_ok].min()), int(rows[row_ok].max())
+        # Pixels outside the raster pick any window cell; `inside` masks them.
+        return Sampling(
+            level,
+            Window(c0, r0, c1 - c0 + 1, r1 - r0 + 1),
+            np.clip(rows, r0, r1) - r0,
+            np.clip(cols, c0, c1) - c0,
+            inside,
+        )
+
+    def read_cells(self, sampling: Sampling) -> tuple[npt.NDArray[Any], npt.NDArray[np.bool_]]:
+        """Values and validity of the window of ``sampling`` (False where no data)."""
+        level = self.levels[sampling.level]
+        if sampling.window is None:
+            return np.zeros((0, 0), level.dtypes[0]), np.zeros((0, 0), bool)
+        values = level.read(1, window=sampling.window)
+        valid = np.ones(values.shape, bool)
+        if values.dtype.kind == "f":
+            valid &= np.isfinite(values)
+        nodata = level.nodata
+        if nodata is not None and not math.isnan(nodata):
+            valid &= values != nodata
+        return values, valid
 
     def read_tile(
         self, tile: morecantile.Tile, tilesize: int
@@ -97,31 +173,9 @@ class LonLatCOG:
             ``(values, valid)``, both ``(tilesize, tilesize)``; ``valid`` is False
             outside the raster and where it holds its no-data value (or NaN).
         """
-        level = self.level_for(tile, tilesize)
-        lon, lat = pixel_centres(tile, tilesize)
-        t = level.transform
-        cols = np.floor((lon - t.c) / t.a).astype(np.int64)
-        rows = np.floor((lat - t.f) / t.e).astype(np.int64)
-        col_ok = (cols >= 0) & (cols < level.width)
-        row_ok = (rows >= 0) & (rows < level.height)
-        dtype = np.dtype(level.dtypes[0])
-        if not col_ok.any() or not row_ok.any():
-            empty = np.zeros((tilesize, tilesize), dtype)
-            return empty, np.zeros((tilesize, tilesize), bool)
-        c0, c1 = int(cols[col_ok].min()), int(cols[col_ok].max())
-        r0, r1 = int(rows[row_ok].min()), int(rows[row_ok].max())
-        window = level.read(1, window=Window(c0, r0, c1 - c0 + 1, r1 - r0 + 1))
-        # Pixels outside the raster take any in-window cell and are masked below.
-        picked_rows = np.clip(rows, r0, r1) - r0
-        picked_cols = np.clip(cols, c0, c1) - c0
-        values = window.take(picked_rows, axis=0).take(picked_cols, axis=1)
-        valid = np.outer(row_ok, col_ok)
-        nodata = level.nodata
-        if dtype.kind == "f":
-            valid &= np.isfinite(values)
-        if nodata is not None and not math.isnan(nodata):
-            valid &= values != nodata
-        return values, valid
+        sampling = self.sampling(tile, tilesize)
+        values, valid = self.read_cells(sampling)
+        return sampling.take(values, 0), sampling.take(valid, False)
 
 
 def _mercator_y(lat: float) -> float:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +27,10 @@ import morecantile
 import numpy as np
 import numpy.typing as npt
 import rasterio
+from rasterio.windows import Window
 from rio_tiler.io import Reader
 
-from api.tiles.lonlat import LonLatCOG, is_lonlat_grid
+from api.tiles.lonlat import LonLatCOG, Sampling, is_lonlat_grid
 
 #: GDAL settings of tile reads: a block cache big enough for the blocks of a few
 #: hundred neighbouring tiles (MB), and no directory listing when a COG is opened.
@@ -191,6 +192,45 @@ def read_tile(version: str, path: Path, tile: morecantile.Tile, tilesize: int) -
         the raster and where it has no data.
     """
     return _reader(version, path).read_tile(tile, tilesize)
+
+
+def identity_sampling(tilesize: int) -> Sampling:
+    """The sampling of cells that already are the tile's pixels."""
+    index = np.arange(tilesize, dtype=np.int64)
+    inside = np.ones((tilesize, tilesize), bool)
+    return Sampling(0, Window(0, 0, tilesize, tilesize), index, index, inside)
+
+
+def read_cells(
+    version: str, paths: Sequence[Path], tile: morecantile.Tile, tilesize: int
+) -> tuple[list[npt.NDArray[np.float32]], Sampling]:
+    """The cells of several rasters under one tile, float32 with NaN where no data.
+
+    Pointwise work (classes, composite, risk) runs on these cells and
+    :meth:`Sampling.take` then draws the tile. For rasters on one lon/lat grid the
+    cells are the window read from the COG level, when it has fewer cells than the
+    tile has pixels (zoomed in past the raster's resolution, a tile shows a few dozen
+    cells: those are computed once, not once per pixel); otherwise they are the
+    tile's pixels. Call inside :func:`gdal_env`.
+    """
+    readers = [_reader(version, path) for path in paths]
+    first = readers[0]
+    if all(isinstance(r, LonLatCOG) for r in readers) and isinstance(first, LonLatCOG):
+        sampling = first.sampling(tile, tilesize)
+        level = sampling.level
+        grid = first.grid(level)
+        same_grid = all(
+            r.level_for(tile, tilesize) == level and r.grid(level) == grid
+            for r in readers
+            if isinstance(r, LonLatCOG)
+        )
+        if same_grid:
+            cells = [as_float(*r.read_cells(sampling)) for r in readers if isinstance(r, LonLatCOG)]
+            if sampling.cells <= tilesize * tilesize:
+                return cells, sampling
+            return [sampling.take(c, math.nan) for c in cells], identity_sampling(tilesize)
+    tiles = [as_float(*r.read_tile(tile, tilesize)) for r in readers]
+    return tiles, identity_sampling(tilesize)
 
 
 def as_float(

@@ -29,7 +29,7 @@ from api.settings import Settings
 from api.tiles.colormaps import SCORE_CLASSES, layer_colors
 from api.tiles.lonlat import LonLatCOG
 from api.tiles.png import Palette, hex_rgb
-from api.tiles.readers import WarpedReader, gdal_env, open_reader
+from api.tiles.readers import WarpedReader, gdal_env, open_reader, read_cells, read_tile
 from geo import index
 from layers import scoring
 from layers.registry import SCORE_COLORS, load_catalog
@@ -221,6 +221,22 @@ def test_lonlat_lookup_draws_what_riotilers_warp_draws(built: BuildResult, raste
     finally:
         fast.close()
         warped.close()
+
+
+def test_cells_drawn_into_the_tile_equal_the_tile(built: BuildResult) -> None:
+    # Zoomed in, pointwise work runs on the few cells of the window and the result is
+    # drawn into the tile; it must equal working on every pixel.
+    paths = [built.raster(n) for n in ("flood_rp10_score", "dust_days_score", "coping")]
+    with gdal_env():
+        for z in (5, 7, 9):
+            tile = tile_of(*STRIP, z=z)
+            cells, sampling = read_cells(built.version, paths, tile, 256)
+            for path, layer_cells in zip(paths, cells, strict=True):
+                values, valid = read_tile(built.version, path, tile, 256)
+                drawn = sampling.take(layer_cells, np.nan)
+                np.testing.assert_array_equal(np.isfinite(drawn), valid)
+                np.testing.assert_array_equal(drawn[valid], values[valid])
+            assert z < 7 or sampling.cells < 256 * 256
 
 
 def test_other_grids_are_warped_by_riotiler(tmp_path: Path) -> None:
