@@ -107,7 +107,11 @@ def merge(a: State, b: State, lo: float, hi: float) -> State:
     origin = math.floor(math.ldexp(lo, -exponent))
     counts = np.zeros(HIST_BINS, np.int64)
     for state in (a, b):
-        if isinstance(state, Histogram):
+        if isinstance(state, Histogram) and state.exponent == exponent:
+            # Same lattice (the usual case once a zone's range is known): shift and add.
+            shift = state.origin - origin
+            counts[shift:] += state.counts[: HIST_BINS - shift]
+        elif isinstance(state, Histogram):
             counts += _rebin(state, exponent, origin)
         else:
             counts += np.bincount(absolute_bins(state, exponent) - origin, minlength=HIST_BINS)

@@ -580,14 +580,17 @@ def _plan_with_extra_cells(
 
 
 def _float_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
-    return dtype if dtype.kind == "f" else np.dtype(np.float64)
+    return _as_float(np.empty(0, dtype)).dtype
 
 
 def _as_float(block: np.ndarray) -> np.ndarray:
+    """A C-ordered, native-endian float32/float64 array, as the compiled loops take."""
     block = np.asarray(block)
     if block.dtype.kind != "f":
         # Integer classes and counts: every value is valid data.
         block = block.astype(np.float64)
+    elif block.dtype.itemsize < 4 or not block.dtype.isnative:
+        block = block.astype(np.float32 if block.dtype.itemsize <= 4 else np.float64)
     return np.ascontiguousarray(block)
 
 

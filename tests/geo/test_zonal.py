@@ -466,3 +466,12 @@ def test_bad_inputs_raise_clear_errors(index: ZoneIndex) -> None:
     noisy = GRID.write_georeference(xr.DataArray(values, dims=("y", "x")))
     noisy = noisy.assign_coords(x=noisy.x * (1 + 1e-15))
     np.testing.assert_array_equal(index.stats(noisy).count, index.stats(values).count)
+
+
+def test_float16_and_big_endian_layers(index: ZoneIndex) -> None:
+    values, _ = layer()
+    reference = index.stats(values.astype(np.float32))
+    for other in (values.astype(">f4"), values.astype(">f8")):
+        np.testing.assert_allclose(index.stats(other).mean, reference.mean, rtol=1e-12)
+    half = index.stats(values.astype(np.float16))
+    np.testing.assert_allclose(half.mean, reference.mean, rtol=1e-3)
