@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import os
+import uuid
 import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -217,6 +218,8 @@ class ZoneIndex:
         self._plan = _plan_with_extra_cells(
             n, row_ptr, run_col, run_len, run_zone, small, grid.cell_area_km2()
         )
+        # A fixed graph key for the plan (hashing its arrays on every call is wasted).
+        self._plan_key = f"zone-plan-{uuid.uuid4().hex}"
         plan = self._plan
         run_rows = np.repeat(np.arange(grid.height), np.diff(plan.row_ptr))
         self._cells = np.bincount(plan.run_zone, weights=plan.run_len, minlength=n)
@@ -388,7 +391,7 @@ class ZoneIndex:
         row_starts = np.cumsum([0, *lazy.chunks[0]])
         col_starts = np.cumsum([0, *lazy.chunks[1]])
         # One graph key for the plan: a cluster ships it to each worker once.
-        plan = dask.delayed(self._plan, pure=True, traverse=False)
+        plan = dask.delayed(self._plan, name=self._plan_key, traverse=False)
         thresholds = dask.delayed(thr, pure=True, traverse=False)
         blocks = lazy.to_delayed()
         wblocks = None if lazy_weights is None else lazy_weights.to_delayed()
