@@ -32,7 +32,7 @@ from api.problems import ApiError
 from api.state import current_build
 from api.tiles import render
 from api.tiles.cache import TileCache
-from api.tiles.readers import RasterInfo, raster_info
+from api.tiles.readers import RasterInfo, known_raster_info, raster_info
 from api.tiles.sources import Values, basemap_source, hydrography_path, tile_source
 from layers.result import BuildResult
 
@@ -136,8 +136,11 @@ def _tile_cache(request: Request) -> TileCache:
 
 
 async def _raster_info(request: Request, build: BuildResult, path: FilePath) -> RasterInfo:
-    # Opening the raster the first time is file I/O: keep it off the event loop.
-    return await run_blocking(request, raster_info, build.version, path)
+    info = known_raster_info(build.version, path)
+    if info is None:
+        # Opening the raster the first time is file I/O: keep it off the event loop.
+        info = await run_blocking(request, raster_info, build.version, path)
+    return info
 
 
 def _check_tile(info: RasterInfo, z: int, x: int, y: int, what: str) -> morecantile.Tile:

@@ -158,6 +158,11 @@ def gdal_env() -> Iterator[None]:
         yield
 
 
+def known_raster_info(version: str, path: Path) -> RasterInfo | None:
+    """The zoom range and bounds of a raster if already known (no file access)."""
+    return _info.get((version, path))
+
+
 def raster_info(version: str, path: Path) -> RasterInfo:
     """Zoom range and bounds of one raster of build ``version`` (computed once)."""
     key = (version, path)
