@@ -203,7 +203,7 @@ def test_class_boundaries_match_the_levels_reported_elsewhere() -> None:
     assert list(SCORE_CLASSES.indices(np.array([[1.99, 2.0, 6.5, 10.0]]))[0]) == [1, 2, 5, 5]
 
 
-@pytest.mark.parametrize("raster", ["flood_rp10", "population_score", "risk", "hillshade"])
+@pytest.mark.parametrize("raster", ["flood_rp10", "hillshade"])  # float NaN, uint8 0 no data
 def test_lonlat_lookup_draws_what_riotilers_warp_draws(built: BuildResult, raster: str) -> None:
     # The fast lookup for lon/lat grids must pick the same overview and the same
     # nearest cell as GDAL's warper behind rio-tiler, at every zoom and tile size.
@@ -212,7 +212,8 @@ def test_lonlat_lookup_draws_what_riotilers_warp_draws(built: BuildResult, raste
     try:
         with gdal_env():
             for z in range(4, 11):
-                for tile in TMS.tiles(59.9, 43.9, 62.1, 45.1, [z]):
+                tiles = list(TMS.tiles(59.9, 43.9, 62.1, 45.1, [z]))
+                for tile in tiles[:: max(1, len(tiles) // 6)]:
                     for size in (256, 512):
                         values, valid = fast.read_tile(tile, size)
                         expected, expected_valid = warped.read_tile(tile, size)
