@@ -3,8 +3,9 @@
 Each water body is drawn from a handful of hand-placed outline points inside its
 published bounding box (facts.json ``north_aral_sea`` and
 ``historic_aral_late_1950s``), rounded by Chaikin corner cutting, roughened by
-smooth random wiggles, then scaled about its centroid (the factor found by
-bisection) to its published area and clipped to its box. The western basin of the Large Aral,
+smooth random wiggles, then scaled (the factor found by bisection) to its
+published area and clipped to its box: the Small Aral about the Syr Darya mouth,
+which it must hold, the 1950s sea about its centroid. The western basin of the Large Aral,
 which still holds water outside the oblast, has no area in the fact sheet; its
 outline is illustrative only. The Aralkum is the 1950s sea minus all present
 water, as in the fact sheet's derivation. All outputs are EPSG:4326 polygons

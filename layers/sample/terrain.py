@@ -107,7 +107,7 @@ def groundwater_salinity_g_l(fields: GridFields, rng: np.random.Generator) -> Fl
         # Fresh lenses fed by the river and the irrigation canals.
         - 0.65 * np.exp(-fields.river_km / 10.0)
         # Brines under the dried seabed and a salty fringe around it.
-        + 1.25 * np.exp(-fields.aralkum_km / 35.0)
+        + 0.95 * np.exp(-fields.aralkum_km / 35.0)
         + 0.25 * np.clip(fields.old_shore_km / 30.0, 0, 1) * fields.in_sea_1950s
     )
     salinity = np.clip(10.0**log10, 0.3, 150.0)
