@@ -9,6 +9,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from api import openapi, problems
 from api.middleware import BodyLimit, SecurityHeaders
 from api.routers import builds, catalog, districts, health, query, tiles
+from api.routers import map as risk_map
 from api.settings import Settings
 from api.state import BuildStore
 
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(query.router)
     app.include_router(query.zonal_router(settings))
     app.include_router(tiles.router)
+    app.include_router(risk_map.router)
     if settings.api_key is not None:
         # The one state-changing route exists only when a key is configured.
         app.include_router(builds.router)

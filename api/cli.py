@@ -238,6 +238,78 @@ def serve(
     )
 
 
+BuildOption = Annotated[
+    Path,
+    typer.Option(
+        "--build",
+        envvar="ARALRISK_BUILD_DIR",
+        help="Output root of `aralrisk build` (its `current` build is used).",
+    ),
+]
+
+
+@app.command("map")
+@user_errors
+def map_export(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="HTML file to write.", dir_okay=False)
+    ] = Path("map.html"),
+    build_dir: BuildOption = Path("build"),
+    osm: Annotated[
+        bool,
+        typer.Option(
+            "--osm/--no-osm",
+            help="Offer OpenStreetMap as an optional layer (used only when switched on "
+            "and online).",
+        ),
+    ] = True,
+) -> None:
+    """Export the risk map as one self-contained HTML file that works offline (USB stick)."""
+    from api.map.export import export_map
+    from layers.result import open_build
+
+    result = open_build(build_dir)
+    html = export_map(result, online_basemap=osm)
+    out.write_text(html, encoding="utf-8")
+    size = out.stat().st_size / 1e6
+    typer.echo(f"wrote the map of build {result.version} to {out} ({size:.1f} MB)")
+
+
+@app.command()
+@user_errors
+def report(
+    code: Annotated[str, typer.Argument(help="District code, e.g. KZ433200.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            dir_okay=False,
+            help="File to write: PDF if it ends in .pdf, else HTML (default: CODE.html).",
+        ),
+    ] = None,
+    build_dir: BuildOption = Path("build"),
+) -> None:
+    """Write the printable preparedness report of one district (HTML or PDF)."""
+    from api.map.report import PdfUnavailable, render_report, report_pdf
+    from layers.result import open_build
+
+    result = open_build(build_dir)
+    codes = [str(c) for c in result.districts["code"]]
+    if code not in codes:
+        raise fail(f"unknown district {code!r}; the districts are {', '.join(codes)}")
+    target = out or Path(f"{code}.html")
+    html = render_report(result, code)
+    if target.suffix.lower() == ".pdf":
+        try:
+            target.write_bytes(report_pdf(html))
+        except PdfUnavailable as exc:
+            raise fail(str(exc)) from None
+    else:
+        target.write_text(html, encoding="utf-8")
+    typer.echo(f"wrote the report of {code} to {target}")
+
+
 def main() -> None:
     """Entry point of the ``aralrisk`` console script."""
     app()

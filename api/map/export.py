@@ -1,0 +1,223 @@
+"""``aralrisk map --out map.html``: the risk map as one self-contained file.
+
+For e-mail or a USB stick: Leaflet, our scripts and styles are inlined, and everything
+the served page fetches from the API is embedded — the districts (geometry once, the
+results under every weight profile and method, so the selector still works), the
+catalog with its legends, the profiles, the water outlines and, instead of tiles, one
+picture per layer (:mod:`api.map.images`), the composite and risk once per profile and
+method. Only point values and district reports need the live service.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from api import features
+from api.map import csp, images
+from api.map.page import OSM_ORIGIN, render_page
+from geo.errors import ConfigError
+from layers import scoring
+from layers.registry import score_legend
+from layers.result import COMBINED, BuildResult
+
+#: Outline tolerance of the exported districts (degrees, about 100 m): the file stays
+#: small and a planner sees no difference at oblast scale.
+SIMPLIFY_DEG = 0.001
+METHODS = ("geometric", "max")
+
+
+def catalog(build: BuildResult) -> dict[str, Any]:
+    """The layer catalog as ``GET /layers`` gives it, without tile URLs."""
+    spatial = {
+        layer_id for layer_id, meta in build.manifest.get("layers", {}).items() if "raw" in meta
+    }
+    return {
+        "build": build.version,
+        "layers": [
+            {
+                "id": spec.id,
+                "title": spec.title,
+                "role": spec.role,
+                "group": spec.group,
+                "units": spec.units_label,
+                "description": spec.description,
+                "source": spec.source,
+                "spatial": spec.id in spatial,
+                "thresholds": list(spec.levels) if spec.levels is not None else None,
+                "legend": [c.model_dump() for c in spec.legend()],
+                "score_legend": [c.model_dump() for c in score_legend()],
+            }
+            for spec in build.registry.values()
+        ],
+    }
+
+
+def usable_profiles(build: BuildResult) -> list[dict[str, Any]]:
+    """The weight profiles that weight at least one of the build's hazards."""
+    out = []
+    for profile in build.registry.profiles.values():
+        try:
+            weights = build.registry.resolve_weights(profile.id)
+        except ConfigError:
+            continue
+        out.append(
+            {
+                "id": profile.id,
+                "title": profile.title,
+                "description": profile.description,
+                "weights": weights,
+            }
+        )
+    return out
+
+
+def district_shapes(build: BuildResult) -> dict[str, Any]:
+    """Code -> outline and the properties that do not change with weights."""
+    out = {}
+    for row in build.districts.to_dict("records"):
+        feature = features.feature(row, SIMPLIFY_DEG)
+        props = {k: v for k, v in feature["properties"].items() if k not in COMBINED}
+        out[str(row["code"])] = {"geometry": feature["geometry"], "properties": props}
+    return out
+
+
+def district_scores(build: BuildResult, profile: str, method: str) -> dict[str, Any]:
+    """The weight-dependent results of every district under one profile and method."""
+    table = build.rescore(profile, None, method)
+    weighting = build.weighting(profile, None, method)
+    properties = {}
+    for row in table.to_dict("records"):
+        props = features.properties(row)
+        properties[str(row["code"])] = {k: v for k, v in props.items() if k in COMBINED}
+    return {
+        "order": [str(c) for c in table["code"]],
+        "properties": properties,
+        "weights": weighting.to_dict()["weights"],
+    }
+
+
+class _Pictures:
+    """Reprojects each build raster once and colours it (a few per layer)."""
+
+    def __init__(self, build: BuildResult) -> None:
+        self.build = build
+        self._rasters: dict[str, images.MercatorRaster] = {}
+
+    def raster(self, name: str) -> images.MercatorRaster:
+        if name not in self._rasters:
+            self._rasters[name] = images.to_web_mercator(str(self.build.raster(name)))
+        return self._rasters[name]
+
+    @staticmethod
+    def picture(rgba: np.ndarray, bounds: list[list[float]]) -> dict[str, Any]:
+        return {"url": images.png_data_uri(rgba), "bounds": bounds}
+
+    def composite(self, weighting: scoring.Weighting, target: str) -> dict[str, Any]:
+        """The composite hazard or risk under ``weighting``, as the composite tiles do."""
+        hazards = [
+            s.id for s in self.build.registry.hazards if weighting.weights.get(s.id, 0.0) > 0
+        ]
+        scores = {h: self.raster(f"{h}_score").values for h in hazards}
+        bounds = self.raster(f"{hazards[0]}_score").bounds
+        values = scoring.composite_cells(scores, self.build.registry, weighting)
+        if target == "risk":
+            exposure = next(iter(self.build.registry.by_role("exposure"))).id
+            values = scoring.risk_cells(
+                values,
+                self.raster(f"{exposure}_score").values,
+                self.raster("vulnerability").values,
+                self.raster("coping").values,
+            )
+        return self.picture(images.score_rgba(values), bounds)
+
+
+def pictures(build: BuildResult, profiles: list[str]) -> dict[str, Any]:
+    """Every picture of the export: basemap, layers, derived surfaces, composites."""
+    made = _Pictures(build)
+    out: dict[str, Any] = {}
+    if "hillshade" in build.manifest.get("basemap", {}):
+        shade = made.raster("hillshade")
+        out["hillshade"] = made.picture(images.hillshade_rgba(shade.values), shade.bounds)
+    for layer_id, meta in build.manifest.get("layers", {}).items():
+        spec = build.registry.get(layer_id)
+        if "raw" not in meta or spec is None or spec.levels is None or spec.colors is None:
+            continue
+        raw = made.raster(layer_id)
+        out[layer_id] = made.picture(
+            images.classify(raw.values, spec.levels, spec.colors), raw.bounds
+        )
+    rasters = build.manifest.get("rasters", {})
+    for name in ("vulnerability", "coping"):
+        if name in rasters:
+            surface = made.raster(name)
+            out[name] = made.picture(images.score_rgba(surface.values), surface.bounds)
+    has_risk = "risk" in rasters and any(True for _ in build.registry.by_role("exposure"))
+    for profile in profiles:
+        for method in METHODS:
+            weighting = build.weighting(profile, None, method)
+            out[f"hazard|{profile}|{method}"] = made.composite(weighting, "hazard")
+            if has_risk:
+                out[f"risk|{profile}|{method}"] = made.composite(weighting, "risk")
+    return out
+
+
+def _hydrography(build: BuildResult) -> Any:
+    rel = build.manifest.get("basemap", {}).get("hydrography")
+    path = build.path / str(rel) if rel else None
+    if path is None or not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@contextmanager
+def _quiet_numpy() -> Iterator[None]:
+    # All-NaN cells (outside the districts) are expected in the composite arithmetic.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        yield
+
+
+def embedded_data(build: BuildResult) -> dict[str, Any]:
+    """Everything the static page's scripts read instead of calling the API."""
+    profiles = usable_profiles(build)
+    ids = [p["id"] for p in profiles]
+    with _quiet_numpy():
+        scores = {f"{p}|{m}": district_scores(build, p, m) for p in ids for m in METHODS}
+        images_ = pictures(build, ids)
+    scoring_defaults = build.manifest.get("scoring", {})
+    return {
+        "layers": catalog(build),
+        "profiles": {
+            "build": build.version,
+            "default": scoring_defaults.get("profile", "equal"),
+            "method": scoring_defaults.get("method", "geometric"),
+            "profiles": profiles,
+        },
+        "districts": district_shapes(build),
+        "scores": scores,
+        "hydrography": _hydrography(build),
+        "images": images_,
+    }
+
+
+def export_map(build: BuildResult, *, online_basemap: bool = True) -> str:
+    """The self-contained map page of ``build`` (one HTML file, no server needed).
+
+    Args:
+        build: The build to export.
+        online_basemap: Offer OpenStreetMap as an optional layer (needs internet when
+            switched on; everything else works offline).
+    """
+    html = render_page(
+        build, online_basemap=online_basemap, mode="static", embedded=embedded_data(build)
+    )
+    # A file has no response headers: its policy travels in a <meta> element, which
+    # keeps the page from loading anything but its own inline code and pictures.
+    sources = (OSM_ORIGIN,) if online_basemap else ()
+    policy = csp.policy(html, img_sources=sources, connect=False, meta=True)
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}"/>'
+    return html.replace("<head>", "<head>\n" + meta, 1)

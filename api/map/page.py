@@ -1,0 +1,216 @@
+"""The risk map page: a folium (Leaflet) map plus our panel, legends and queries.
+
+folium writes the page skeleton (the Leaflet map, the scale bar, the view of the
+build's region); our scripts (``static/*.js``) add everything that talks to the API:
+the basemap and layer tiles from their TileJSON, the district choropleth, popups,
+ranking table, profile selector, legends, point query and fullscreen button. They read
+their settings from a JSON block of the page (:func:`map_config`).
+
+Two renderings share this code:
+
+* **served** (``GET /map``): Leaflet and our scripts are linked from ``static/...``
+  routes and every URL is relative to the page, so the page is the same under any host
+  or path prefix and can be generated once per build and cached;
+* **static** (``aralrisk map --out``): scripts and styles are inlined and the data the
+  scripts would fetch is embedded (see :mod:`api.map.export`), so the file works from
+  a USB stick.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+
+import folium
+from branca.element import Element, Figure
+
+from api.map import csp
+from api.map.assets import MAP_SCRIPTS, MAP_STYLES, asset, asset_url
+from geo import index
+from layers.registry import score_legend
+from layers.result import BuildResult
+
+Mode = Literal["served", "static"]
+
+#: The optional online basemap (only offered when ``Settings.basemap_online``).
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ORIGIN = "https://tile.openstreetmap.org"
+OSM_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+
+#: API routes the scripts call, relative to the page (``/map``), so a path prefix
+#: given by a reverse proxy is kept. ``{id}`` and ``{code}`` are filled in by the scripts.
+ROUTES = {
+    "layers": "layers",
+    "profiles": "profiles",
+    "districts": "districts",
+    "point": "point",
+    "basemap": "basemap/tilejson.json",
+    "hydrography": "basemap/hydrography.geojson",
+    "composite": "composite/tilejson.json",
+    "layer_tilejson": "layers/{id}/tilejson.json",
+    "report": "districts/{code}/report",
+}
+
+#: Derived 0-10 surfaces with tiles (``/layers/{id}/tiles``) that are not catalog layers.
+DERIVED_LAYERS = {
+    "vulnerability": "Vulnerability (score 0-10)",
+    "coping": "Lack of coping capacity (score 0-10)",
+}
+
+
+@dataclass(frozen=True)
+class MapPage:
+    """A generated map page and the Content-Security-Policy that lets it run.
+
+    Attributes:
+        html: The page.
+        csp: Its ``Content-Security-Policy`` (hashes of its own inline blocks).
+        version: The build version it shows.
+    """
+
+    html: str
+    csp: str
+    version: str
+
+
+def attribution(build: BuildResult) -> str:
+    """The map attribution: the build's sources, flagged when the data are illustrative."""
+    text = str(build.manifest.get("attribution") or build.manifest.get("title") or "aralrisk")
+    if build.manifest.get("illustrative"):
+        text += " · illustrative sample data, not for decisions"
+    return text
+
+
+def map_config(build: BuildResult, *, online_basemap: bool, mode: Mode) -> dict[str, Any]:
+    """The settings the page's scripts read (JSON-serialisable).
+
+    Args:
+        build: The build shown.
+        online_basemap: Offer OpenStreetMap as an optional overlay.
+        mode: ``served`` (data from the API) or ``static`` (data embedded later).
+    """
+    manifest = build.manifest
+    scoring = manifest.get("scoring", {})
+    return {
+        "mode": mode,
+        "title": str(manifest.get("title") or "aralrisk"),
+        "version": build.version,
+        "created": manifest.get("created"),
+        "illustrative": bool(manifest.get("illustrative")),
+        "attribution": attribution(build),
+        "bounds": manifest.get("bounds"),
+        "defaults": {
+            "profile": scoring.get("profile", "equal"),
+            "method": scoring.get("method", "geometric"),
+        },
+        "routes": ROUTES,
+        "derived": {k: v for k, v in DERIVED_LAYERS.items() if k in manifest.get("rasters", {})},
+        "risk_classes": [
+            {"name": name, **legend.model_dump()}
+            for name, legend in zip(index.RISK_CLASS_LABELS, score_legend(), strict=True)
+        ],
+        "level_labels": {str(k): v for k, v in index.LEVEL_LABELS.items()},
+        "osm": {"url": OSM_TILES, "attribution": OSM_ATTRIBUTION} if online_basemap else None,
+    }
+
+
+def _json_block(element_id: str, data: Any) -> str:
+    """``data`` as a non-executed JSON ``<script>`` block, safe to embed in HTML."""
+    # "<" escaped as \u003c: no "</script>" or "<!--" can end the block early.
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    return f'<script type="application/json" id="{element_id}">{text}</script>'
+
+
+def _leaflet_css_inline() -> str:
+    """Leaflet's CSS with its images as ``data:`` URIs (a file has no server to ask)."""
+
+    def as_data(match: re.Match[str]) -> str:
+        image = asset("leaflet", match.group(1))
+        encoded = base64.b64encode(image.body).decode("ascii")
+        return f"url(data:{image.media_type};base64,{encoded})"
+
+    return re.sub(r"url\((images/[A-Za-z0-9_.-]+)\)", as_data, asset("leaflet", "leaflet.css").text)
+
+
+def _folium_map(build: BuildResult) -> folium.Map:
+    """The Leaflet map of the build's region, with no tiles (the scripts add ours)."""
+    west, south, east, north = build.manifest.get("bounds") or (-180.0, -85.0, 180.0, 85.0)
+    fmap = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=7,
+        tiles=None,
+        control_scale=True,
+    )
+    fmap.fit_bounds([[south, west], [north, east]])
+    return fmap
+
+
+def render_page(
+    build: BuildResult,
+    *,
+    online_basemap: bool,
+    mode: Mode = "served",
+    embedded: dict[str, Any] | None = None,
+) -> str:
+    """The map page's HTML.
+
+    Args:
+        build: The build shown.
+        online_basemap: Offer OpenStreetMap as an optional overlay.
+        mode: ``served`` links assets from our static routes and fetches data from the
+            API; ``static`` inlines the assets and embeds ``embedded``.
+        embedded: The data of a static page (see :mod:`api.map.export`).
+    """
+    fmap = _folium_map(build)
+    figure = cast(Figure, fmap.get_root())  # folium.Map adds itself to a Figure
+    figure.title = str(build.manifest.get("title") or "aralrisk risk map")
+    config = map_config(build, online_basemap=online_basemap, mode=mode)
+    config["map"] = fmap.get_name()
+    if mode == "served":
+        # folium's CDN links replaced by our routes; its other plugins (jQuery,
+        # Bootstrap, Font Awesome, awesome-markers) are not needed and are dropped.
+        fmap.default_js = [("leaflet", asset_url("leaflet", "leaflet.js"))]
+        fmap.default_css = [("leaflet_css", asset_url("leaflet", "leaflet.css"))]
+        for name in MAP_STYLES:
+            figure.header.add_child(
+                Element(f'<link rel="stylesheet" href="{asset_url("map", name)}"/>')
+            )
+        for name in MAP_SCRIPTS:
+            # Deferred: they run after the page (and folium's inline map script) is parsed.
+            figure.header.add_child(
+                Element(f'<script defer src="{asset_url("map", name)}"></script>')
+            )
+    else:
+        fmap.default_js = []
+        fmap.default_css = []
+        figure.header.add_child(Element(f"<style>{_leaflet_css_inline()}</style>"))
+        figure.header.add_child(Element(f"<script>{asset('leaflet', 'leaflet.js').text}</script>"))
+        for name in MAP_STYLES:
+            figure.header.add_child(Element(f"<style>{asset('map', name).text}</style>"))
+        config["embedded"] = embedded or {}
+        # Inline scripts cannot be deferred: ours start on DOMContentLoaded instead.
+        script = "\n".join(asset("map", name).text for name in MAP_SCRIPTS)
+        figure.header.add_child(Element(f"<script>{script}</script>"))
+    figure.header.add_child(Element('<meta name="color-scheme" content="light"/>'))
+    # No icon: stops the browser asking the server for /favicon.ico (a 404).
+    figure.header.add_child(Element('<link rel="icon" href="data:,"/>'))
+    figure.html.add_child(Element(_json_block("ar-config", config)))
+    figure.html.add_child(
+        Element(
+            '<aside id="ar-panel" aria-label="Risk panel">'
+            "<noscript>The risk map needs JavaScript.</noscript></aside>"
+        )
+    )
+    return figure.render()
+
+
+def build_page(build: BuildResult, *, online_basemap: bool) -> MapPage:
+    """The served page of ``build`` with its Content-Security-Policy."""
+    html = render_page(build, online_basemap=online_basemap, mode="served")
+    sources = (OSM_ORIGIN,) if online_basemap else ()
+    return MapPage(html, csp.policy(html, img_sources=sources), build.version)

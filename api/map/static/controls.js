@@ -1,0 +1,128 @@
+/* aralrisk map: the side panel (title, weights, ranking, layers) and a fullscreen button.
+ *
+ * Leaflet has no fullscreen control of its own and the usual plugin is not packaged for
+ * Python, so this is a small one on the browser's Fullscreen API.
+ */
+(function (AR) {
+  'use strict';
+
+  const METHODS = [
+    ['geometric', 'INFORM geometric mean', 'Hazard groups (water, dust, climate) combine by INFORM’s adjusted geometric mean: a severe hazard is not averaged away.'],
+    ['max', 'Worst hazard group', 'The most severe hazard group alone sets the composite.'],
+  ];
+
+  /** Four corner brackets, drawn as SVG (no icon font is needed). */
+  function fullscreenIcon() {
+    const ns = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('viewBox', '0 0 16 16');
+    svg.setAttribute('width', '16');
+    svg.setAttribute('height', '16');
+    svg.setAttribute('aria-hidden', 'true');
+    const path = document.createElementNS(ns, 'path');
+    path.setAttribute('d', 'M2 6V2h4M10 2h4v4M14 10v4h-4M6 14H2v-4');
+    path.setAttribute('fill', 'none');
+    path.setAttribute('stroke', 'currentColor');
+    path.setAttribute('stroke-width', '2');
+    svg.appendChild(path);
+    return svg;
+  }
+
+  AR.FullscreenControl = L.Control.extend({
+    options: {position: 'topleft'},
+    onAdd: function (map) {
+      const bar = L.DomUtil.create('div', 'leaflet-bar ar-fullscreen');
+      const button = L.DomUtil.create('a', '', bar);
+      button.href = '#';
+      button.setAttribute('role', 'button');
+      button.title = 'Full screen';
+      button.setAttribute('aria-label', 'Full screen');
+      button.appendChild(fullscreenIcon());
+      const container = map.getContainer();
+      L.DomEvent.on(button, 'click', function (e) {
+        L.DomEvent.preventDefault(e);
+        if (document.fullscreenElement) {
+          document.exitFullscreen();
+        } else if (container.requestFullscreen) {
+          container.requestFullscreen();
+        }
+      });
+      L.DomEvent.disableClickPropagation(bar);
+      document.addEventListener('fullscreenchange', function () {
+        const on = document.fullscreenElement === container;
+        button.title = on ? 'Leave full screen' : 'Full screen';
+        container.classList.toggle('ar-is-fullscreen', on);
+        map.invalidateSize();
+      });
+      return bar;
+    },
+  });
+
+  /** The district risk classes in a corner of the map, so a screenshot explains itself. */
+  AR.MapLegendControl = L.Control.extend({
+    options: {position: 'topright'},
+    initialize: function (classes, options) {
+      this.classes = classes;
+      L.setOptions(this, options);
+    },
+    onAdd: function () {
+      const box = AR.legend(this.classes, 'District risk (INFORM)');
+      box.classList.add('ar-map-legend', 'leaflet-bar');
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    },
+  });
+
+  /** Build the panel's sections; returns the nodes the other scripts fill. */
+  AR.Panel = function (root, cfg) {
+    const created = cfg.created ? String(cfg.created).slice(0, 10) : '';
+    const header = AR.el('header', {className: 'ar-header'}, [
+      AR.el('h1', {textContent: cfg.title}),
+      AR.el('p', {className: 'ar-build', textContent: 'Build ' + cfg.version + (created ? ' · ' + created : '')}),
+      cfg.illustrative ? AR.el('p', {className: 'ar-banner', role: 'note', textContent: 'Illustrative sample data: not for decisions.'}) : null,
+      cfg.mode === 'static' ? AR.el('p', {className: 'ar-note', textContent: 'Offline copy: the maps are pictures of the build; point values and reports need the live service.'}) : null,
+    ]);
+    const status = AR.el('p', {className: 'ar-status ar-warn', role: 'status'});
+    const profile = AR.el('select', {id: 'ar-profile', 'aria-label': 'Weight profile'});
+    const method = AR.el('select', {id: 'ar-method', 'aria-label': 'How hazards combine'});
+    METHODS.forEach(function (m) { method.appendChild(AR.el('option', {value: m[0], textContent: m[1]})); });
+    method.value = cfg.defaults.method;
+    const methodNote = AR.el('p', {className: 'ar-note'});
+    function describeMethod() {
+      const chosen = METHODS.find(function (m) { return m[0] === method.value; });
+      methodNote.textContent = chosen ? chosen[2] : '';
+    }
+    method.addEventListener('change', describeMethod);
+    describeMethod();
+    const profileNote = AR.el('p', {className: 'ar-note', id: 'ar-profile-note'});
+    const weightsNote = AR.el('p', {className: 'ar-note ar-weights'});
+    const weightsBox = AR.el('details', {className: 'ar-weights-box'}, [
+      AR.el('summary', {className: 'ar-note', textContent: 'Hazard weights in use'}), weightsNote,
+    ]);
+    const weights = AR.el('section', {className: 'ar-section'}, [
+      AR.el('h2', {textContent: 'Weights'}),
+      AR.el('label', {for: 'ar-profile', textContent: 'What matters most'}), profile, profileNote,
+      AR.el('label', {for: 'ar-method', textContent: 'How hazards combine'}), method, methodNote,
+      weightsBox,
+    ]);
+    const ranking = AR.el('div', {className: 'ar-ranking-box'}, [AR.el('p', {className: 'ar-note', textContent: 'Loading districts…'})]);
+    const choropleth = AR.el('div', {className: 'ar-choropleth-legend'});
+    const rankingSection = AR.el('section', {className: 'ar-section'}, [
+      AR.el('h2', {textContent: 'Districts by risk'}),
+      AR.el('p', {className: 'ar-note', textContent: 'INFORM risk 0-10 from hazard, exposure, vulnerability and lack of coping capacity. Click a row or a district for details.'}),
+      ranking,
+      choropleth,
+    ]);
+    const layers = AR.el('div', {className: 'ar-layers'});
+    const layersSection = AR.el('section', {className: 'ar-section'}, [
+      AR.el('h2', {textContent: 'Map layers'}),
+      layers,
+    ]);
+    const help = AR.el('p', {className: 'ar-note ar-help', textContent: 'Click anywhere on the map for every layer’s value at that point.'});
+    root.replaceChildren(header, status, weights, rankingSection, layersSection, help);
+    return {
+      status: status, profile: profile, method: method, profileNote: profileNote,
+      weightsNote: weightsNote, ranking: ranking, choropleth: choropleth, layers: layers,
+    };
+  };
+})(window.aralrisk = window.aralrisk || {});

@@ -1,0 +1,269 @@
+/* aralrisk map: the district choropleth, its labels and popups, the ranking table and
+ * the point query.
+ *
+ * The districts are fetched from /districts (never inlined in the page) and fetched again
+ * with ?profile=&method= when the weights change; the geometry stays, the colours,
+ * popups and table follow the new results.
+ */
+(function (AR) {
+  'use strict';
+
+  const NO_DATA_COLOR = '#bdbdbd';
+  const LEVEL_CLASS = {'-2': 'nodata', '-1': 'na', 0: 'vlow', 1: 'low', 2: 'medium', 3: 'high'};
+
+  /** Ray casting: is [x, y] inside a ring (array of [x, y])? */
+  function inRing(point, ring) {
+    let inside = false;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+      if ((yi > point[1]) !== (yj > point[1]) &&
+          point[0] < ((xj - xi) * (point[1] - yi)) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
+  }
+
+  function inPolygon(point, rings) {
+    return inRing(point, rings[0]) && !rings.slice(1).some(function (hole) { return inRing(point, hole); });
+  }
+
+  function segmentDistance(p, a, b) {
+    const dx = b[0] - a[0], dy = b[1] - a[1];
+    const len = dx * dx + dy * dy;
+    const t = len ? Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len)) : 0;
+    return Math.hypot(p[0] - a[0] - t * dx, p[1] - a[1] - t * dy);
+  }
+
+  function edgeDistance(point, rings) {
+    let best = Infinity;
+    rings.forEach(function (ring) {
+      for (let i = 1; i < ring.length; i++) best = Math.min(best, segmentDistance(point, ring[i - 1], ring[i]));
+    });
+    return best;
+  }
+
+  /** Where to write a district's name: the inside point of a 24 x 24 grid farthest from
+   *  the outline (a coarse pole of inaccessibility), in the largest part. A centroid can
+   *  fall outside a bent district or inside an enclave; this point cannot. */
+  AR.labelPoint = function (geometry) {
+    const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+    let rings = polygons[0], largest = -1;
+    polygons.forEach(function (poly) {
+      const xs = poly[0].map(function (c) { return c[0]; }), ys = poly[0].map(function (c) { return c[1]; });
+      const size = (Math.max.apply(null, xs) - Math.min.apply(null, xs)) * (Math.max.apply(null, ys) - Math.min.apply(null, ys));
+      if (size > largest) { largest = size; rings = poly; }
+    });
+    const xs = rings[0].map(function (c) { return c[0]; }), ys = rings[0].map(function (c) { return c[1]; });
+    const x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs);
+    const y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
+    let best = [(x0 + x1) / 2, (y0 + y1) / 2], bestDistance = -1;
+    const n = 24;
+    for (let i = 0; i <= n; i++) {
+      for (let j = 0; j <= n; j++) {
+        const p = [x0 + ((x1 - x0) * (i + 0.5)) / (n + 1), y0 + ((y1 - y0) * (j + 0.5)) / (n + 1)];
+        if (!inPolygon(p, rings)) continue;
+        const d = edgeDistance(p, rings);
+        if (d > bestDistance) { bestDistance = d; best = p; }
+      }
+    }
+    return L.latLng(best[1], best[0]);
+  };
+
+  AR.Districts = class {
+    constructor(map, source, cfg, catalog, panel) {
+      this.map = map;
+      this.source = source;
+      this.cfg = cfg;
+      this.catalog = catalog;
+      this.panel = panel;
+      this.hazards = catalog.layers.filter(function (l) { return l.role === 'hazard'; });
+      this.classColor = {};
+      const self = this;
+      cfg.risk_classes.forEach(function (c) { self.classColor[c.name] = c.color; });
+      this.byCode = {};
+      this.fill = 0.6;
+      this.popup = L.popup({maxWidth: 360, minWidth: 260, maxHeight: 440, className: 'ar-popup'});
+      this.layer = L.geoJSON(null, {
+        style: function (feature) { return self.style(feature.properties); },
+        onEachFeature: function (feature, layer) {
+          self.byCode[feature.properties.code] = layer;
+          layer.on('click', function (e) {
+            L.DomEvent.stopPropagation(e);
+            self.openAt(e.latlng, layer.feature.properties);
+          });
+        },
+      });
+      this.labels = L.layerGroup();
+      map.on('click', function (e) { self.openAt(e.latlng, null); });
+    }
+
+    style(props) {
+      return {
+        className: 'ar-district',
+        color: '#37474f',
+        weight: 1.5,
+        fillColor: this.classColor[props.risk_class] || NO_DATA_COLOR,
+        fillOpacity: this.fill,
+      };
+    }
+
+    /** Raster overlays on: let them show through the districts (outlines stay). */
+    setFill(fill) {
+      this.fill = fill;
+      const self = this;
+      this.layer.setStyle(function (feature) { return self.style(feature.properties); });
+    }
+
+    /** Fetch the districts with these weights and redraw colours, popups and table. */
+    async load(profile, method) {
+      const collection = await this.source.districts(profile, method);
+      const self = this;
+      if (!Object.keys(this.byCode).length) {
+        this.layer.addData(collection);
+        this.layer.addTo(this.map);
+        collection.features.forEach(function (f) {
+          const text = AR.el('span', {textContent: f.properties.name});
+          // A district a few pixels wide (Baikonur) is labelled beside itself, not over it.
+          const size = self.map.latLngToLayerPoint(self.byCode[f.properties.code].getBounds().getNorthEast())
+            .subtract(self.map.latLngToLayerPoint(self.byCode[f.properties.code].getBounds().getSouthWest()));
+          const tiny = Math.abs(size.x) < 40 && Math.abs(size.y) < 40;
+          L.tooltip({permanent: true, direction: tiny ? 'right' : 'center', offset: tiny ? [8, 0] : [0, 0],
+            className: 'ar-label' + (tiny ? ' ar-label-side' : ''), interactive: false})
+            .setLatLng(AR.labelPoint(f.geometry)).setContent(text).addTo(self.labels);
+        });
+        this.labels.addTo(this.map);
+      } else {
+        collection.features.forEach(function (f) {
+          const layer = self.byCode[f.properties.code];
+          if (layer) layer.feature.properties = f.properties;
+        });
+        this.setFill(this.fill);
+      }
+      this.features = collection.features;
+      this.renderTable(collection);
+      this.map.closePopup(this.popup);
+      return collection;
+    }
+
+    topDriver(props) {
+      const drivers = props.drivers || [];
+      return drivers.length ? AR.shortTitle(drivers[0].title) : '–';
+    }
+
+    renderTable(collection) {
+      const self = this;
+      const body = AR.el('tbody');
+      collection.features.forEach(function (f) {
+        const p = f.properties;
+        const row = AR.el('tr', {'data-code': p.code, tabindex: '0', title: 'Show ' + p.name + ' on the map'}, [
+          AR.el('td', {className: 'ar-num', textContent: String(p.rank)}),
+          AR.el('td', {textContent: p.name}),
+          AR.el('td', {className: 'ar-num', textContent: AR.fmt(p.risk, 1)}),
+          AR.el('td', {}, [AR.swatch(self.classColor[p.risk_class] || NO_DATA_COLOR), p.risk_class]),
+          AR.el('td', {className: 'ar-driver', textContent: self.topDriver(p)}),
+        ]);
+        function show() { self.focus(p.code); }
+        row.addEventListener('click', show);
+        row.addEventListener('keydown', function (e) { if (e.key === 'Enter') show(); });
+        body.appendChild(row);
+      });
+      const table = AR.el('table', {className: 'ar-ranking', 'data-profile': collection.profile, 'data-method': collection.method}, [
+        AR.el('thead', {}, [AR.el('tr', {}, ['#', 'District', 'Risk', 'Class', 'Top driver'].map(function (h) {
+          return AR.el('th', {scope: 'col', textContent: h});
+        }))]),
+        body,
+      ]);
+      this.panel.ranking.replaceChildren(table);
+    }
+
+    /** Zoom to a district and open its popup at its label point. */
+    focus(code) {
+      const layer = this.byCode[code];
+      if (!layer) return;
+      this.map.fitBounds(layer.getBounds(), {maxZoom: 9, padding: [30, 30]});
+      this.openAt(AR.labelPoint(layer.feature.geometry), layer.feature.properties);
+    }
+
+    districtCard(p) {
+      const self = this;
+      const names = [p.name_kk, p.name_ru].filter(Boolean).join(' · ');
+      const card = AR.el('div', {className: 'ar-card'}, [
+        AR.el('h3', {className: 'ar-card-title', textContent: p.name}),
+        names ? AR.el('div', {className: 'ar-names', lang: 'kk', textContent: names}) : null,
+        AR.el('p', {className: 'ar-riskline'}, [
+          AR.swatch(this.classColor[p.risk_class] || NO_DATA_COLOR),
+          AR.el('strong', {textContent: p.risk_class + ' risk'}),
+          ' · ' + AR.fmt(p.risk, 1) + ' of 10 · rank ' + p.rank + ' of ' + this.features.length,
+        ]),
+      ]);
+      const confidence = AR.el('p', {className: 'ar-confidence ar-confidence-' + p.confidence}, [
+        'Data confidence: ' + p.confidence +
+          (p.min_coverage !== null && p.min_coverage !== undefined ? ' (lowest data coverage ' + AR.fmt(100 * p.min_coverage, 0) + '%)' : ''),
+      ]);
+      card.appendChild(confidence);
+      const rows = this.hazards.map(function (h) {
+        const level = p[h.id + '_level'];
+        const label = self.cfg.level_labels[String(level)] || 'no data';
+        const people = p[h.id + '_people_high'];
+        return AR.el('tr', {}, [
+          AR.el('td', {textContent: h.title}),
+          AR.el('td', {}, [AR.el('span', {className: 'ar-level ar-level-' + (LEVEL_CLASS[level] || 'nodata'), textContent: label})]),
+          AR.el('td', {className: 'ar-num', textContent: people ? AR.fmt(people, 0) : '–'}),
+        ]);
+      });
+      card.appendChild(AR.el('table', {className: 'ar-levels'}, [
+        AR.el('thead', {}, [AR.el('tr', {}, [
+          AR.el('th', {textContent: 'Hazard'}), AR.el('th', {textContent: 'Level'}),
+          AR.el('th', {textContent: 'People in high-hazard areas', className: 'ar-num'}),
+        ])]),
+        AR.el('tbody', {}, rows),
+      ]));
+      const drivers = (p.drivers || []).map(function (d) {
+        return AR.el('li', {textContent: d.title + ' (score ' + AR.fmt(d.score, 1) + ', ' + AR.fmt(100 * d.contribution, 0) + '% of the hazard)'});
+      });
+      if (drivers.length) {
+        card.appendChild(AR.el('div', {className: 'ar-drivers'}, [AR.el('strong', {textContent: 'What drives the risk'}), AR.el('ol', {}, drivers)]));
+      }
+      const report = this.source.report(p.code);
+      if (report) {
+        card.appendChild(AR.el('a', {className: 'ar-report-link', href: report, target: '_blank', rel: 'noopener', textContent: 'Preparedness report for ' + p.name + ' →'}));
+      }
+      return card;
+    }
+
+    pointSection(latlng) {
+      const section = AR.el('div', {className: 'ar-point'}, [
+        AR.el('strong', {textContent: 'At ' + latlng.lat.toFixed(3) + '° N, ' + latlng.lng.toFixed(3) + '° E'}),
+      ]);
+      const status = AR.el('p', {className: 'ar-note', textContent: 'Loading values at this point…'});
+      section.appendChild(status);
+      const self = this;
+      this.source.point(latlng.lng, latlng.lat).then(function (result) {
+        const rows = result.layers.map(function (l) {
+          return AR.el('tr', {}, [
+            AR.el('td', {textContent: l.title}),
+            AR.el('td', {className: 'ar-num', textContent: AR.fmt(l.value, 2) + ' ' + (l.units || '')}),
+            AR.el('td', {}, [AR.el('span', {className: 'ar-level ar-level-' + (LEVEL_CLASS[l.level] || 'nodata'), textContent: l.level_label})]),
+          ]);
+        });
+        status.replaceWith(AR.el('div', {}, [
+          AR.el('p', {className: 'ar-note', textContent: 'Composite hazard ' + AR.fmt(result.composite, 1) + ' · risk ' + AR.fmt(result.risk, 1) + ' (of 10, build weights)'}),
+          AR.el('table', {className: 'ar-levels ar-point-values'}, [AR.el('tbody', {}, rows)]),
+        ]));
+        self.popup.update();
+      }).catch(function (err) {
+        status.textContent = err.message;
+        status.className = 'ar-note ar-warn';
+      });
+      return section;
+    }
+
+    /** One popup: the district (if any) and the layers' values at the clicked point. */
+    openAt(latlng, props) {
+      const content = AR.el('div', {className: 'ar-popup-body'}, [
+        props ? this.districtCard(props) : null,
+        this.pointSection(latlng),
+      ]);
+      this.popup.setLatLng(latlng).setContent(content).openOn(this.map);
+    }
+  };
+})(window.aralrisk = window.aralrisk || {});

@@ -1,0 +1,163 @@
+/* aralrisk map: raster overlays (hazards, exposure, composite, risk) with opacity and legends.
+ *
+ * Each overlay is a row of the panel: a checkbox, an opacity slider and, while it is on,
+ * its legend (classes with thresholds and units, from /layers). Tile layers are bounded
+ * to the data and to the zooms their TileJSON states, so no tile is asked for that the
+ * server would answer with 404.
+ */
+(function (AR) {
+  'use strict';
+
+  const GROUP_TITLES = {
+    risk: 'Risk and composite hazard',
+    water: 'Water: floods and salinity',
+    dust: 'Dust and salt storms',
+    climate: 'Climate: heat, drought, warming',
+    exposure: 'People',
+    vulnerability: 'Vulnerability and coping capacity',
+    basemap: 'Background',
+  };
+
+  /** A legend: one row per class, colour chip and label (thresholds and units). */
+  AR.legend = function (classes, caption) {
+    const list = AR.el('ul', {className: 'ar-legend'});
+    classes.forEach(function (cls) {
+      list.appendChild(AR.el('li', {}, [AR.swatch(cls.color), cls.label]));
+    });
+    return AR.el('div', {className: 'ar-legend-box'}, [
+      caption ? AR.el('div', {className: 'ar-legend-caption', textContent: caption}) : null,
+      list,
+    ]);
+  };
+
+  /** A Leaflet layer from a spec: {tiles, bounds, minzoom, maxzoom} or {image, bounds}. */
+  function leafletLayer(spec, options) {
+    if (spec.image) {
+      return L.imageOverlay(spec.image, spec.bounds, options);
+    }
+    return L.tileLayer(spec.tiles, Object.assign({
+      bounds: spec.bounds,
+      minZoom: spec.minzoom,
+      maxNativeZoom: spec.maxzoom,
+      maxZoom: 19,
+    }, options));
+  }
+  AR.leafletLayer = leafletLayer;
+
+  /** The overlays of the panel's "Map layers" section. */
+  AR.Overlays = class {
+    constructor(map, source, container, onToggle) {
+      this.map = map;
+      this.source = source;
+      this.container = container;
+      this.onToggle = onToggle;
+      this.rows = {};
+      this.groups = {};
+      this.weights = null;
+      map.createPane('arRaster').style.zIndex = 300;
+    }
+
+    group(id) {
+      if (!this.groups[id]) {
+        const title = GROUP_TITLES[id] || id.charAt(0).toUpperCase() + id.slice(1);
+        const box = AR.el('div', {className: 'ar-group'}, [AR.el('h3', {textContent: title})]);
+        this.container.appendChild(box);
+        this.groups[id] = box;
+      }
+      return this.groups[id];
+    }
+
+    /** Add an overlay row: def = {id, title, group, legend, caption, description, load}. */
+    add(def) {
+      const self = this;
+      const row = {def: def, layer: null, opacity: def.opacity || 0.75, on: false};
+      const checkbox = AR.el('input', {type: 'checkbox', id: 'ar-ov-' + def.id, 'data-layer': def.id});
+      const slider = AR.el('input', {
+        type: 'range', min: '0', max: '100', value: String(Math.round(row.opacity * 100)),
+        className: 'ar-opacity', 'aria-label': 'Opacity of ' + def.title, title: 'Opacity',
+      });
+      const legendBox = AR.el('div', {className: 'ar-overlay-legend', hidden: ''}, [
+        def.description ? AR.el('p', {className: 'ar-note', textContent: def.description}) : null,
+        AR.legend(def.legend, def.caption),
+      ]);
+      const status = AR.el('div', {className: 'ar-status', role: 'status'});
+      const label = AR.el('label', {for: 'ar-ov-' + def.id, textContent: def.title});
+      const node = AR.el('div', {className: 'ar-overlay', 'data-layer': def.id}, [
+        AR.el('div', {className: 'ar-overlay-head'}, [checkbox, label, slider]),
+        status, legendBox,
+      ]);
+      checkbox.addEventListener('change', function () { self.toggle(def.id, checkbox.checked); });
+      slider.addEventListener('input', function () {
+        row.opacity = Number(slider.value) / 100;
+        if (row.layer) row.layer.setOpacity(row.opacity);
+      });
+      row.node = node;
+      row.checkbox = checkbox;
+      row.legendBox = legendBox;
+      row.status = status;
+      this.rows[def.id] = row;
+      this.group(def.group).appendChild(node);
+    }
+
+    anyOn() {
+      return Object.values(this.rows).some(function (row) { return row.on; });
+    }
+
+    async toggle(id, on) {
+      const row = this.rows[id];
+      row.on = on;
+      row.checkbox.checked = on;
+      row.legendBox.hidden = !on;
+      row.status.textContent = '';
+      if (on) {
+        try {
+          const spec = await row.def.load(this.weights);
+          if (!row.on) return; // switched off while loading
+          if (!row.layer) {
+            row.layer = leafletLayer(spec, {opacity: row.opacity, pane: 'arRaster', className: 'ar-raster-' + id});
+            row.url = spec.tiles || spec.image;
+          } else {
+            this.setUrl(row, spec);
+          }
+          row.layer.addTo(this.map);
+        } catch (err) {
+          row.status.textContent = 'Not available: ' + err.message;
+          row.on = false;
+          row.checkbox.checked = false;
+          row.legendBox.hidden = true;
+        }
+      } else if (row.layer) {
+        this.map.removeLayer(row.layer);
+      }
+      if (this.onToggle) this.onToggle(this.anyOn());
+    }
+
+    setUrl(row, spec) {
+      const url = spec.tiles || spec.image;
+      if (url !== row.url) {
+        row.layer.setUrl(url);
+        row.url = url;
+      }
+    }
+
+    /** New weights: overlays that depend on them (composite, risk) get new URLs. */
+    async setWeights(weights) {
+      this.weights = weights;
+      const self = this;
+      await Promise.all(Object.values(this.rows).map(async function (row) {
+        if (!row.def.weighted || !row.layer) return;
+        try {
+          self.setUrl(row, await row.def.load(weights));
+        } catch (err) {
+          row.status.textContent = 'Not available: ' + err.message;
+        }
+      }));
+    }
+
+    /** The URL an overlay draws now (tests and the status line read it). */
+    url(id) {
+      const row = this.rows[id];
+      return row && row.layer ? row.url : null;
+    }
+  };
+})(window.aralrisk = window.aralrisk || {});

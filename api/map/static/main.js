@@ -1,0 +1,193 @@
+/* aralrisk map: start-up. Reads the page's JSON settings, finds folium's Leaflet map and
+ * assembles basemap, water, overlays, districts, weights and panel.
+ *
+ * When everything has loaded, <html data-ar-ready="1"> is set (the browser tests wait
+ * for it); a part that fails says so in the panel and the rest keeps working.
+ */
+(function (AR) {
+  'use strict';
+
+  const WATER_STYLE = {
+    river: {color: '#1f78b4', weight: 2, fill: false},
+    sea_present: {color: '#1f78b4', weight: 1, fillColor: '#a6cee3', fillOpacity: 0.8},
+    sea_1950s: {color: '#1f78b4', weight: 1.2, dashArray: '6 4', fill: false},
+    dried_seabed: {color: '#a6761d', weight: 1, dashArray: '2 4', fillColor: '#e6d5a8', fillOpacity: 0.25},
+  };
+  const WATER_LEGEND = [
+    {color: '#1f78b4', label: 'Syr Darya and other rivers'},
+    {color: '#a6cee3', label: 'Aral Sea today'},
+    {color: '#e6d5a8', label: 'Dried seabed (Aralkum); dashed blue: shore of the 1950s'},
+  ];
+
+  function layerTitle(l) {
+    return l.title + (l.units ? ' (' + l.units + ')' : '');
+  }
+
+  function warn(panel, message) {
+    panel.status.appendChild(AR.el('span', {textContent: message}));
+  }
+
+  async function addBasemap(map, source, cfg, panel, overlays) {
+    try {
+      const spec = await source.basemap();
+      // The tile pane (the lowest) for pictures too: overlays must draw above it.
+      AR.leafletLayer(spec, {className: 'ar-basemap', pane: 'tilePane'}).addTo(map);
+    } catch (err) {
+      warn(panel, 'No offline basemap: ' + err.message + '. ');
+    }
+    if (cfg.osm) {
+      const osm = L.tileLayer(cfg.osm.url, {attribution: cfg.osm.attribution, maxZoom: 19, opacity: 0.8});
+      overlays.group('basemap');
+      const checkbox = AR.el('input', {type: 'checkbox', id: 'ar-osm'});
+      checkbox.addEventListener('change', function () {
+        if (checkbox.checked) osm.addTo(map); else map.removeLayer(osm);
+      });
+      overlays.groups.basemap.appendChild(AR.el('div', {className: 'ar-overlay-head'}, [
+        checkbox, AR.el('label', {for: 'ar-osm', textContent: 'OpenStreetMap (needs internet)'}),
+      ]));
+    }
+  }
+
+  async function addWater(map, source, overlays) {
+    map.createPane('arWater').style.zIndex = 350;
+    const collection = await source.hydrography();
+    const water = L.geoJSON(collection, {
+      pane: 'arWater',
+      interactive: false,
+      style: function (f) { return WATER_STYLE[f.properties.kind] || WATER_STYLE.river; },
+    }).addTo(map);
+    const checkbox = AR.el('input', {type: 'checkbox', id: 'ar-water', checked: ''});
+    checkbox.addEventListener('change', function () {
+      if (checkbox.checked) water.addTo(map); else map.removeLayer(water);
+    });
+    overlays.group('basemap').appendChild(AR.el('div', {className: 'ar-overlay'}, [
+      AR.el('div', {className: 'ar-overlay-head'}, [checkbox, AR.el('label', {for: 'ar-water', textContent: 'Rivers, sea and dried seabed'})]),
+      AR.legend(WATER_LEGEND),
+    ]));
+  }
+
+  function addOverlays(overlays, source, cfg, catalog) {
+    const scoreLegend = cfg.risk_classes;
+    overlays.add({
+      id: 'risk', title: 'Risk with the chosen weights', group: 'risk', weighted: true,
+      legend: scoreLegend, caption: 'INFORM risk, score 0-10',
+      description: 'Risk cell by cell: hazard with people exposed, their vulnerability and lack of coping capacity.',
+      load: function (w) { return source.composite('risk', w.profile, w.method); },
+    });
+    overlays.add({
+      id: 'composite', title: 'All hazards combined (chosen weights)', group: 'risk', weighted: true,
+      legend: scoreLegend, caption: 'Composite hazard, score 0-10',
+      load: function (w) { return source.composite('hazard', w.profile, w.method); },
+    });
+    catalog.layers.filter(function (l) { return l.spatial; }).forEach(function (l) {
+      overlays.add({
+        id: l.id, title: layerTitle(l), group: l.group, legend: l.legend,
+        caption: 'Level classes (' + l.units + ')', description: l.description,
+        load: function () { return source.layer(l.id); },
+      });
+    });
+    Object.entries(cfg.derived).forEach(function ([id, title]) {
+      overlays.add({
+        id: id, title: title, group: 'vulnerability', legend: scoreLegend, caption: 'Score 0-10',
+        load: function () { return source.layer(id); },
+      });
+    });
+  }
+
+  function fillProfiles(panel, profiles, cfg) {
+    profiles.profiles.forEach(function (p) {
+      panel.profile.appendChild(AR.el('option', {value: p.id, textContent: p.title}));
+    });
+    panel.profile.value = cfg.defaults.profile;
+    function describe() {
+      const chosen = profiles.profiles.find(function (p) { return p.id === panel.profile.value; });
+      panel.profileNote.textContent = chosen ? chosen.description : '';
+    }
+    panel.profile.addEventListener('change', describe);
+    describe();
+  }
+
+  function showWeights(panel, collection, titles) {
+    const parts = Object.entries(collection.weights || {})
+      .filter(function ([, w]) { return w > 0; })
+      .sort(function (a, b) { return b[1] - a[1]; })
+      .map(function ([id, w]) { return AR.shortTitle(titles[id] || id) + ' ' + AR.fmt(100 * w, 0) + '%'; });
+    panel.weightsNote.textContent = parts.length ? parts.join(' · ') : '';
+  }
+
+  async function boot() {
+    const cfg = JSON.parse(document.getElementById('ar-config').textContent);
+    const map = window[cfg.map];
+    const root = document.getElementById('ar-panel');
+    const panel = AR.Panel(root, cfg);
+    const source = cfg.mode === 'static' ? AR.embeddedSource(cfg.embedded) : AR.apiSource(cfg.routes);
+    map.attributionControl.addAttribution(AR.el('span', {textContent: cfg.attribution}).innerHTML);
+    new AR.FullscreenControl().addTo(map);
+    new AR.MapLegendControl(cfg.risk_classes).addTo(map);
+    AR.app = {map: map, cfg: cfg, source: source, panel: panel};
+
+    let catalog, profiles;
+    try {
+      [catalog, profiles] = await Promise.all([source.catalog(), source.profiles()]);
+    } catch (err) {
+      warn(panel, 'The layer catalog could not be loaded: ' + err.message);
+      return;
+    }
+    const titles = {};
+    catalog.layers.forEach(function (l) { titles[l.id] = l.title; });
+    const districts = new AR.Districts(map, source, cfg, catalog, panel);
+    const overlays = new AR.Overlays(map, source, panel.layers, function (anyOn) {
+      // With a raster on, the district fill fades so the raster reads through it.
+      districts.setFill(anyOn ? 0.12 : 0.6);
+    });
+    AR.app.districts = districts;
+    AR.app.overlays = overlays;
+
+    const districtToggle = AR.el('input', {type: 'checkbox', id: 'ar-districts', checked: ''});
+    districtToggle.addEventListener('change', function () {
+      if (districtToggle.checked) { districts.layer.addTo(map); districts.labels.addTo(map); } else {
+        map.removeLayer(districts.layer); map.removeLayer(districts.labels);
+      }
+    });
+    overlays.group('risk').appendChild(AR.el('div', {className: 'ar-overlay'}, [
+      AR.el('div', {className: 'ar-overlay-head'}, [districtToggle, AR.el('label', {for: 'ar-districts', textContent: 'Districts by risk class'})]),
+    ]));
+    panel.choropleth.appendChild(AR.legend(cfg.risk_classes, 'Risk class (INFORM, score 0-10)'));
+    addOverlays(overlays, source, cfg, catalog);
+    fillProfiles(panel, profiles, cfg);
+
+    async function reweight() {
+      const weights = {profile: panel.profile.value, method: panel.method.value};
+      panel.status.replaceChildren();
+      try {
+        const collection = await districts.load(weights.profile, weights.method);
+        showWeights(panel, collection, titles);
+        await overlays.setWeights(weights);
+      } catch (err) {
+        warn(panel, 'Districts could not be loaded: ' + err.message);
+      }
+    }
+    panel.profile.addEventListener('change', reweight);
+    panel.method.addEventListener('change', reweight);
+
+    overlays.weights = {profile: panel.profile.value, method: panel.method.value};
+    await Promise.all([
+      addBasemap(map, source, cfg, panel, overlays),
+      addWater(map, source, overlays).catch(function (err) { warn(panel, 'No water outlines: ' + err.message + '. '); }),
+      reweight(),
+    ]);
+    document.documentElement.dataset.arReady = '1';
+  }
+
+  function start() {
+    boot().catch(function (err) {
+      const root = document.getElementById('ar-panel');
+      if (root) root.appendChild(AR.el('p', {className: 'ar-warn', textContent: 'The map could not start: ' + err.message}));
+    });
+  }
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', start);
+  } else {
+    start();
+  }
+})(window.aralrisk = window.aralrisk || {});

@@ -1,0 +1,162 @@
+/* aralrisk map: small helpers shared by the other scripts (DOM, numbers, data sources).
+ *
+ * Text from data is always set with textContent, never as HTML, and no element gets a
+ * style attribute in markup: the page's Content-Security-Policy allows neither inline
+ * style attributes nor scripts that were not in the generated page.
+ */
+(function (AR) {
+  'use strict';
+
+  /** Create an element: el('td', {className: 'x', title: 't'}, ['text', child]). */
+  AR.el = function (tag, props, children) {
+    const node = document.createElement(tag);
+    Object.entries(props || {}).forEach(function ([key, value]) {
+      if (value === undefined || value === null) return;
+      if (key === 'className' || key === 'textContent' || key === 'href' || key === 'value') {
+        node[key] = value;
+      } else if (key.startsWith('on')) {
+        node.addEventListener(key.slice(2), value);
+      } else {
+        node.setAttribute(key, value);
+      }
+    });
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined) return;
+      node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+    });
+    return node;
+  };
+
+  /** A colour chip; its colour is set through the CSSOM, which the CSP allows. */
+  AR.swatch = function (color, className) {
+    const chip = AR.el('span', {className: 'ar-swatch ' + (className || ''), 'aria-hidden': 'true'});
+    chip.style.background = color;
+    return chip;
+  };
+
+  /** A number for people: 1,234 (null shown as an en dash). */
+  AR.fmt = function (value, digits) {
+    if (value === null || value === undefined || Number.isNaN(value)) return '–';
+    return new Intl.NumberFormat('en', {
+      maximumFractionDigits: digits === undefined ? 1 : digits,
+    }).format(value);
+  };
+
+  /** A layer title without its parenthesis, for tight places (tables, weight lists). */
+  AR.shortTitle = function (title) {
+    return String(title).split(' (')[0];
+  };
+
+  /** Path and query of a URL, so every request stays on the page's own origin. */
+  AR.samePath = function (url) {
+    const parsed = new URL(url, document.baseURI);
+    // The URL parser escapes the braces of a tile template: put them back.
+    return decodeURI(parsed.pathname) + parsed.search;
+  };
+
+  /** Fill {name} placeholders of a route, each value escaped as a path segment. */
+  AR.route = function (template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, key) {
+      return encodeURIComponent(values[key]);
+    });
+  };
+
+  /** GET JSON; a problem-details answer becomes an Error with its one-sentence detail. */
+  AR.fetchJSON = async function (url) {
+    const response = await fetch(url, {headers: {Accept: 'application/json'}});
+    let body = null;
+    try {
+      body = await response.json();
+    } catch (err) {
+      body = null;
+    }
+    if (!response.ok) {
+      const detail = body && body.detail ? body.detail : response.status + ' ' + response.statusText;
+      throw new Error(detail);
+    }
+    return body;
+  };
+
+  function query(params) {
+    return '?' + new URLSearchParams(params).toString();
+  }
+
+  /** A tile layer spec from a TileJSON document. */
+  function tileSpec(tilejson) {
+    const b = tilejson.bounds;
+    return {
+      tiles: AR.samePath(tilejson.tiles[0]),
+      bounds: [[b[1], b[0]], [b[3], b[2]]],
+      minzoom: tilejson.minzoom,
+      maxzoom: tilejson.maxzoom,
+    };
+  }
+
+  /** Data from the API of the server the page came from. */
+  AR.apiSource = function (routes) {
+    const compositeBase = {};
+    return {
+      live: true,
+      catalog: function () { return AR.fetchJSON(routes.layers); },
+      profiles: function () { return AR.fetchJSON(routes.profiles); },
+      hydrography: function () { return AR.fetchJSON(routes.hydrography); },
+      districts: function (profile, method) {
+        return AR.fetchJSON(routes.districts + query({profile: profile, method: method}));
+      },
+      point: function (lon, lat) {
+        return AR.fetchJSON(routes.point + query({lon: lon.toFixed(5), lat: lat.toFixed(5)}));
+      },
+      basemap: async function () { return tileSpec(await AR.fetchJSON(routes.basemap)); },
+      layer: async function (id) {
+        return tileSpec(await AR.fetchJSON(AR.route(routes.layer_tilejson, {id: id})));
+      },
+      /** Composite tiles: the TileJSON once per target, then only the query changes. */
+      composite: async function (target, profile, method) {
+        if (!compositeBase[target]) {
+          const spec = tileSpec(await AR.fetchJSON(routes.composite + query({target: target})));
+          spec.tiles = spec.tiles.split('?')[0];
+          compositeBase[target] = spec;
+        }
+        const spec = Object.assign({}, compositeBase[target]);
+        spec.tiles += query({profile: profile, method: method, target: target});
+        return spec;
+      },
+      report: function (code) { return AR.route(routes.report, {code: code}); },
+    };
+  };
+
+  /** Data embedded in a static export (aralrisk map --out): no server needed. */
+  AR.embeddedSource = function (data) {
+    function image(key) {
+      const found = data.images[key];
+      if (!found) return Promise.reject(new Error('this export has no image of ' + key));
+      return Promise.resolve({image: found.url, bounds: found.bounds});
+    }
+    return {
+      live: false,
+      catalog: function () { return Promise.resolve(data.layers); },
+      profiles: function () { return Promise.resolve(data.profiles); },
+      hydrography: function () {
+        return data.hydrography ? Promise.resolve(data.hydrography) : Promise.reject(new Error('no water outlines'));
+      },
+      districts: function (profile, method) {
+        const scored = data.scores[profile + '|' + method];
+        if (!scored) return Promise.reject(new Error('this export has no results for ' + profile + ' / ' + method));
+        const features = scored.order.map(function (code) {
+          const shape = data.districts[code];
+          return {type: 'Feature', id: code, geometry: shape.geometry,
+            properties: Object.assign({}, shape.properties, scored.properties[code])};
+        });
+        return Promise.resolve({type: 'FeatureCollection', features: features,
+          profile: profile, method: method, weights: scored.weights});
+      },
+      point: function () {
+        return Promise.reject(new Error('values at a point need the live service (aralrisk serve)'));
+      },
+      basemap: function () { return image('hillshade'); },
+      layer: function (id) { return image(id); },
+      composite: function (target, profile, method) { return image(target + '|' + profile + '|' + method); },
+      report: function () { return null; },
+    };
+  };
+})(window.aralrisk = window.aralrisk || {});

@@ -1,0 +1,90 @@
+"""``aralrisk map --out`` and ``aralrisk report``: files that work without a server."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from layers.result import BuildResult
+from tests.map.test_page import ALLOWED_ABSOLUTE, parse
+
+#: Absolute URLs of the file that are not loads: the SVG namespace, Leaflet's attribution
+#: link and a bug link in a comment of the inlined Leaflet code, and the OpenStreetMap
+#: origin named by the file's own Content-Security-Policy.
+NOT_LOADS = {
+    "https://tile.openstreetmap.org",
+    "http://www.w3.org/2000/svg",
+    "https://leafletjs.com",
+    "https://bugzilla.mozilla.org/show_bug.cgi?id=888319",
+}
+
+
+@pytest.fixture(scope="module")
+def exported(build_root: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    out = tmp_path_factory.mktemp("export") / "map.html"
+    result = CliRunner().invoke(app, ["map", "--out", str(out), "--build", str(build_root)])
+    assert result.exit_code == 0, result.output
+    assert "wrote the map of build" in result.output
+    return out.read_text(encoding="utf-8")
+
+
+def test_export_loads_nothing_from_the_internet(exported: str) -> None:
+    refs = parse(exported)
+    for url in refs.urls:
+        assert urlsplit(url).scheme == "data", url
+    # CSS may only point at inlined pictures.
+    styles = "".join(re.findall(r"<style>(.*?)</style>", exported, flags=re.DOTALL))
+    targets = re.findall(r"url\(([^)]*)\)", styles)
+    assert targets  # Leaflet's control images
+    for target in targets:
+        assert target.startswith(("data:", "#")), target
+    absolute = set(re.findall(r"https?://[^\"'\s<>\\);]+", exported))
+    assert absolute <= ALLOWED_ABSOLUTE | NOT_LOADS, absolute - ALLOWED_ABSOLUTE
+    # And the file's own policy forbids any other load.
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', exported)
+    assert policy is not None
+    assert "connect-src 'none'" in policy.group(1)
+    assert "img-src 'self' data: https://tile.openstreetmap.org;" in policy.group(1)
+
+
+def test_export_embeds_districts_and_pictures(exported: str, built: BuildResult) -> None:
+    config = json.loads(parse(exported).json_blocks["ar-config"])
+    assert config["mode"] == "static"
+    data = config["embedded"]
+    assert set(data["districts"]) == set(built.districts["code"])
+    profiles = [p["id"] for p in data["profiles"]["profiles"]]
+    assert set(profiles) == {"equal", "public_health", "agriculture", "infrastructure"}
+    assert set(data["scores"]) == {f"{p}|{m}" for p in profiles for m in ("geometric", "max")}
+    equal = data["scores"]["equal|geometric"]
+    assert equal["order"] == list(built.districts["code"])  # the build's own ranking
+    for picture in ("hillshade", "flood_rp10", "risk|equal|geometric", "hazard|public_health|max"):
+        assert data["images"][picture]["url"].startswith("data:image/png;base64,")
+    south_west, north_east = data["images"]["risk|equal|geometric"]["bounds"]
+    assert south_west == pytest.approx([44.0, 60.0], abs=0.06)
+    assert north_east == pytest.approx([45.0, 62.0], abs=0.06)
+
+
+def test_report_command_writes_html_and_pdf(build_root: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    html_file = tmp_path / "a.html"
+    result = runner.invoke(
+        app, ["report", "A", "--out", str(html_file), "--build", str(build_root)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Alpha" in html_file.read_text(encoding="utf-8")
+    pdf_file = tmp_path / "a.pdf"
+    result = runner.invoke(app, ["report", "A", "--out", str(pdf_file), "--build", str(build_root)])
+    assert result.exit_code == 0, result.output
+    assert pdf_file.read_bytes().startswith(b"%PDF")
+
+
+def test_report_command_names_the_districts_for_an_unknown_code(build_root: Path) -> None:
+    result = CliRunner().invoke(app, ["report", "NOPE", "--build", str(build_root)])
+    assert result.exit_code == 2
+    assert "unknown district 'NOPE'" in result.output and "A, B, C, D" in result.output
