@@ -1,0 +1,114 @@
+"""The analyst notebooks run top to bottom and check what they show (issue 6).
+
+Each notebook is executed with nbclient in a fresh ``python3`` kernel of this very
+interpreter (the venv's ipykernel), from the ``notebooks/`` folder, as an analyst would
+run it. Its ``assert`` cells are the checks: a failing one fails the test with the
+notebook's traceback. A cell that prints a warning fails it too, and so does a notebook
+that draws fewer figures than it promises. The notebooks publish their builds to
+temporary folders, pointed here at pytest's ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from ipykernel.kernelspec import write_kernel_spec
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+SAMPLE = ROOT / "data" / "sample"
+OFFICIAL_BOUNDARIES = ROOT.parent / "shared" / "data" / "boundaries" / "kyzylorda_adm2.geojson"
+
+#: Seconds one cell may run (a sample build is the slowest cell, well under a minute).
+CELL_TIMEOUT = 300
+
+#: Figures each notebook draws (its image outputs), at least.
+FIGURES = {
+    "01_quickstart.ipynb": 6,
+    "02_weights_and_scenarios.ipynb": 4,
+    "03_bring_your_own_data.ipynb": 3 if OFFICIAL_BOUNDARIES.is_file() else 2,
+    "04_climate_trends.ipynb": 5,
+}
+
+#: Text on a cell's stderr that is not a warning about the notebook's code.
+TOLERATED = (
+    # layers.pipeline imports tqdm.auto, which in a Jupyter kernel without ipywidgets
+    # warns once on import that it falls back to text progress bars. The notebooks
+    # build with progress=False; the import itself should stop warning (tqdm.std, or
+    # ipywidgets as a dependency). Tolerated by its exact message until then.
+    "TqdmWarning: IProgress not found. Please update jupyter and ipywidgets.",
+    "from .autonotebook import tqdm as notebook_tqdm",
+)
+
+
+def _warnings(nb: nbformat.NotebookNode) -> list[str]:
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "stream" or output.get("name") != "stderr":
+                continue
+            lines = [line for line in output["text"].splitlines() if line.strip()]
+            lines = [line for line in lines if not any(t in line for t in TOLERATED)]
+            if lines:
+                found.append(f"cell {index}: " + "\n".join(lines))
+    return found
+
+
+def _figures(nb: nbformat.NotebookNode) -> int:
+    return sum(
+        "image/png" in output.get("data", {})
+        for cell in nb.cells
+        for output in cell.get("outputs", [])
+    )
+
+
+@pytest.fixture
+def kernel_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``python3`` kernel spec of this interpreter, inline plots, temp files in tmp_path."""
+    kernels = tmp_path / "jupyter" / "kernels" / "python3"
+    write_kernel_spec(kernels)
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_notebook_runs_and_checks_itself(
+    name: str, kernel_env: None, record_property: pytest.RecordProperty
+) -> None:
+    if not (SAMPLE / "districts.geojson").is_file():
+        pytest.fail("the sample data set is missing: run `make sample` first")
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+    )
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    record_property("seconds", round(seconds, 1))
+
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count is not None for cell in code), "every code cell ran"
+    assert not _warnings(nb), "cells printed warnings:\n" + "\n".join(_warnings(nb))
+    assert _figures(nb) >= FIGURES[name], f"{name} drew {_figures(nb)} figures"
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_notebook_is_committed_without_outputs(name: str) -> None:
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    nbformat.validate(nb)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{name} cell {index} has outputs: strip them"
+            assert cell.execution_count is None, f"{name} cell {index} has an execution count"
