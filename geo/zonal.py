@@ -272,7 +272,7 @@ class ZoneIndex:
         hits = self._tree.query(shapely.Point(x, y), predicate="intersects")
         if len(hits):
             return str(self.ids[int(np.max(hits))])
-        col_f, row_f = ~self.grid.transform * (x, y)
+        col_f, row_f = ~self.grid.transform @ (x, y)
         row, col = math.floor(row_f), math.floor(col_f)
         if 0 <= row < self.grid.height and 0 <= col < self.grid.width:
             label = int(self.labels[row, col])
@@ -320,7 +320,8 @@ class ZoneIndex:
         q = float(percentile) / 100.0
         if isinstance(data, dask.array.Array) or isinstance(wdata, dask.array.Array):
             partial = self._reduce_lazy(data, wdata, thr)
-            p = self._percentiles(partial, q, exact_from=None)
+            in_memory = data if isinstance(data, np.ndarray) else None
+            p = self._percentiles(partial, q, exact_from=in_memory)
         else:
             assert isinstance(data, np.ndarray)  # noqa: S101 - not dask, so numpy
             partial = self._reduce_in_memory(data, wdata, thr)

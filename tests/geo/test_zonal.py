@@ -118,7 +118,7 @@ def brute_force(
         mask = owner == k
         if not mask.any():
             point = shapely.point_on_surface(geom)
-            col, row = ~grid.transform * (point.x, point.y)
+            col, row = ~grid.transform @ (point.x, point.y)
             mask = np.zeros(grid.shape, bool)
             if 0 <= row < grid.height and 0 <= col < grid.width:
                 mask[math.floor(row), math.floor(col)] = True
@@ -200,7 +200,7 @@ def test_small_zone_gets_the_cell_of_its_representative_point(index: ZoneIndex) 
     values, weights = layer()
     # The enclave T contains no cell centre: it gets the cell under its point on surface.
     point = shapely.point_on_surface(ENCLAVE)
-    col, row = ~GRID.transform * (point.x, point.y)
+    col, row = ~GRID.transform @ (point.x, point.y)
     cell = (math.floor(row), math.floor(col))
     assert dict(index.small_zones) == {"T": cell, "G": index.small_zones["G"]}
     assert not (index.labels == 4).any()
