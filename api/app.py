@@ -7,7 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from api import openapi, problems
-from api.middleware import BodyLimit, SecurityHeaders
+from api.middleware import BodyLimit, RootPath, SecurityHeaders
 from api.routers import builds, catalog, districts, health, query, tiles
 from api.routers import map as risk_map
 from api.settings import Settings
@@ -30,7 +30,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Environmental hazard and risk indices for Kyzylorda oblast",
         description=DESCRIPTION,
         version="1.0",
-        root_path=settings.root_path,
         responses=problems.PROBLEM_RESPONSES,
     )
     app.state.settings = settings
@@ -59,4 +58,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
+    if settings.root_path:
+        app.add_middleware(RootPath, root_path=settings.root_path)
     return app

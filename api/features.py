@@ -17,7 +17,7 @@ from shapely.geometry import mapping
 
 from api.encoding import number, plain
 from geo import index
-from geo.vectors import _csv_table, _json_encode_nested
+from geo.vectors import csv_table, json_encode_nested
 from layers.registry import LayerSpec, Registry
 from layers.scoring import Weighting
 
@@ -136,5 +136,5 @@ def detail(
 def csv_bytes(districts: gpd.GeoDataFrame) -> bytes:
     """The district table as UTF-8 CSV, written exactly as the build writes its CSV."""
     buffer = io.StringIO()
-    _csv_table(_json_encode_nested(districts)).to_csv(buffer, index=False)
+    csv_table(json_encode_nested(districts)).to_csv(buffer, index=False)
     return buffer.getvalue().encode("utf-8")

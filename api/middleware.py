@@ -92,3 +92,21 @@ class BodyLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+class RootPath:
+    """Sets the ASGI ``root_path`` (a proxy's path prefix) when the server did not.
+
+    ``aralrisk serve --root-path`` hands the prefix to uvicorn; this covers other ASGI
+    servers started with ``ARALRISK_ROOT_PATH`` set, so generated URLs carry the prefix.
+    """
+
+    def __init__(self, app: ASGIApp, root_path: str) -> None:
+        self.app = app
+        self.root_path = root_path.rstrip("/")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Add the prefix to HTTP scopes that have none."""
+        if scope["type"] == "http" and not scope.get("root_path"):
+            scope = {**scope, "root_path": self.root_path}
+        await self.app(scope, receive, send)

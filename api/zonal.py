@@ -3,7 +3,7 @@
 The polygon gets its own :class:`~geo.zonal.ZoneIndex` on the window of the build grid
 that its bounds touch; each layer's COG is read for that window only, and the
 per-layer columns come from the build's own function
-(:func:`layers.pipeline._district_columns`), so a district's polygon gives back that
+(:func:`layers.pipeline.district_columns`), so a district's polygon gives back that
 district's values. Vulnerability and lack of coping capacity are district tables, not
 rasters: the polygon takes the area mean of the districts it covers.
 """
@@ -29,7 +29,7 @@ from geo.errors import NotFoundError
 from geo.grid import GridSpec
 from geo.zonal import ZonalStats, ZoneIndex
 from layers import scoring
-from layers.pipeline import _district_columns
+from layers.pipeline import district_columns
 from layers.result import BuildResult
 
 ZONE_ID = "zone"
@@ -90,7 +90,7 @@ def zonal_statistics(
         if raw is None:
             continue
         stats = zones.stats(raw, weights=people, thresholds=spec.levels or ())
-        for key, values in _district_columns(spec, stats, people_stats, min_cov).items():
+        for key, values in district_columns(spec, stats, people_stats, min_cov).items():
             table[key] = values
     if not any(f"{s.id}_score" in table for s in build.registry.hazards):
         raise ApiError(422, "the polygon covers no cell of this build's hazard layers")

@@ -269,7 +269,7 @@ def write_vectors(
     if gdf.crs is None:
         raise InputError("the table has no CRS: set one with `gdf.set_crs(...)` before writing")
     stem = Path(stem)
-    flat = _json_encode_nested(gdf)
+    flat = json_encode_nested(gdf)
     written = []
     for fmt in formats:
         target = stem.with_name(f"{stem.name}.{fmt}")
@@ -287,7 +287,7 @@ def write_vectors(
             elif fmt == "parquet":
                 _write_parquet(gdf, flat, tmp)
             else:
-                _csv_table(flat).to_csv(tmp, index=False, encoding="utf-8")
+                csv_table(flat).to_csv(tmp, index=False, encoding="utf-8")
         written.append(target)
     return written
 
@@ -296,7 +296,8 @@ def _is_nested(value: Any) -> bool:
     return isinstance(value, list | tuple | dict | np.ndarray)
 
 
-def _json_encode_nested(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def json_encode_nested(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy of ``gdf`` with list and dict columns JSON-encoded (for flat formats)."""
     out = gdf.copy()
     for column in out.columns:
         if column == out.geometry.name or out[column].dtype != object:
@@ -326,7 +327,8 @@ def _write_parquet(gdf: gpd.GeoDataFrame, flat: gpd.GeoDataFrame, path: Path) ->
         flat.to_parquet(path, index=False)
 
 
-def _csv_table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+def csv_table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Attributes without geometry plus ``centroid_lon``/``centroid_lat`` in degrees."""
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     if len(gdf) == 0:
         table["centroid_lon"] = pd.Series(dtype=float)

@@ -131,9 +131,17 @@ def _statistic(spec: LayerSpec, stats: ZonalStats, people: ZonalStats | None) ->
     return np.asarray(getattr(stats, {"p90": "p90"}.get(chosen, chosen)), dtype=np.float64)
 
 
-def _district_columns(
+def district_columns(
     spec: LayerSpec, stats: ZonalStats, people: ZonalStats | None, min_coverage: float
 ) -> dict[str, np.ndarray]:
+    """One layer's district columns from its zonal statistics.
+
+    ``<id>_value`` (the layer's district statistic, NaN below ``min_coverage``),
+    ``<id>_score`` (0-10), ``<id>_coverage``, ``<id>_level`` (hazard level from the area
+    fractions above the thresholds, or -1 not applicable) and, for hazards,
+    ``<id>_people_high`` (``weights`` above the high threshold). The API's ``/zonal``
+    uses it too, so a district's own polygon gives back that district's numbers.
+    """
     value = _statistic(spec, stats, people)
     coverage = np.asarray(stats.coverage, dtype=np.float64)
     value = np.where(coverage >= min_coverage, value, np.nan)
@@ -313,7 +321,7 @@ def _run(
                 raw = read_raster(raw_path)
                 stats = zones.stats(raw, weights=people, thresholds=spec.levels or ())
                 _check_coverage(spec, stats, cfg.inputs[spec.input].path.name, min_cov)
-                for key, values in _district_columns(spec, stats, people_stats, min_cov).items():
+                for key, values in district_columns(spec, stats, people_stats, min_cov).items():
                     table[key] = values
                 score_paths[spec.id] = layer_dir / f"{spec.id}.score.tif"
                 write_cog(
