@@ -44,6 +44,7 @@ import pandas as pd
 import rasterio.features
 import shapely
 import xarray as xr
+from affine import Affine
 
 from geo import _quantile
 from geo._zonal_kernels import accumulate, collect, label_runs
@@ -201,14 +202,7 @@ class ZoneIndex:
         self._tree: shapely.STRtree | None = None
         n = len(self.ids)
         dtype = np.uint8 if n < 2**8 else np.uint16 if n < 2**16 else np.uint32
-        self.labels: np.ndarray = rasterio.features.rasterize(
-            ((geom, k + 1) for k, geom in enumerate(geoms)),
-            out_shape=grid.shape,
-            transform=grid.transform,
-            fill=0,
-            all_touched=False,
-            dtype=dtype,
-        )
+        self.labels: np.ndarray = _burn(geoms, grid, dtype)
         row_ptr, run_col, run_len, run_zone = label_runs(self.labels)
         owned = np.bincount(run_zone, weights=run_len, minlength=n)
         small = self._assign_small_zones(np.flatnonzero(owned == 0))
@@ -524,6 +518,26 @@ class ZoneIndex:
             thresholds=tuple(float(t) for t in thr),
             percentile=percentile,
         )
+
+
+def _burn(geoms: np.ndarray, grid: GridSpec, dtype: type[np.unsignedinteger[Any]]) -> np.ndarray:
+    """Rasterize zone ``k`` as ``k + 1`` by the cell-centre rule, later zones on top.
+
+    Burned in strips of rows into one array: GDAL's working copy is then one strip,
+    not a second whole raster.
+    """
+    labels = np.zeros(grid.shape, dtype=dtype)
+    rows = max(1, _NUMPY_BLOCK_CELLS * 4 // grid.width)
+    for top in range(0, grid.height, rows):
+        strip = labels[top : top + rows]
+        rasterio.features.rasterize(
+            ((geom, k + 1) for k, geom in enumerate(geoms)),
+            out=strip,
+            transform=grid.transform * Affine.translation(0, top),
+            fill=0,
+            all_touched=False,
+        )
+    return labels
 
 
 def _zone_ids(zones: gpd.GeoDataFrame, id_field: str | None) -> np.ndarray:
