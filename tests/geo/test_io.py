@@ -314,3 +314,12 @@ def test_time_axis_and_units_problems(tmp_path: Path) -> None:
         read_timeseries(garbage, "tasmax")
     with pytest.raises(InputError, match="does not exist"):
         read_timeseries(tmp_path / "missing.nc", "tasmax")
+
+
+def test_a_rewritten_raster_gets_new_task_names(make_raster: MakeRaster) -> None:
+    path = make_raster(np.ones((3, 4), np.float32), TRANSFORM, nodata=-1)
+    first = read_raster(path)
+    make_raster(np.full((3, 4), 2.0, np.float32), TRANSFORM, nodata=-1)
+    second = read_raster(path)
+    assert first.data.name != second.data.name
+    assert float(second.max()) == 2.0

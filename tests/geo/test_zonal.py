@@ -20,6 +20,7 @@ from shapely.geometry import Polygon, box
 from geo import _quantile
 from geo.errors import InputError, InputWarning
 from geo.grid import GridSpec
+from geo.io import read_raster, write_cog
 from geo.zonal import ZonalStats, ZoneIndex
 from tests.geo.conftest import write_raster
 
@@ -475,3 +476,17 @@ def test_float16_and_big_endian_layers(index: ZoneIndex) -> None:
         np.testing.assert_allclose(index.stats(other).mean, reference.mean, rtol=1e-12)
     half = index.stats(values.astype(np.float16))
     np.testing.assert_allclose(half.mean, reference.mean, rtol=1e-3)
+
+
+def test_a_layer_read_back_from_a_cog(index: ZoneIndex, tmp_path: Path) -> None:
+    """The pipeline's way: write a COG, read it lazily, take its statistics."""
+    values, weights = layer(seed=4)
+    da = GRID.write_georeference(xr.DataArray(values, dims=("y", "x")))
+    path = write_cog(da, tmp_path / "layer.tif", nodata=-9999.0)
+    lazy = read_raster(path, chunks={"y": 7, "x": 9})
+    xr.align(lazy, GRID.template(), join="exact")  # the grid's coordinates, bit for bit
+    read = index.stats(lazy, weights=weights, thresholds=THRESHOLDS)
+    eager = index.stats(values, weights=weights, thresholds=THRESHOLDS)
+    for name in ("count", "min", "max", "p90", "coverage"):
+        np.testing.assert_array_equal(getattr(read, name), getattr(eager, name))
+    np.testing.assert_allclose(read.mean, eager.mean, rtol=1e-13, equal_nan=True)
