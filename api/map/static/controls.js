@@ -58,18 +58,23 @@
     },
   });
 
-  /** The district risk classes in a corner of the map, so a screenshot explains itself. */
+  /** The legend of what the map shows, in its corner, so a screenshot explains itself:
+   *  the district risk classes, or the legend of the overlay switched on last. */
   AR.MapLegendControl = L.Control.extend({
     options: {position: 'topright'},
-    initialize: function (classes, options) {
+    initialize: function (caption, classes, options) {
+      this.caption = caption;
       this.classes = classes;
       L.setOptions(this, options);
     },
     onAdd: function () {
-      const box = AR.legend(this.classes, 'District risk (INFORM)');
-      box.classList.add('ar-map-legend', 'leaflet-bar');
-      L.DomEvent.disableClickPropagation(box);
-      return box;
+      this.box = L.DomUtil.create('div', 'ar-map-legend leaflet-bar');
+      L.DomEvent.disableClickPropagation(this.box);
+      this.show(this.caption, this.classes);
+      return this.box;
+    },
+    show: function (caption, classes) {
+      this.box.replaceChildren(AR.legend(classes, caption));
     },
   });
 

@@ -53,6 +53,7 @@
       this.onToggle = onToggle;
       this.rows = {};
       this.groups = {};
+      this.active = []; // ids in the order they were switched on
       this.weights = null;
       map.createPane('arRaster').style.zIndex = 300;
     }
@@ -99,8 +100,16 @@
       this.group(def.group).appendChild(node);
     }
 
-    anyOn() {
-      return Object.values(this.rows).some(function (row) { return row.on; });
+    /** The definitions of the overlays that are on, the last switched on last. */
+    activeDefs() {
+      const rows = this.rows;
+      return this.active.map(function (id) { return rows[id].def; });
+    }
+
+    setActive(id, on) {
+      this.active = this.active.filter(function (other) { return other !== id; });
+      if (on) this.active.push(id);
+      if (this.onToggle) this.onToggle(this.activeDefs());
     }
 
     async toggle(id, on) {
@@ -129,7 +138,7 @@
       } else if (row.layer) {
         this.map.removeLayer(row.layer);
       }
-      if (this.onToggle) this.onToggle(this.anyOn());
+      this.setActive(id, row.on);
     }
 
     setUrl(row, spec) {

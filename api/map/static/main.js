@@ -123,7 +123,8 @@
     const source = cfg.mode === 'static' ? AR.embeddedSource(cfg.embedded) : AR.apiSource(cfg.routes);
     map.attributionControl.addAttribution(AR.el('span', {textContent: cfg.attribution}).innerHTML);
     new AR.FullscreenControl().addTo(map);
-    new AR.MapLegendControl(cfg.risk_classes).addTo(map);
+    const districtsCaption = 'District risk (INFORM)';
+    const mapLegend = new AR.MapLegendControl(districtsCaption, cfg.risk_classes).addTo(map);
     AR.app = {map: map, cfg: cfg, source: source, panel: panel};
 
     let catalog, profiles;
@@ -136,9 +137,12 @@
     const titles = {};
     catalog.layers.forEach(function (l) { titles[l.id] = l.title; });
     const districts = new AR.Districts(map, source, cfg, catalog, panel);
-    const overlays = new AR.Overlays(map, source, panel.layers, function (anyOn) {
-      // With a raster on, the district fill fades so the raster reads through it.
-      districts.setFill(anyOn ? 0.12 : 0.6);
+    const overlays = new AR.Overlays(map, source, panel.layers, function (active) {
+      // With a raster on, the district fill fades so the raster reads through it, and
+      // the map's legend explains the raster switched on last.
+      districts.setFill(active.length ? 0.12 : 0.6);
+      const top = active[active.length - 1];
+      if (top) mapLegend.show(top.title, top.legend); else mapLegend.show(districtsCaption, cfg.risk_classes);
     });
     AR.app.districts = districts;
     AR.app.overlays = overlays;
