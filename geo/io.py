@@ -175,15 +175,17 @@ def _lazy_band(
     row_chunks = _split(rows, chunks["y"])
     col_chunks = _split(cols, chunks["x"])
     out_dtype = _float_dtype(file_dtype)
-    stat = os.stat(path)
-    token = dask.base.tokenize(str(path), stat.st_size, stat.st_mtime_ns, band, nodata, chunks)
+    # Absolute: dask workers need not share the caller's working directory.
+    absolute = os.path.abspath(path)
+    stat = os.stat(absolute)
+    token = dask.base.tokenize(absolute, stat.st_size, stat.st_mtime_ns, band, nodata, chunks)
     data = dask.array.map_blocks(
         _read_window,
         chunks=(row_chunks, col_chunks),
         dtype=out_dtype,
         meta=np.empty((0, 0), out_dtype),
         name=f"read-raster-{token}",
-        path=str(path),
+        path=absolute,
         band=band,
         nodata=nodata,
         out_dtype=out_dtype,
