@@ -15,6 +15,7 @@ BUILD  ?= build
 help:
 	@echo "make run   - set up .venv, make the sample data if missing, build it and serve http://$(HOST):$(PORT)/map"
 	@echo "make test  - set up .venv with the dev extras and run ruff, mypy and pytest"
+	@echo "make bench - run every benchmark in bench/ (long; BENCH_ARGS=--quick for a smoke run)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +57,20 @@ unit: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit
+
+# Benchmarks run on demand, never in `make test` (see bench/README.md).
+.PHONY: bench
+BENCH_ARGS ?=
+$(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	@touch $@ $(VENV)/.run-installed
+
+bench: $(VENV)/.bench-installed
+	$(BIN)/python -m bench.bench_build $(BENCH_ARGS)
+	$(BIN)/python -m bench.bench_zonal $(BENCH_ARGS)
+	$(BIN)/python -m bench.bench_tiles $(BENCH_ARGS)
+	$(BIN)/python -m bench.bench_api $(BENCH_ARGS)
+	$(BIN)/python -m bench.load $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

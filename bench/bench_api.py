@@ -3,7 +3,7 @@
 Run on demand (not part of pytest)::
 
     python -m bench.bench_api            # 200 /districts requests, 30 s of tile load
-    python -m bench.bench_api --quick    # 50 requests, 5 s of tile load, a smoke run
+    python -m bench.bench_api --quick    # 20 requests, 5 s of tile load, a smoke run
 
 The sample (``data/sample/build.toml``) is built once into ``bench/.data/`` (rebuilt
 when the sample files change, or with ``--rebuild``) and served by one fresh uvicorn
@@ -296,7 +296,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="tile load duration")
     parser.add_argument("--rebuild", action="store_true", help="build the sample again")
     args = parser.parse_args(argv)
-    requests = 50 if args.quick else args.requests
+    requests = 20 if args.quick else args.requests
     seconds = 5.0 if args.quick else args.seconds
     root = sample_build(rebuild=args.rebuild)
     with serve_build(root) as server:

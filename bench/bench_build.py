@@ -3,7 +3,7 @@
 Run on demand (not part of pytest)::
 
     python -m bench.bench_build            # 4,000 x 2,200, 8,000 x 4,400, 16,000 x 8,800 cells
-    python -m bench.bench_build --quick    # 800 x 440 and 1,600 x 880, a smoke run
+    python -m bench.bench_build --quick    # 500 x 275 and 1,000 x 550, a smoke run
     python -m bench.bench_build --sizes 8000x4400 --workers 2   # on a 2-process LocalCluster
 
 What is built: :func:`layers.pipeline.build` on the sample's districts
@@ -47,7 +47,7 @@ from bench.synthetic import DATA_DIR, FULL_SIZE, synthetic_cog
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 FULL_SIZES = ((4_000, 2_200), (8_000, 4_400), FULL_SIZE)
-QUICK_SIZES = ((800, 440), (1_600, 880))
+QUICK_SIZES = ((500, 275), (1_000, 550))
 #: The raster inputs of the benchmark build, their synthetic seeds and declared units.
 RASTERS = {
     "flood_rp10": (0, "m"),

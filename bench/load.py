@@ -4,7 +4,7 @@ Run on demand (not part of pytest)::
 
     python -m bench.load                   # 32 clients for 2 minutes
     python -m bench.load --duration 300    # longer
-    python -m bench.load --quick           # 20 seconds, a smoke run
+    python -m bench.load --quick           # 10 seconds, a smoke run
 
 The sample is built once into ``bench/.data/`` on a 0.005-degree grid (half the
 sample's cell size, so that its layers are served down to zoom 12: native zoom 8 plus
@@ -216,14 +216,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=120.0, help="seconds of load")
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients")
-    parser.add_argument("--quick", action="store_true", help="20 seconds, a smoke run")
+    parser.add_argument("--quick", action="store_true", help="10 seconds, a smoke run")
     parser.add_argument("--seed", type=int, default=8, help="seed of the request mix")
     parser.add_argument(
         "--resolution", type=float, default=RESOLUTION_DEG, help="build grid cell, degrees"
     )
     parser.add_argument("--rebuild", action="store_true", help="build the sample again")
     args = parser.parse_args(argv)
-    duration = 20.0 if args.quick else args.duration
+    duration = 10.0 if args.quick else args.duration
     root = sample_build(resolution=args.resolution, rebuild=args.rebuild)
     with serve_build(root) as server:
         base = server.base
