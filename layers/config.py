@@ -164,8 +164,12 @@ class BuildConfig(_Model):
 
 
 def _describe(exc: ValidationError, source: str) -> str:
-    first = exc.errors()[0]
+    # A misspelt key shows up twice (unknown key, and the real key missing): name the typo.
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    first = errors[0]
     where = ".".join(str(part) for part in first["loc"]) or "the file"
+    if first["type"] == "extra_forbidden":
+        return f"{source}: unknown setting {where}: check its spelling"
     return f"{source}: {where}: {first['msg']}"
 
 

@@ -28,7 +28,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import xarray as xr
-from tqdm.auto import tqdm
+
+# tqdm.std, not tqdm.auto: the text bar works everywhere and needs no ipywidgets.
+from tqdm.std import tqdm
 
 from geo import index
 from geo.errors import ConfigError, InputError, InputWarning
@@ -540,6 +542,7 @@ def _manifest(
     for name, spec in cfg.inputs.items():
         inputs[name] = _file_meta(spec.path)
     west, south, east, north = (float(v) for v in districts.total_bounds)
+    districts_ids = districts[cfg.districts.id_field].astype(str).tolist()
     return {
         "version": version,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -564,6 +567,8 @@ def _manifest(
         },
         "scoring": {**weighting.to_dict(), "min_coverage": cfg.scoring.min_coverage},
         "rasters": {**rasters, "zones": "zones.tif", "people": "people.tif"},
+        # zones.tif holds label k + 1 for the district ids[k] (0 = outside every district).
+        "zones": {"labels": {str(code): k + 1 for k, code in enumerate(districts_ids)}},
         "basemap": basemap,
     }
 

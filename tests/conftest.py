@@ -1,4 +1,4 @@
-"""Shared fixtures of the API tests: one tiny world, built once per session, and clients.
+"""Shared fixtures: one tiny world, built once per session, and API clients.
 
 The world is :func:`tests.world.make_world` (four districts on lon 60-62, lat 44-45)
 built with the real pipeline, so every endpoint is tested against real build outputs.

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.routers import builds
 from layers.result import BuildResult, open_build
-from tests.api.conftest import MakeClient
+from tests.conftest import MakeClient
 
 KEY = "correct horse battery staple"
 

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from layers.result import BuildResult
-from tests.api.conftest import MakeClient
+from tests.conftest import MakeClient
 
 CACHED = [
     "/layers",

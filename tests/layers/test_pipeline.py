@@ -30,17 +30,8 @@ HAZARDS = (
 )
 
 
-@pytest.fixture(scope="module")
-def world_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("world")
-    world.make_world(folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def built(world_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
-    out = tmp_path_factory.mktemp("out")
-    return build(world_dir / "build.toml", out=out, progress=False)
+# ``world_dir`` and ``built`` are the session fixtures of tests/conftest.py: the tiny
+# world built once with the real pipeline.
 
 
 def test_publishes_current_with_a_complete_manifest(built: BuildResult) -> None:

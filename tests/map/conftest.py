@@ -22,21 +22,13 @@ import uvicorn
 
 from api.app import create_app
 from api.settings import Settings
-from tests.api.conftest import (  # noqa: F401 - fixtures shared with the API tests
-    build_root,
-    built,
-    client,
-    make_client,
-    settings,
-    world_dir,
-)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture(scope="session")
-def live_server(settings: Settings) -> Iterator[str]:  # noqa: F811 - the imported fixture
+def live_server(settings: Settings) -> Iterator[str]:
     """Base URL of the real application served by uvicorn on 127.0.0.1 (tiny world)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))  # a free port, held until uvicorn takes the socket

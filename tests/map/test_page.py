@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.map import csp
 from layers.result import BuildResult
-from tests.api.conftest import MakeClient
+from tests.conftest import MakeClient
 
 #: Absolute URLs the page may contain: the optional OpenStreetMap layer (used only when
 #: a planner switches it on) and its attribution link. Neither is loaded by default.
