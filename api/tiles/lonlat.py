@@ -15,6 +15,7 @@ same overview, as the benchmark checks pixel by pixel against TiTiler.
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,10 +28,14 @@ from rasterio.crs import CRS
 from rasterio.io import DatasetReader
 from rasterio.windows import Window
 
+from api.tiles.blocks import BlockCache, read_window
+
 #: Radius of the Web Mercator sphere (EPSG:3857), metres.
 EARTH_RADIUS = 6378137.0
 WGS84 = CRS.from_epsg(4326)
 WEB_MERCATOR = morecantile.tms.get("WebMercatorQuad")
+#: Smallest block edge worth sharing: striped files are read directly instead.
+MIN_SHARED_BLOCK = 64
 
 
 def is_lonlat_grid(dataset: DatasetReader) -> bool:
@@ -89,9 +94,13 @@ class LonLatCOG:
 
     Args:
         path: The COG (see :func:`is_lonlat_grid`).
+        blocks: Decoded blocks shared with the other threads (``None``: GDAL's only).
+        key: Names this raster in ``blocks`` (include the build version).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, blocks: BlockCache | None = None, key: Hashable = None) -> None:
+        self.blocks = blocks
+        self.key = key if key is not None else str(path)
         full = rasterio.open(path)
         self.levels: list[DatasetReader] = [full]
         self.levels += [
@@ -155,7 +164,12 @@ class LonLatCOG:
         level = self.levels[sampling.level]
         if sampling.window is None:
             return np.zeros((0, 0), level.dtypes[0]), np.zeros((0, 0), bool)
-        values = level.read(1, window=sampling.window)
+        block_h, block_w = level.block_shapes[0]
+        if self.blocks is not None and min(block_h, block_w) >= MIN_SHARED_BLOCK:
+            key = (self.key, sampling.level)
+            values = read_window(level, sampling.window, self.blocks, key)
+        else:
+            values = level.read(1, window=sampling.window)
         valid = np.ones(values.shape, bool)
         if values.dtype.kind == "f":
             valid &= np.isfinite(values)

@@ -30,18 +30,22 @@ import rasterio
 from rasterio.windows import Window
 from rio_tiler.io import Reader
 
+from api.tiles.blocks import BlockCache
 from api.tiles.lonlat import LonLatCOG, Sampling, is_lonlat_grid
 
-#: GDAL settings of tile reads: a block cache big enough for the blocks of a few
-#: hundred neighbouring tiles (MB), and no directory listing when a COG is opened.
+#: GDAL settings of tile reads: a modest per-dataset block cache (MB; decoded blocks
+#: of lon/lat COGs are shared in :data:`BLOCKS`), no directory listing on open.
 GDAL_ENV: dict[str, str | int] = {
-    "GDAL_CACHEMAX": 256,
+    "GDAL_CACHEMAX": 64,
     "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
     "GDAL_NUM_THREADS": 1,
 }
 #: Tiles are served this many zoom levels past a raster's native resolution (its
 #: pixels then show as blocks), so a planner can zoom in to a village.
 OVERZOOM = 4
+#: Decoded blocks kept for all threads: the blocks of a few hundred neighbouring tiles.
+BLOCK_CACHE_BYTES = 256 * 2**20
+BLOCKS = BlockCache(BLOCK_CACHE_BYTES)
 WEB_MERCATOR = morecantile.tms.get("WebMercatorQuad")
 
 Tile = tuple[npt.NDArray[np.generic], npt.NDArray[np.bool_]]
@@ -111,11 +115,13 @@ class WarpedReader:
         self.reader.close()
 
 
-def open_reader(path: Path) -> TileReader:
+def open_reader(path: Path, version: str = "") -> TileReader:
     """The fastest correct reader for ``path``: the lon/lat lookup or a GDAL warp."""
     with rasterio.open(path) as dataset:
         lonlat = is_lonlat_grid(dataset) and dataset.count == 1
-    return LonLatCOG(path) if lonlat else WarpedReader(path)
+    if lonlat:
+        return LonLatCOG(path, BLOCKS, (version, str(path)))
+    return WarpedReader(path)
 
 
 class _ThreadReaders(threading.local):
@@ -139,7 +145,7 @@ def _reader(version: str, path: Path) -> TileReader:
         _local.version = version
     reader = _local.readers.get(path)
     if reader is None:
-        reader = _local.readers[path] = open_reader(path)
+        reader = _local.readers[path] = open_reader(path, version)
     return reader
 
 

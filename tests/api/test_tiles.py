@@ -23,9 +23,11 @@ import rasterio.warp
 from affine import Affine
 from fastapi.testclient import TestClient
 from PIL import Image
+from rasterio.windows import Window
 
 from api.app import create_app
 from api.settings import Settings
+from api.tiles.blocks import BlockCache, read_window
 from api.tiles.colormaps import SCORE_CLASSES, layer_colors
 from api.tiles.lonlat import LonLatCOG
 from api.tiles.png import Palette, hex_rgb
@@ -238,6 +240,29 @@ def test_cells_drawn_into_the_tile_equal_the_tile(built: BuildResult) -> None:
                 np.testing.assert_array_equal(np.isfinite(drawn), valid)
                 np.testing.assert_array_equal(drawn[valid], values[valid])
             assert z < 7 or sampling.cells < 256 * 256
+
+
+def test_shared_blocks_assemble_any_window(tmp_path: Path) -> None:
+    path = tmp_path / "tiled.tif"
+    data = np.arange(700 * 1200, dtype="float32").reshape(700, 1200)
+    with rasterio.open(
+        path, "w", driver="GTiff", width=1200, height=700, count=1, dtype="float32",
+        crs="EPSG:4326", transform=Affine(0.01, 0, 60, 0, -0.01, 45),
+        tiled=True, blockxsize=256, blockysize=256,
+    ) as dst:  # fmt: skip
+        dst.write(data, 1)
+    cache = BlockCache(10 * 2**20)
+    with rasterio.open(path) as ds:
+        for window in (Window(0, 0, 1, 1), Window(250, 250, 20, 20), Window(1000, 600, 200, 100)):
+            got = read_window(ds, window, cache, "k")
+            np.testing.assert_array_equal(got, ds.read(1, window=window))
+        blocks = cache.bytes
+        read_window(ds, Window(0, 0, 1200, 700), cache, "k")
+        assert cache.bytes == data.nbytes > blocks  # every block once, edges clipped
+    small = BlockCache(256 * 256 * 4)  # room for one block
+    with rasterio.open(path) as ds:
+        read_window(ds, Window(0, 0, 600, 300), small, "k")
+    assert small.bytes <= small.max_bytes
 
 
 def test_other_grids_are_warped_by_riotiler(tmp_path: Path) -> None:
