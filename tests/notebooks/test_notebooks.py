@@ -34,15 +34,8 @@ FIGURES = {
     "04_climate_trends.ipynb": 5,
 }
 
-#: Text on a cell's stderr that is not a warning about the notebook's code.
-TOLERATED = (
-    # layers.pipeline imports tqdm.auto, which in a Jupyter kernel without ipywidgets
-    # warns once on import that it falls back to text progress bars. The notebooks
-    # build with progress=False; the import itself should stop warning (tqdm.std, or
-    # ipywidgets as a dependency). Tolerated by its exact message until then.
-    "TqdmWarning: IProgress not found. Please update jupyter and ipywidgets.",
-    "from .autonotebook import tqdm as notebook_tqdm",
-)
+#: Text on a cell's stderr that is not a warning about the notebook's code (none today).
+TOLERATED: tuple[str, ...] = ()
 
 
 def _warnings(nb: nbformat.NotebookNode) -> list[str]:
