@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rio_cogeo.cogeo import cog_validate
 
 from layers.config import load_config
 from layers.pipeline import DEFAULT_CONFIG, build
@@ -33,3 +34,26 @@ def test_real_boundaries_get_finite_results(tmp_path: Path) -> None:
     baikonur = table[table["name"].str.lower().str.contains("baik|bayk")].iloc[0]
     assert baikonur["population"] > 0
     assert 10 < baikonur["area_km2"] < 80
+
+
+@pytest.mark.slow
+def test_sample_build_is_complete_and_consistent(tmp_path: Path) -> None:
+    result = build(out=tmp_path, progress=False)  # the sample's data/sample/build.toml
+    table = result.table()
+    assert len(table) == 9
+    assert sorted(table["rank"]) == list(range(1, 10))
+    manifest = result.manifest
+    assert {"districts", "climate", "population", "vulnerability"} <= set(manifest["inputs"])
+    assert all(meta["sha256"] for meta in manifest["inputs"].values())
+    for spec in result.registry.values():
+        scores = table[f"{spec.id}_score"].to_numpy(dtype=float)
+        assert np.isfinite(scores).all(), spec.id
+        if spec.role == "hazard" and spec.levels is not None:
+            levels = table[f"{spec.id}_level"].to_numpy()
+            assert set(levels) <= {0, 1, 2, 3}, spec.id
+    for path in result.path.rglob("*.tif"):
+        valid, errors, _ = cog_validate(str(path), quiet=True)
+        assert valid, (path.name, errors)
+    # The sample follows the published dust gradient: Aral's dust level is the highest.
+    assert table.loc["KZ433200", "dust_days_level"] == table["dust_days_level"].max()
+    assert table.loc["KZ433200", "dust_days_value"] > table.loc["KZ434000", "dust_days_value"]
