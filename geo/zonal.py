@@ -27,12 +27,10 @@ Rules, stated once:
 from __future__ import annotations
 
 import math
-import os
 import uuid
 import warnings
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -46,15 +44,21 @@ import shapely
 import xarray as xr
 from affine import Affine
 
-from geo import _quantile
-from geo._zonal_kernels import accumulate, collect, label_runs
+from geo._zonal_kernels import label_runs
+from geo._zonal_pass import (
+    Partial,
+    percentiles,
+    plan_with_extra_cells,
+    reduce_in_memory,
+    reduce_lazy,
+)
 from geo.errors import InputError, InputWarning
 from geo.grid import GridSpec
 
 __all__ = ["ZonalStats", "ZoneIndex"]
 
-# Rows of an in-memory (numpy) layer handed to one thread at a time: about 4 M cells.
-_NUMPY_BLOCK_CELLS = 4 * 1024 * 1024
+# Label rows burned at once: about 16 M cells, GDAL's working copy.
+_BURN_CELLS = 16 * 1024 * 1024
 # Coordinates of an array within this share of a cell of the grid's are the grid's.
 _COORD_TOLERANCE = 1e-6
 
@@ -131,34 +135,6 @@ class ZonalStats:
         return pd.DataFrame(columns, index=pd.Index(self.ids, name="id"))
 
 
-@dataclass(frozen=True, eq=False)
-class _Plan:
-    """What every chunk task needs: the zones as runs, and the grid's row areas."""
-
-    n: int
-    row_ptr: np.ndarray
-    run_col: np.ndarray
-    run_len: np.ndarray
-    run_zone: np.ndarray
-    row_area: np.ndarray
-
-
-@dataclass(eq=False)
-class _Partial:
-    """Per-zone accumulators of some chunks of one layer (see ``accumulate``)."""
-
-    count: np.ndarray
-    total: np.ndarray
-    vmin: np.ndarray
-    vmax: np.ndarray
-    valid_area: np.ndarray
-    wsum: np.ndarray
-    wtot: np.ndarray
-    above_area: np.ndarray
-    above_weight: np.ndarray
-    quantiles: list[_quantile.State] = field(default_factory=list)
-
-
 class ZoneIndex:
     """Zones burned once onto a grid, for fast zonal statistics of any layer on it.
 
@@ -209,7 +185,7 @@ class ZoneIndex:
         self.small_zones: Mapping[str, tuple[int, int]] = MappingProxyType(
             {str(self.ids[k]): cell for k, cell in small.items()}
         )
-        self._plan = _plan_with_extra_cells(
+        self._plan = plan_with_extra_cells(
             n, row_ptr, run_col, run_len, run_zone, small, grid.cell_area_km2()
         )
         # A fixed graph key for the plan (hashing its arrays on every call is wasted).
@@ -313,13 +289,13 @@ class ZoneIndex:
         wdata = None if weights is None else self._on_grid(weights, "weights")
         q = float(percentile) / 100.0
         if isinstance(data, dask.array.Array) or isinstance(wdata, dask.array.Array):
-            partial = self._reduce_lazy(data, wdata, thr)
+            partial = reduce_lazy(self._plan, self._plan_key, data, wdata, thr)
             in_memory = data if isinstance(data, np.ndarray) else None
-            p = self._percentiles(partial, q, exact_from=in_memory)
+            p = percentiles(self._plan, partial, q, exact_from=in_memory)
         else:
             assert isinstance(data, np.ndarray)  # noqa: S101 - not dask, so numpy
-            partial = self._reduce_in_memory(data, wdata, thr)
-            p = self._percentiles(partial, q, exact_from=data)
+            partial = reduce_in_memory(self._plan, data, wdata, thr)
+            p = percentiles(self._plan, partial, q, exact_from=data)
         return self._finish(partial, p, thr, weights is not None, float(percentile))
 
     def _on_grid(self, values: ArrayLike, name: str) -> np.ndarray | dask.array.Array:
@@ -352,135 +328,9 @@ class ZoneIndex:
                     "it first with `geo.grid.align(da, grid, ...)`"
                 )
 
-    def _reduce_in_memory(
-        self, data: np.ndarray, wdata: np.ndarray | None, thr: np.ndarray
-    ) -> _Partial:
-        rows = max(1, _NUMPY_BLOCK_CELLS // max(1, data.shape[1]))
-        starts = range(0, data.shape[0], rows)
-        plan = self._plan
-
-        def block(r0: int) -> _Partial:
-            w = None if wdata is None else wdata[r0 : r0 + rows]
-            return _chunk_partial(plan, data[r0 : r0 + rows], w, r0, 0, thr)
-
-        with ThreadPoolExecutor(max_workers=min(len(starts), os.cpu_count() or 1)) as pool:
-            partials = list(pool.map(block, starts))
-        return _merge_all(partials)
-
-    def _reduce_lazy(
-        self,
-        data: np.ndarray | dask.array.Array,
-        wdata: np.ndarray | dask.array.Array | None,
-        thr: np.ndarray,
-    ) -> _Partial:
-        if isinstance(data, dask.array.Array):
-            lazy = data
-        else:
-            assert isinstance(wdata, dask.array.Array)  # noqa: S101 - one of them is dask
-            lazy = dask.array.from_array(data, chunks=wdata.chunks)
-        lazy_weights: dask.array.Array | None = None
-        if isinstance(wdata, dask.array.Array):
-            lazy_weights = wdata.rechunk(lazy.chunks)
-        elif wdata is not None:
-            lazy_weights = dask.array.from_array(wdata, chunks=lazy.chunks)
-        row_starts = np.cumsum([0, *lazy.chunks[0]])
-        col_starts = np.cumsum([0, *lazy.chunks[1]])
-        # One graph key for the plan: a cluster ships it to each worker once.
-        plan = dask.delayed(self._plan, name=self._plan_key, traverse=False)
-        thresholds = dask.delayed(thr, pure=True, traverse=False)
-        blocks = lazy.to_delayed()
-        wblocks = None if lazy_weights is None else lazy_weights.to_delayed()
-        parts = [
-            dask.delayed(_chunk_partial, pure=True)(
-                plan,
-                blocks[i, j],
-                None if wblocks is None else wblocks[i, j],
-                int(row_starts[i]),
-                int(col_starts[j]),
-                thresholds,
-            )
-            for i in range(blocks.shape[0])
-            for j in range(blocks.shape[1])
-        ]
-        # Pairwise tree: partials are merged as soon as two are ready.
-        while len(parts) > 1:
-            merged = [
-                dask.delayed(_merge, pure=True)(parts[k], parts[k + 1])
-                for k in range(0, len(parts) - 1, 2)
-            ]
-            parts = merged + ([parts[-1]] if len(parts) % 2 else [])
-        (result,) = dask.compute(parts[0])
-        assert isinstance(result, _Partial)  # noqa: S101
-        return result
-
-    def _percentiles(
-        self, partial: _Partial, q: float, exact_from: np.ndarray | None
-    ) -> np.ndarray:
-        """Percentile per zone; with the in-memory layer, histogram zones are made exact."""
-        out = np.full(len(self.ids), np.nan)
-        refine: dict[int, tuple[int, int, float, int, int, int]] = {}
-        for k, state in enumerate(partial.quantiles):
-            if state is None:
-                continue
-            lo, hi = float(partial.vmin[k]), float(partial.vmax[k])
-            if isinstance(state, np.ndarray):
-                # In float64: numpy would interpolate float32 values in float32.
-                out[k] = np.quantile(state.astype(np.float64), q)
-            elif exact_from is None:
-                out[k] = _quantile.estimate(state, q, lo, hi)
-            else:
-                below, above, fraction = _quantile.quantile_ranks(int(partial.count[k]), q)
-                first, before = _quantile.order_bins(state, below)
-                last, _ = _quantile.order_bins(state, above)
-                refine[k] = (below, above, fraction, first, last, before)
-        if refine:
-            assert exact_from is not None  # noqa: S101
-            self._refine(partial, exact_from, refine, out)
-        return out
-
-    def _refine(
-        self,
-        partial: _Partial,
-        data: np.ndarray,
-        refine: dict[int, tuple[int, int, float, int, int, int]],
-        out: np.ndarray,
-    ) -> None:
-        """Make the percentiles of histogram zones exact from an in-memory layer.
-
-        Only the cells in the histogram bins holding the two order statistics are
-        copied, then sorted.
-        """
-        n = len(self.ids)
-        mode = np.zeros(n, np.int64)
-        scale = np.ones(n)
-        bin_lo = np.zeros(n)
-        bin_hi = np.zeros(n)
-        sizes = np.zeros(n, np.int64)
-        for k, (_, _, _, first, last, _) in refine.items():
-            state = partial.quantiles[k]
-            assert isinstance(state, _quantile.Histogram)  # noqa: S101
-            mode[k] = 1
-            scale[k] = math.ldexp(1.0, -state.exponent)
-            bin_lo[k], bin_hi[k] = first, last
-            sizes[k] = state.counts[first - state.origin : last - state.origin + 1].sum()
-        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        raw = np.empty(int(sizes.sum()), dtype=_float_dtype(data.dtype))
-        plan = self._plan
-        values = np.ascontiguousarray(_as_float(data))
-        empty_hist = np.zeros((4, 1), np.int64)
-        collect(
-            values, 0, 0, plan.row_ptr, plan.run_col, plan.run_len, plan.run_zone, mode,
-            scale, bin_lo, bin_hi, offsets, raw, np.zeros(n, np.int64), empty_hist,
-        )  # fmt: skip
-        for k, (below, above, fraction, _, _, before) in refine.items():
-            chosen = np.sort(raw[offsets[k] : offsets[k] + sizes[k]])
-            out[k] = _quantile.interpolate(
-                float(chosen[below - before]), float(chosen[above - before]), fraction
-            )
-
     def _finish(
         self,
-        partial: _Partial,
+        partial: Partial,
         p: np.ndarray,
         thr: np.ndarray,
         weighted: bool,
@@ -527,7 +377,7 @@ def _burn(geoms: np.ndarray, grid: GridSpec, dtype: type[np.unsignedinteger[Any]
     not a second whole raster.
     """
     labels = np.zeros(grid.shape, dtype=dtype)
-    rows = max(1, _NUMPY_BLOCK_CELLS * 4 // grid.width)
+    rows = max(1, _BURN_CELLS // grid.width)
     for top in range(0, grid.height, rows):
         strip = labels[top : top + rows]
         rasterio.features.rasterize(
@@ -563,141 +413,3 @@ def _zone_ids(zones: gpd.GeoDataFrame, id_field: str | None) -> np.ndarray:
             "its own id"
         )
     return ids
-
-
-def _plan_with_extra_cells(
-    n: int,
-    row_ptr: np.ndarray,
-    run_col: np.ndarray,
-    run_len: np.ndarray,
-    run_zone: np.ndarray,
-    extra: Mapping[int, tuple[int, int]],
-    row_area: np.ndarray,
-) -> _Plan:
-    """Add one-cell runs for the small zones' cells, keeping runs grouped by row."""
-    rows = len(row_ptr) - 1
-    if extra:
-        run_row = np.repeat(np.arange(rows), np.diff(row_ptr))
-        zones = np.fromiter(extra, dtype=np.int64, count=len(extra))
-        cells = np.array([extra[int(k)] for k in zones], dtype=np.int64).reshape(-1, 2)
-        run_row = np.concatenate([run_row, cells[:, 0]])
-        run_col = np.concatenate([run_col, cells[:, 1]])
-        run_len = np.concatenate([run_len, np.ones(len(zones), np.int64)])
-        run_zone = np.concatenate([run_zone, zones])
-        order = np.lexsort((run_col, run_row))
-        run_col, run_len, run_zone = run_col[order], run_len[order], run_zone[order]
-        row_ptr = np.concatenate([[0], np.cumsum(np.bincount(run_row, minlength=rows))])
-    return _Plan(
-        n=n,
-        row_ptr=row_ptr.astype(np.int64),
-        run_col=run_col.astype(np.int64),
-        run_len=run_len.astype(np.int64),
-        run_zone=run_zone.astype(np.int64),
-        row_area=np.asarray(row_area, dtype=np.float64),
-    )
-
-
-def _float_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
-    return _as_float(np.empty(0, dtype)).dtype
-
-
-def _as_float(block: np.ndarray) -> np.ndarray:
-    """A C-ordered, native-endian float32/float64 array, as the compiled loops take."""
-    block = np.asarray(block)
-    if block.dtype.kind != "f":
-        # Integer classes and counts: every value is valid data.
-        block = block.astype(np.float64)
-    elif block.dtype.itemsize < 4 or not block.dtype.isnative:
-        block = block.astype(np.float32 if block.dtype.itemsize <= 4 else np.float64)
-    return np.ascontiguousarray(block)
-
-
-def _chunk_partial(
-    plan: _Plan,
-    values: np.ndarray,
-    weights: np.ndarray | None,
-    row0: int,
-    col0: int,
-    thresholds: np.ndarray,
-) -> _Partial:
-    """The partial statistics of one chunk of a layer whose top-left cell is (row0, col0)."""
-    values = _as_float(values)
-    use_weights = weights is not None
-    w = _as_float(weights) if weights is not None else np.zeros((1, 1), values.dtype)
-    n, k = plan.n, len(thresholds)
-    part = _Partial(
-        count=np.zeros(n, np.int64),
-        total=np.zeros(n),
-        vmin=np.full(n, np.inf),
-        vmax=np.full(n, -np.inf),
-        valid_area=np.zeros(n),
-        wsum=np.zeros(n),
-        wtot=np.zeros(n),
-        above_area=np.zeros((n, k)),
-        above_weight=np.zeros((n, k)),
-    )
-    runs = (plan.row_ptr, plan.run_col, plan.run_len, plan.run_zone)
-    accumulate(
-        values, w, use_weights, row0, col0, *runs, plan.row_area, thresholds,
-        part.count, part.total, part.vmin, part.vmax, part.valid_area, part.wsum, part.wtot,
-        part.above_area, part.above_weight,
-    )  # fmt: skip
-    # Zones with few values keep them (exact percentile); others get a histogram.
-    exact = (part.count > 0) & (part.count <= _quantile.EXACT_LIMIT)
-    binned = np.flatnonzero(part.count > _quantile.EXACT_LIMIT)
-    mode = np.where(exact, 1, 0).astype(np.int64)
-    mode[binned] = 2
-    scale = np.ones(n)
-    bin_lo = np.full(n, -np.inf)
-    bin_hi = np.full(n, np.inf)
-    hist_row = np.zeros(n, np.int64)
-    exponents = {}
-    for r, z in enumerate(binned):
-        e = _quantile.lattice_exponent(float(part.vmin[z]), float(part.vmax[z]))
-        exponents[int(z)] = e
-        scale[z] = math.ldexp(1.0, -e)
-        bin_lo[z] = math.floor(math.ldexp(float(part.vmin[z]), -e))
-        hist_row[z] = r
-    sizes = np.where(exact, part.count, 0)
-    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    raw = np.empty(int(sizes.sum()), dtype=values.dtype)
-    hist = np.zeros((4 * max(len(binned), 1), _quantile.HIST_BINS), np.int64)
-    collect(values, row0, col0, *runs, mode, scale, bin_lo, bin_hi, offsets, raw, hist_row, hist)
-    # The kernel counts into four copies per zone (see _run_histogram): add them up.
-    hist = hist.reshape(-1, 4, _quantile.HIST_BINS).sum(axis=1)
-    states: list[_quantile.State] = [None] * n
-    for z in np.flatnonzero(exact):
-        states[z] = raw[offsets[z] : offsets[z] + sizes[z]]
-    for r, z in enumerate(binned):
-        states[z] = _quantile.Histogram(exponents[int(z)], int(bin_lo[z]), hist[r])
-    part.quantiles = states
-    return part
-
-
-def _merge(a: _Partial, b: _Partial) -> _Partial:
-    """Combine the partials of two disjoint sets of chunks."""
-    vmin = np.minimum(a.vmin, b.vmin)
-    vmax = np.maximum(a.vmax, b.vmax)
-    quantiles = [
-        _quantile.merge(qa, qb, float(vmin[k]), float(vmax[k]))
-        for k, (qa, qb) in enumerate(zip(a.quantiles, b.quantiles, strict=True))
-    ]
-    return _Partial(
-        count=a.count + b.count,
-        total=a.total + b.total,
-        vmin=vmin,
-        vmax=vmax,
-        valid_area=a.valid_area + b.valid_area,
-        wsum=a.wsum + b.wsum,
-        wtot=a.wtot + b.wtot,
-        above_area=a.above_area + b.above_area,
-        above_weight=a.above_weight + b.above_weight,
-        quantiles=quantiles,
-    )
-
-
-def _merge_all(partials: list[_Partial]) -> _Partial:
-    result = partials[0]
-    for part in partials[1:]:
-        result = _merge(result, part)
-    return result
