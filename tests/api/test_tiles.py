@@ -9,7 +9,9 @@ legend of the layer, computed from the catalog and the build's own rasters.
 from __future__ import annotations
 
 import io
+import json
 import math
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -509,6 +511,41 @@ def test_etag_304_and_tile_cache(client: TestClient, built: BuildResult) -> None
     assert unchanged.headers["etag"] == etag
     other = client.get(url, params={"values": "score"})
     assert other.headers["etag"] != etag
+
+
+def test_a_new_build_is_never_drawn_from_the_old_ones_caches(
+    built: BuildResult, tmp_path: Path, make_tile_client: Callable[..., TestClient]
+) -> None:
+    # Two published builds whose flood_rp10 differ (B's is A's dust raster), swapped
+    # under a running service: tiles, readers, blocks and zoom ranges are all keyed by
+    # build version, so the second answer shows B's data.
+    root = tmp_path / "root"
+    for name in ("A", "B"):
+        shutil.copytree(built.path, root / "builds" / name, symlinks=True)
+        manifest_path = root / "builds" / name / "manifest.json"
+        manifest = json.loads(manifest_path.read_text())
+        manifest["version"] = f"version-{name}"
+        if name == "B":
+            manifest["layers"]["flood_rp10"]["raw"] = manifest["layers"]["dust_days"]["raw"]
+        manifest_path.write_text(json.dumps(manifest))
+    (root / "current").symlink_to(Path("builds") / "A")
+    client = make_tile_client(build_dir=root)
+    client.app.state.builds.check_interval = 0.0  # type: ignore[attr-defined]
+    tile = tile_of(*STRIP)
+    first = client.get(layer_url("flood_rp10", tile))
+    assert first.headers["x-build-version"] == "version-A"
+    (root / "current").unlink()
+    (root / "current").symlink_to(Path("builds") / "B")
+    second = client.get(layer_url("flood_rp10", tile))
+    assert second.headers["x-build-version"] == "version-B"
+    assert second.headers["x-tile-cache"] == "miss"
+    assert second.headers["etag"] != first.headers["etag"]
+    # Under A, no water outside the strip; under B the "depth" there is 60 (dust days).
+    flood = built.registry["flood_rp10"].colors
+    assert flood is not None
+    assert color_at(rgba(first.content), tile, *DRY_A) == opaque(flood[0])
+    assert color_at(rgba(second.content), tile, *DRY_A) == opaque(flood[3])
+    assert second.content != first.content
 
 
 def test_cache_size_zero_renders_every_time(
