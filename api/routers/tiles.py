@@ -42,8 +42,6 @@ PNG = "image/png"
 GEOJSON = "application/geo+json"
 #: Deepest zoom a URL may name (about 2 m per pixel); deeper is a 422 at once.
 MAX_ZOOM = 24
-#: Seconds a client may reuse a tile: a rebuild changes tiles, revalidation is cheap.
-TILE_MAX_AGE = 3600
 _PREFIX = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
 
 
@@ -189,7 +187,9 @@ async def _serve_tile(
         status = "miss"
         png = await run_blocking(request, draw)
         cache.put(full_key, png)
-    response = cached(request, build.version, png, PNG, max_age=TILE_MAX_AGE)
+    # The same max-age as the JSON answers, so a map never shows tiles of an older
+    # build than its legend and district values for long; revalidation costs a 304.
+    response = cached(request, build.version, png, PNG)
     response.headers["X-Tile-Cache"] = status
     return response
 
