@@ -54,9 +54,9 @@ def make_tile_client(settings: Settings) -> Iterator[Callable[..., TestClient]]:
     """Clients of services with other settings or behind a root path."""
     with ExitStack() as stack:
 
-        def make(root_path: str = "", **changes: Any) -> TestClient:
+        def make(server_root_path: str = "", **changes: Any) -> TestClient:
             app = create_app(Settings(**{**settings.model_dump(), **changes}))
-            return stack.enter_context(TestClient(app, root_path=root_path))
+            return stack.enter_context(TestClient(app, root_path=server_root_path))
 
         yield make
 
@@ -471,9 +471,17 @@ def test_tilejson_says_when_data_is_illustrative(
 def test_tilejson_urls_follow_root_path_and_forwarded_prefix(
     make_tile_client: Callable[..., TestClient],
 ) -> None:
-    behind = make_tile_client(root_path="/aralrisk")
-    doc = behind.get("/layers/dust_days/tilejson.json").json()
-    assert doc["tiles"] == ["http://testserver/aralrisk/layers/dust_days/tiles/{z}/{x}/{y}.png"]
+    expected = ["http://testserver/aralrisk/layers/dust_days/tiles/{z}/{x}/{y}.png"]
+    # The prefix given to the server (uvicorn --root-path) or in the settings.
+    for behind in (
+        make_tile_client(server_root_path="/aralrisk"),
+        make_tile_client(root_path="/aralrisk"),
+    ):
+        doc = behind.get("/layers/dust_days/tilejson.json").json()
+        assert doc["tiles"] == expected
+        (template,) = doc["tiles"]
+        path = template.format(z=7, x=85, y=46).removeprefix("http://testserver/aralrisk")
+        assert behind.get(path).status_code == 200
     plain = make_tile_client()
     doc = plain.get(
         "/composite/tilejson.json",
