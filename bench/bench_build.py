@@ -155,6 +155,7 @@ class Measured:
     peak_step: str = "?"
     timings: dict[str, float] = field(default_factory=dict)
     step_peaks: dict[str, float] = field(default_factory=dict)
+    outputs: list[tuple[str, float, float]] = field(default_factory=list)  # name, s, peak
     warnings: int = 0
 
     @property
@@ -232,6 +233,9 @@ def run_build(size: tuple[int, int], workers: int | None, keep: bool) -> Measure
     for step, t0, t1 in edges:
         inside = [rss for ts, rss in samples if t0 <= ts <= t1]
         result.step_peaks[step] = max(inside, default=float("nan"))
+    for name, t0, t1 in sorted(data["events"], key=lambda e: e[1]):
+        inside = [rss for ts, rss in samples if t0 <= ts <= t1]
+        result.outputs.append((name, t1 - t0, max(inside, default=float("nan"))))
     peak_time = max(samples, key=lambda s: s[1])[0] if samples else 0.0
     result.peak_step = next(
         (step for step, t0, t1 in edges if t0 <= peak_time <= t1), "start-up or exit"
@@ -239,6 +243,44 @@ def run_build(size: tuple[int, int], workers: int | None, keep: bool) -> Measure
     if not keep:
         shutil.rmtree(folder, ignore_errors=True)
     return result
+
+
+def _trace_outputs() -> list[tuple[str, float, float]]:
+    """Record when the build writes each COG and computes each zonal pass.
+
+    Wraps (in this process only) the ``write_cog`` the pipeline module calls, the COG
+    driver copy inside it, and ``ZoneIndex.stats``; the parent matches the times with
+    its memory samples, so the report names the output being written at the peak.
+    """
+    import geo.cog
+    import layers.pipeline
+    from geo.zonal import ZoneIndex
+
+    events: list[tuple[str, float, float]] = []
+
+    def timed(label: Any, func: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.time()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                events.append((label(*args, **kwargs), start, time.time()))
+
+        return wrapper
+
+    def cog_name(da: Any, path: Any, **_: Any) -> str:
+        return f"write_cog {Path(path).name}"
+
+    def copy_name(src: Any, dst: Any, **_: Any) -> str:
+        return "  of which the COG driver copy"
+
+    def stats_name(self: Any, *args: Any, **kwargs: Any) -> str:
+        return "ZoneIndex.stats"
+
+    layers.pipeline.write_cog = timed(cog_name, layers.pipeline.write_cog)  # type: ignore[assignment]
+    geo.cog.rasterio.shutil.copy = timed(copy_name, geo.cog.rasterio.shutil.copy)
+    ZoneIndex.stats = timed(stats_name, ZoneIndex.stats)  # type: ignore[method-assign]
+    return events
 
 
 def child(config: str, out: str, workers: int | None) -> None:
@@ -252,6 +294,7 @@ def child(config: str, out: str, workers: int | None) -> None:
     from layers.pipeline import build
 
     cfg = load_config(Path(config))
+    events = _trace_outputs()
     baseline = psutil.Process().memory_info().rss
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -274,6 +317,7 @@ def child(config: str, out: str, workers: int | None) -> None:
         "maxrss_children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024,
         "timings": result.manifest.get("timings", {}),
         "warnings": len(inputs),
+        "events": events,
     }
     print("RESULT " + json.dumps(report), flush=True)
 
@@ -302,21 +346,22 @@ def print_tables(results: Sequence[Measured], workers: int | None) -> None:
             f"{r.sampled_peak / MB:,.0f} | {r.baseline_rss / MB:,.0f} | {r.peak_step} | {ok} |"
         )
     largest = results[-1]
-    print(f"\nsteps of the {largest.size[0]:,} x {largest.size[1]:,} build:")
-    names = list(largest.step_peaks)
-    header = "| step | " + " | ".join(f"{r.size[0]}x{r.size[1]} s" for r in results)
-    print(header + f" | peak RSS MB at {largest.size[0]}x{largest.size[1]} |")
-    print("|---" * (len(results) + 2) + "|")
-    for step in names:
-        secs = []
+    print("\nper step: seconds / peak RSS MB of the process tree while the step ran")
+    sizes = " | ".join(f"{r.size[0]:,} x {r.size[1]:,}" for r in results)
+    print(f"| step | {sizes} |")
+    print("|---" * (len(results) + 1) + "|")
+    for step in largest.step_peaks:
+        cells = []
         for r in results:
-            if step in r.timings:
-                secs.append(f"{r.timings[step]:.2f}")
-            elif step == "manifest + publish":
-                secs.append(f"{r.build - sum(r.timings.values()):.2f}")
-            else:
-                secs.append("-")
-        print(f"| {step} | " + " | ".join(secs) + f" | {largest.step_peaks[step] / MB:,.0f} |")
+            seconds = r.timings.get(step, r.build - sum(r.timings.values()))
+            peak = r.step_peaks.get(step, float("nan"))
+            cells.append("-" if math.isnan(peak) else f"{seconds:.1f} / {peak / MB:,.0f}")
+        print(f"| {step} | " + " | ".join(cells) + " |")
+    print(f"\nper output of the {largest.size[0]:,} x {largest.size[1]:,} build (in order):")
+    print("| output | seconds | peak RSS MB |\n|---|---|---|")
+    for name, seconds, peak in largest.outputs:
+        shown = "-" if math.isnan(peak) else f"{peak / MB:,.0f}"  # shorter than a sample
+        print(f"| {name} | {seconds:.1f} | {shown} |")
     mode = f"LocalCluster of {workers} worker processes" if workers else "threaded scheduler"
     print(f"\n({mode}; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f})")
 
