@@ -9,6 +9,7 @@ answers; :func:`hammer` fetches a list of URLs with N concurrent keep-alive clie
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import queue
 import socket
@@ -19,6 +20,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -112,24 +114,38 @@ def hammer(urls: Sequence[str], clients: int) -> Run:
     return run
 
 
+def _probe_loop(url: str, every: float, ready: Any, stop: Any, results: Any) -> None:
+    latencies = []
+    with httpx.Client(timeout=10.0) as http:
+        http.get(url)  # connect before the measured load starts
+        ready.set()
+        while not stop.is_set():
+            start = time.perf_counter()
+            http.get(url)
+            latencies.append(time.perf_counter() - start)
+            stop.wait(every)
+    results.send(latencies)
+
+
 @contextlib.contextmanager
 def probe(url: str, every: float = 0.05) -> Iterator[list[float]]:
-    """Latencies of ``GET url`` every ``every`` seconds while the block runs."""
+    """Latencies of ``GET url`` every ``every`` seconds while the block runs.
+
+    The probe runs in a process of its own: in the process of the load clients it
+    would also measure their contention for the GIL, not only the server's answer.
+    """
     latencies: list[float] = []
-    stop = threading.Event()
-
-    def loop() -> None:
-        with httpx.Client(timeout=10.0) as http:
-            while not stop.is_set():
-                start = time.perf_counter()
-                http.get(url)
-                latencies.append(time.perf_counter() - start)
-                stop.wait(every)
-
-    thread = threading.Thread(target=loop)
-    thread.start()
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    ready, stop = context.Event(), context.Event()
+    process = context.Process(target=_probe_loop, args=(url, every, ready, stop, sender))
+    process.start()
+    if not ready.wait(timeout=60):
+        process.kill()
+        raise RuntimeError(f"the probe of {url} did not start")
     try:
         yield latencies
     finally:
         stop.set()
-        thread.join()
+        latencies.extend(receiver.recv())
+        process.join()
