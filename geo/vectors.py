@@ -281,6 +281,7 @@ def write_vectors(
                     tmp,
                     driver="GeoJSON",
                     engine="pyogrio",
+                    layer=stem.name,  # else the collection is named after the temp file
                     RFC7946="YES",
                     COORDINATE_PRECISION=6,
                 )

@@ -36,7 +36,7 @@ class Version(BaseModel):
 
 
 @router.get("/healthz", response_model=Health, summary="Liveness (cheap, never blocked)")
-def healthz() -> Health:
+async def healthz() -> Health:
     """Answers at once without touching the build or the disk."""
     return Health()
 
