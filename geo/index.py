@@ -130,9 +130,9 @@ def value_level(values: npt.ArrayLike, thresholds: Sequence[float]) -> npt.NDArr
     """
     x = np.asarray(values, dtype=np.float64)
     levels = np.searchsorted(np.asarray(thresholds, dtype=np.float64), x, side="right")
-    out = levels.astype(np.int8)
-    out[np.isnan(x)] = NO_DATA
-    return out
+    # np.where, not item assignment: a scalar input gives a 0-d array, which cannot be
+    # indexed by a mask.
+    return np.where(np.isnan(x), NO_DATA, levels).astype(np.int8)
 
 
 def _normalised_weights(weights: npt.ArrayLike, n: int) -> FloatArray:
@@ -288,9 +288,8 @@ def risk(
 def risk_class(values: npt.ArrayLike) -> npt.NDArray[np.int8]:
     """INFORM class index 0-4 (very low .. very high) cut at 2.0 / 3.5 / 5.0 / 6.5; -1 for NaN."""
     x = np.asarray(values, dtype=np.float64)
-    classes = np.searchsorted(np.asarray(RISK_CLASS_BREAKS), x, side="right").astype(np.int8)
-    classes[np.isnan(x)] = -1
-    return classes
+    classes = np.searchsorted(np.asarray(RISK_CLASS_BREAKS), x, side="right")
+    return np.where(np.isnan(x), -1, classes).astype(np.int8)
 
 
 def risk_class_label(values: npt.ArrayLike) -> list[str]:

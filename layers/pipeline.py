@@ -27,6 +27,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import rasterio
 import xarray as xr
 
 # tqdm.std, not tqdm.auto: the text bar works everywhere and needs no ipywidgets.
@@ -50,6 +51,14 @@ DEFAULT_CONFIG = SAMPLE_DIR / "build.toml"
 VECTOR_FORMATS = ("gpkg", "geojson", "parquet", "csv")
 
 Progress = Callable[[str], None]
+
+#: GDAL's raster block cache during a build, in MB (GDAL's default is 5% of the RAM, over
+#: 1 GB on a 24 GB machine, and a build that streams every layer once fills it with
+#: blocks it never reads again). A ``GDAL_CACHEMAX`` set in the environment wins.
+BUILD_GDAL_CACHE_MB = 256
+#: Cells of a chunk combined at once by the cell-wise scoring functions: their float64
+#: temporaries (dozens of bytes per cell and hazard) then stay a few megabytes.
+STRIP_CELLS = 1 << 18
 
 
 def _config(config: BuildConfig | str | os.PathLike[str] | None) -> BuildConfig:
@@ -164,13 +173,31 @@ def district_columns(
 
 def _score(spec: LayerSpec, raw: xr.DataArray) -> xr.DataArray:
     scored = xr.apply_ufunc(
-        lambda v: spec.score(v).astype(np.float32),
+        _in_strips(lambda v: spec.score(v).astype(np.float32)),
         raw,
         dask="parallelized",
         output_dtypes=[np.float32],
     )
     scored.attrs = {"units": "score 0-10", "long_name": f"{spec.title} (score)"}
     return scored
+
+
+def _in_strips(func: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    """``func`` run on strips of rows of at most :data:`STRIP_CELLS` cells.
+
+    ``func`` is cell-wise: equal-shaped (rows, cols) blocks in, one block out (stored as
+    float32). Strips keep its temporaries small whatever the chunk size.
+    """
+
+    def strips(*blocks: np.ndarray) -> np.ndarray:
+        first = blocks[0]
+        out = np.empty(first.shape, dtype=np.float32)
+        step = max(1, STRIP_CELLS // max(1, first.shape[-1]))
+        for top in range(0, first.shape[0], step):
+            out[top : top + step] = func(*(b[top : top + step] for b in blocks))
+        return out
+
+    return strips
 
 
 def _paint(labels: xr.DataArray, values: np.ndarray) -> xr.DataArray:
@@ -233,7 +260,8 @@ def build(
     )
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
-    with _dask_client(scheduler, workers):
+    gdal = {} if "GDAL_CACHEMAX" in os.environ else {"GDAL_CACHEMAX": BUILD_GDAL_CACHE_MB}
+    with _dask_client(scheduler, workers), rasterio.Env(**gdal):
         version = publish.new_version(_digest(cfg))
         with publish.staging(root, version) as work:
             _run(cfg, catalog, weighting, work, version, progress)
@@ -417,7 +445,9 @@ def _risk_rasters(
         values = dict(zip(hazard_ids, arrays, strict=True))
         return scoring.composite_cells(values, catalog, weighting).astype(np.float32)
 
-    hazard = xr.apply_ufunc(composite, *scores, dask="parallelized", output_dtypes=[np.float32])
+    hazard = xr.apply_ufunc(
+        _in_strips(composite), *scores, dask="parallelized", output_dtypes=[np.float32]
+    )
     hazard = grid.write_georeference(hazard)
     tags = _tags(cfg, version, units="score 0-10")
     written = {"composite": "composite.tif"}
@@ -432,7 +462,7 @@ def _risk_rasters(
         hazard = read_raster(work / "composite.tif")
         expo = read_raster(score_paths[exposure[0]])
         risk = xr.apply_ufunc(
-            lambda h, e, v, c: scoring.risk_cells(h, e, v, c).astype(np.float32),
+            _in_strips(lambda h, e, v, c: scoring.risk_cells(h, e, v, c).astype(np.float32)),
             hazard,
             expo,
             read_raster(work / "vulnerability.tif"),

@@ -119,6 +119,10 @@ def test_risk_classes_cut_at_inform_breaks() -> None:
     values = [0.0, 1.99, 2.0, 3.49, 3.5, 4.99, 5.0, 6.49, 6.5, 10.0, np.nan]
     assert index.risk_class(values).tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, -1]
     assert index.risk_class_label([1.0, 7.0, np.nan]) == ["Very low", "Very high", "no data"]
+    # A single value (one district, one point) works as well as an array.
+    assert int(index.risk_class(5.2)) == 3
+    assert int(index.risk_class(np.nan)) == -1
+    assert index.risk_class_label(6.5) == ["Very high"]
 
 
 def test_hazard_level_needs_value_and_area_thresholds() -> None:
@@ -139,6 +143,8 @@ def test_hazard_level_needs_value_and_area_thresholds() -> None:
 def test_value_level() -> None:
     levels = index.value_level([0.0, 0.1, 0.5, 0.6, 2.0, np.nan], [0.1, 0.5, 1.5])
     assert levels.tolist() == [0, 1, 2, 2, 3, index.NO_DATA]
+    assert int(index.value_level(0.7, [0.1, 0.5, 1.5])) == 2
+    assert int(index.value_level(float("nan"), [0.1, 0.5, 1.5])) == index.NO_DATA
 
 
 def test_composite_within_and_across_groups() -> None:

@@ -214,3 +214,24 @@ def test_units_are_converted(world_dir: Path, tmp_path: Path) -> None:
         assert np.nanmax(ds.read(1, masked=True).filled(np.nan)) == pytest.approx(
             world.FLOOD_RP10_DEPTH, rel=0.01
         )
+
+
+def test_composite_and_risk_rasters_combine_the_score_rasters(
+    built: BuildResult, world_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ds = built.layers
+    scores = {h: ds[f"{h}_score"].to_numpy() for h in HAZARDS}
+    expected = scoring.composite_cells(scores, built.registry, built.weighting())
+    np.testing.assert_allclose(ds["composite"].to_numpy(), expected, rtol=1e-6, equal_nan=True)
+    risk = scoring.risk_cells(
+        ds["composite"].to_numpy(),
+        ds["population_score"].to_numpy(),
+        ds["vulnerability"].to_numpy(),
+        ds["coping"].to_numpy(),
+    )
+    np.testing.assert_allclose(ds["risk"].to_numpy(), risk, rtol=1e-6, equal_nan=True)
+    # Chunks are combined in strips of rows; strips of one row give the same rasters.
+    monkeypatch.setattr("layers.pipeline.STRIP_CELLS", 1)
+    stripped = build(world_dir / "build.toml", out=tmp_path, progress=False).layers
+    for name in ("composite", "risk", "dust_days_score"):
+        np.testing.assert_array_equal(stripped[name].to_numpy(), ds[name].to_numpy())
