@@ -1,13 +1,14 @@
 """District results as GeoJSON features, per-layer explanations and CSV.
 
 Pure functions of a district table (a :class:`~layers.result.BuildResult` table or a
-rescored one) and the registry; the routes only choose the table and wrap the answer.
+rescored one) and the registry. The ``*_json`` variants assemble the same JSON from
+already serialised parts, which :mod:`api.district_cache` keeps per build.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -15,7 +16,7 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping
 
-from api.encoding import number, plain
+from api.encoding import dumps, join_object, members, number, plain
 from geo import index
 from geo.vectors import csv_table, json_encode_nested
 from layers.registry import LayerSpec, Registry
@@ -116,6 +117,40 @@ def collection(
         "features": [feature(row, simplify) for row in records],
         **weights_members(build_version, weighting),
     }
+
+
+def geometry_json(geom: shapely.Geometry | None, simplify: float = 0.0) -> bytes:
+    """:func:`geometry` as JSON (``null`` for no geometry), to be cached and spliced."""
+    return dumps(geometry(geom, simplify))
+
+
+def feature_json(code: str, geometry_part: bytes, properties_part: bytes) -> bytes:
+    """:func:`feature` as JSON from JSON parts, byte for byte as :func:`dumps` writes it.
+
+    Args:
+        code: The district code (the feature id).
+        geometry_part: :func:`geometry_json` of the district.
+        properties_part: The JSON object of its properties (:func:`join_object`).
+    """
+    return join_object(
+        b'"type":"Feature","id":' + dumps(code),
+        b'"geometry":' + geometry_part,
+        b'"properties":' + properties_part,
+    )
+
+
+def collection_json(
+    features_json: Iterable[bytes], build_version: str, weighting: Weighting
+) -> bytes:
+    """:func:`collection` as JSON from its features' JSON (:func:`feature_json`).
+
+    Byte for byte what :func:`dumps` writes for :func:`collection`; the routes use it
+    so that cached geometry and property JSON is not parsed and written again.
+    """
+    return join_object(
+        b'"type":"FeatureCollection","features":[' + b",".join(features_json) + b"]",
+        members(weights_members(build_version, weighting)),
+    )
 
 
 def detail(

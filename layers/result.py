@@ -15,6 +15,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 
@@ -162,15 +163,67 @@ class BuildResult:
             geo.errors.ConfigError: Unknown profile, layer or method, or bad weights.
         """
         chosen = self.weighting(profile, weights, method)
-        base = self.districts.set_index("code")
-        combined = scoring.combine(base, self.registry, chosen)
-        out = base.drop(
-            columns=[c for c in base.columns if c in COMBINED or c.startswith("hazard_")]
+        order, combined = self.rescored_columns(chosen)
+        combined["weights"] = json.dumps(chosen.to_dict()["weights"])
+        kept = self._kept_table
+        out = pd.concat([kept, pd.DataFrame(combined, index=kept.index)], axis=1)
+        gdf = gpd.GeoDataFrame(out, geometry="geometry", crs=self.districts.crs)
+        return gdf.take(order).reset_index(drop=True)
+
+    def rescored_columns(
+        self, weighting: scoring.Weighting
+    ) -> tuple[npt.NDArray[np.intp], dict[str, Any]]:
+        """The columns :meth:`rescore` recomputes, in table order, and the new row order.
+
+        The columns are :func:`layers.scoring.combine_columns` of the district table
+        under ``weighting``; ``order`` lists the table's rows by the new rank (ties in
+        table order), as :meth:`rescore` sorts them. The API serialises these columns
+        directly, without the frame :meth:`rescore` builds.
+
+        Raises:
+            geo.errors.ConfigError: Every built hazard has weight zero.
+        """
+        combined = scoring.combine_columns(
+            self._scoring_inputs, self.registry, weighting, len(self.districts)
         )
-        out = pd.concat([out, combined], axis=1)
-        out["weights"] = json.dumps(chosen.to_dict()["weights"])
-        gdf = gpd.GeoDataFrame(out.reset_index(), geometry="geometry", crs=self.districts.crs)
-        return gdf.sort_values("rank", kind="stable").reset_index(drop=True)
+        order = np.argsort(combined["rank"], kind="stable")
+        return order, combined
+
+    @cached_property
+    def kept_columns(self) -> list[str]:
+        """Columns of :attr:`districts` that weights do not change, ``code`` first.
+
+        :meth:`rescore` keeps these and replaces the others (:data:`COMBINED` and the
+        ``hazard_<group>`` columns) by recomputed ones.
+        """
+        kept = [
+            c
+            for c in self.districts.columns
+            if c != "code" and c not in COMBINED and not c.startswith("hazard_")
+        ]
+        return ["code", *kept]
+
+    @cached_property
+    def _kept_table(self) -> gpd.GeoDataFrame:
+        """:attr:`districts` reduced to :attr:`kept_columns` (selected once per build)."""
+        kept: gpd.GeoDataFrame = self.districts[self.kept_columns]
+        return kept
+
+    @cached_property
+    def _scoring_inputs(self) -> dict[str, npt.NDArray[np.float64]]:
+        """Per-layer score and coverage columns as float arrays, read once per build.
+
+        Rescoring only reads these; taking them from the frame on every request would
+        cost more than the arithmetic.
+        """
+        names = [
+            f"{spec.id}_{kind}" for spec in self.registry.values() for kind in ("score", "coverage")
+        ]
+        return {
+            name: self.districts[name].to_numpy(dtype=np.float64)
+            for name in names
+            if name in self.districts
+        }
 
 
 def open_build(path: str | Path = "build") -> BuildResult:

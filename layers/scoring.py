@@ -126,11 +126,19 @@ def risk_cells(
     return index.risk(index.hazard_exposure(hazard, exposure), vulnerability, coping)
 
 
-def _role_mean(table: pd.DataFrame, registry: Registry, role: str) -> npt.NDArray[np.float64]:
+#: A district table as its columns: a DataFrame, or column name -> 1-D array.
+Columns = pd.DataFrame | Mapping[str, npt.ArrayLike]
+
+
+def _column(table: Columns, name: str) -> npt.NDArray[np.float64]:
+    return np.asarray(table[name], dtype=np.float64)
+
+
+def _role_mean(table: Columns, registry: Registry, role: str, rows: int) -> npt.NDArray[np.float64]:
     cols = [f"{spec.id}_score" for spec in registry.by_role(role) if f"{spec.id}_score" in table]  # type: ignore[arg-type]
     if not cols:
-        return np.full(len(table), np.nan)
-    values = table[cols].to_numpy(dtype=np.float64)
+        return np.full(rows, np.nan)
+    values = np.stack([_column(table, c) for c in cols], axis=1)
     valid = ~np.isnan(values)
     with np.errstate(invalid="ignore"):
         return np.where(valid.any(axis=1), np.nansum(values, axis=1) / valid.sum(axis=1), np.nan)
@@ -139,15 +147,12 @@ def _role_mean(table: pd.DataFrame, registry: Registry, role: str) -> npt.NDArra
 def confidence(coverage: npt.ArrayLike) -> list[str]:
     """Confidence flag from the lowest data coverage of a district's hazard layers."""
     cov = np.asarray(coverage, dtype=np.float64)
-    out = []
-    for value in cov:
-        if value >= CONFIDENCE_BREAKS["high"]:
-            out.append("high")
-        elif value >= CONFIDENCE_BREAKS["medium"]:
-            out.append("medium")
-        else:
-            out.append("low")
-    return out
+    flags = np.where(
+        cov >= CONFIDENCE_BREAKS["high"],
+        "high",
+        np.where(cov >= CONFIDENCE_BREAKS["medium"], "medium", "low"),
+    )
+    return [str(flag) for flag in flags.ravel()]
 
 
 def combine(table: pd.DataFrame, registry: Registry, weighting: Weighting) -> pd.DataFrame:
@@ -170,38 +175,47 @@ def combine(table: pd.DataFrame, registry: Registry, weighting: Weighting) -> pd
         ``confidence`` (``high`` >= 0.9, ``medium`` >= 0.5, else ``low``), ``method``
         and ``profile``.
     """
+    return pd.DataFrame(combine_columns(table, registry, weighting, len(table)), index=table.index)
+
+
+def combine_columns(
+    table: Columns, registry: Registry, weighting: Weighting, rows: int
+) -> dict[str, Any]:
+    """The columns of :func:`combine` (same names, order and values), without a frame.
+
+    Arrays or lists of ``rows`` values, except ``method`` and ``profile``: one string
+    each, the same for every row. For callers that need no frame: the API rescores a
+    build per request, where building and indexing pandas objects cost more than the
+    arithmetic. ``table`` is a frame or column name -> array of ``rows`` values.
+    """
     scores = {
-        spec.id: table[f"{spec.id}_score"].to_numpy(dtype=np.float64)
+        spec.id: _column(table, f"{spec.id}_score")
         for spec in registry.hazards
         if f"{spec.id}_score" in table
     }
     ids, groups, stacked, w = _hazard_matrix(scores, registry, weighting.weights)
-    out = pd.DataFrame(index=table.index)
     results = {m: index.composite(stacked, groups, w, m) for m in METHODS}
     total, group_scores = results[weighting.method]
-    out["hazard"] = total
+    out: dict[str, Any] = {"hazard": total}
     for method in METHODS:
         out[f"hazard_{method}"] = results[method][0]
     for group, values in group_scores.items():
         out[f"hazard_{group}"] = values
     exposure = [spec.id for spec in registry.by_role("exposure") if f"{spec.id}_score" in table]
-    out["exposure"] = (
-        table[f"{exposure[0]}_score"].to_numpy(dtype=np.float64) if exposure else np.nan
-    )
-    out["vulnerability"] = _role_mean(table, registry, "vulnerability")
-    out["coping"] = _role_mean(table, registry, "coping")
+    out["exposure"] = _column(table, f"{exposure[0]}_score") if exposure else np.full(rows, np.nan)
+    out["vulnerability"] = _role_mean(table, registry, "vulnerability", rows)
+    out["coping"] = _role_mean(table, registry, "coping", rows)
     out["hazard_exposure"] = index.hazard_exposure(out["hazard"], out["exposure"])
     out["risk"] = index.risk(out["hazard_exposure"], out["vulnerability"], out["coping"])
     out["risk_class"] = index.risk_class_label(out["risk"])
     out["rank"] = index.rank_descending(out["risk"])
-    shares = index.contributions(stacked, w)
-    out["drivers"] = pd.Series(
-        [_drivers(s, c, ids, registry, w) for s, c in zip(stacked, shares, strict=True)],
-        index=out.index,
-        dtype=object,
-    )
+    out["drivers"] = _drivers(stacked, ids, registry, w)
     cov_cols = [f"{i}_coverage" for i in ids if f"{i}_coverage" in table]
-    min_cov = table[cov_cols].min(axis=1).to_numpy() if cov_cols else np.ones(len(table))
+    min_cov = (
+        np.fmin.reduce(np.stack([_column(table, c) for c in cov_cols]), axis=0)
+        if cov_cols
+        else np.ones(rows)
+    )
     out["min_coverage"] = min_cov
     out["confidence"] = confidence(min_cov)
     out["method"] = weighting.method
@@ -210,29 +224,37 @@ def combine(table: pd.DataFrame, registry: Registry, weighting: Weighting) -> pd
 
 
 def _drivers(
-    scores: npt.NDArray[np.float64],
-    shares: npt.NDArray[np.float64],
-    ids: list[str],
-    registry: Registry,
-    weights: list[float],
-) -> list[dict[str, Any]]:
-    order = np.argsort(-shares, kind="stable")
-    drivers = []
-    for k in order[:TOP_DRIVERS]:
-        if not shares[k] > 0:
-            break
-        spec = registry[ids[k]]
-        drivers.append(
-            {
-                "layer": spec.id,
-                "title": spec.title,
-                "group": spec.group,
-                "score": round(float(scores[k]), 3),
-                "weight": round(weights[k] / sum(weights), 4),
-                "contribution": round(float(shares[k]), 4),
-            }
-        )
-    return drivers
+    stacked: npt.NDArray[np.float64], ids: list[str], registry: Registry, weights: list[float]
+) -> npt.NDArray[np.object_]:
+    """The top hazards by share of the weighted hazard sum, one list per row of ``stacked``.
+
+    An object array (not a list) so that a frame takes it as one column of lists.
+    """
+    shares = index.contributions(stacked, weights)
+    # Stable, so that equal shares keep catalog order (as a per-row argsort would).
+    order = np.argsort(-shares, axis=-1, kind="stable")[:, :TOP_DRIVERS]
+    total = sum(weights)
+    specs = [registry[i] for i in ids]
+    realised = [round(v / total, 4) for v in weights]
+    out = np.empty(len(stacked), dtype=object)
+    for row, (top, row_scores, row_shares) in enumerate(zip(order, stacked, shares, strict=True)):
+        items = []
+        for k in top:
+            if not row_shares[k] > 0:
+                break
+            spec = specs[k]
+            items.append(
+                {
+                    "layer": spec.id,
+                    "title": spec.title,
+                    "group": spec.group,
+                    "score": round(float(row_scores[k]), 3),
+                    "weight": realised[k],
+                    "contribution": round(float(row_shares[k]), 4),
+                }
+            )
+        out[row] = items
+    return out
 
 
 def drivers_text(drivers: list[dict[str, Any]] | str) -> str:

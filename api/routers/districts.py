@@ -3,16 +3,17 @@
 Without weight parameters the build's own table is served; with ``profile``,
 ``weights`` or ``method`` the composite hazard, risk, class, rank and drivers are
 recomputed by :meth:`layers.result.BuildResult.rescore` (the same code as the build).
+The bodies come from :mod:`api.district_cache`, which makes each part once per build.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
-import geopandas as gpd
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from api import encoding, features, openapi
+from api import district_cache, openapi
 from api.caching import cached, not_modified
 from api.params import SimplifyParam, WeightParams
 from api.problems import ApiError
@@ -20,7 +21,6 @@ from api.schemas import DistrictCollection, DistrictDetail
 from api.state import current_build
 from geo.errors import ConfigError
 from layers.result import BuildResult
-from layers.scoring import Weighting
 
 router = APIRouter(tags=["districts"])
 GEOJSON = "application/geo+json"
@@ -36,16 +36,12 @@ DistrictCode = Annotated[
 ]
 
 
-def _table(build: BuildResult, params: WeightParams) -> tuple[gpd.GeoDataFrame, Weighting]:
-    """The district table under ``params`` (the build's own when none are given)."""
-    weighting = params.weighting(build)
-    if not params.given:
-        return build.districts, weighting
+def _body(make: Callable[[], bytes]) -> bytes:
+    """``make()``, with a weighting that rescoring rejects answered as a 422 problem."""
     try:
-        table = build.rescore(weighting.profile, weighting.overrides, weighting.method)
+        return make()
     except ConfigError as exc:
         raise ApiError(422, str(exc)) from None
-    return table, weighting
 
 
 @router.get(
@@ -70,9 +66,10 @@ def districts(
     """
     if (unchanged := not_modified(request, build.version)) is not None:
         return unchanged
-    table, weighting = _table(build, params)
-    body = features.collection(table, build.version, weighting, simplify)
-    return cached(request, build.version, encoding.dumps(body), GEOJSON)
+    weighting = params.weighting(build)
+    own = not params.given
+    body = _body(lambda: district_cache.collection(build, weighting, simplify, own=own))
+    return cached(request, build.version, body, GEOJSON)
 
 
 @router.get(
@@ -96,8 +93,9 @@ def districts_csv(
     """
     if (unchanged := not_modified(request, build.version)) is not None:
         return unchanged
-    table, _ = _table(build, params)
-    response = cached(request, build.version, features.csv_bytes(table), CSV)
+    weighting = params.weighting(build)
+    body = _body(lambda: district_cache.csv(build, weighting, own=not params.given))
+    response = cached(request, build.version, body, CSV)
     response.headers["Content-Disposition"] = 'attachment; filename="districts.csv"'
     return response
 
@@ -122,11 +120,11 @@ def district(
     level with its label and the threshold behind it, data coverage and people in
     high-hazard cells.
     """
-    if code not in set(build.districts["code"].astype(str)):
+    if not district_cache.has_district(build, code):
         raise ApiError(404, f"unknown district {code!r}; the districts are listed at /districts")
     if (unchanged := not_modified(request, build.version)) is not None:
         return unchanged
-    table, weighting = _table(build, params)
-    row = table.loc[table["code"].astype(str) == code].iloc[0].to_dict()
-    body = features.detail(row, build.registry, build.version, weighting, simplify)
-    return cached(request, build.version, encoding.dumps(body), GEOJSON)
+    weighting = params.weighting(build)
+    own = not params.given
+    body = _body(lambda: district_cache.detail(build, code, weighting, simplify, own=own))
+    return cached(request, build.version, body, GEOJSON)
