@@ -195,6 +195,15 @@ def report(out: Results, duration: float, clients: int, zooms: Sequence[int]) ->
         f"{statistics.mean(last) / mb:.0f} MB, peak {max(last) / mb:.0f} MB; growth "
         f"{growth_peak:+.1%} (peaks), {growth_mean:+.1%} (means); target <= +{MAX_GROWTH:.0%}"
     )
+    # The timeline shows whether memory levels off (bounded caches filling) or keeps
+    # climbing (a leak): mean RSS per 30 s.
+    steps = np.arange(0.0, duration, 30.0)
+    timeline = [
+        statistics.mean(r for t, r in out.rss if start <= t < start + 30.0) / mb
+        for start in steps
+        if any(start <= t < start + 30.0 for t, _ in out.rss)
+    ]
+    print("server RSS per 30 s (mean MB): " + ", ".join(f"{v:.0f}" for v in timeline))
     ok = errors == 0 and growth_peak <= MAX_GROWTH
     print(
         f"zero errors: {'yes' if errors == 0 else 'NO'}; memory within "

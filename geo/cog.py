@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import sys
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -34,9 +35,6 @@ from geo.grid import GridSpec
 COG_BLOCK = 512
 # Rows of a numpy-backed array converted and written at once (one tile row).
 _NUMPY_BAND_ROWS = COG_BLOCK
-# Dask chunks computed at once: enough to keep every core busy, few enough that memory
-# stays a few chunks whatever the width of the grid.
-_CHUNKS_AT_ONCE = max(2, os.cpu_count() or 1)
 
 OverviewResampling = Literal["average", "nearest", "mode", "bilinear"]
 
@@ -154,11 +152,12 @@ def _north_up_2d(da: xr.DataArray) -> xr.DataArray:
 def _blocks(da: xr.DataArray) -> Iterator[tuple[Window, np.ndarray]]:
     """Yield (window, numpy block) pairs covering ``da``, top to bottom.
 
-    A dask-backed array is computed a few chunks at a time (:data:`_CHUNKS_AT_ONCE`, in
-    row-major order), not a whole row of chunks: on a wide grid a row of chunks of a
-    derived layer (several inputs, float64 temporaries) is gigabytes, a few chunks are
-    tens of megabytes, and the scheduler still has one chunk per core to work on. The
-    blocks come back to this process, so this works the same on a distributed cluster.
+    A dask-backed array is computed a few chunks at a time (one per thread of the
+    scheduler, :func:`_chunks_at_once`, in row-major order), not a whole row of chunks:
+    on a wide grid a row of chunks of a derived layer (several inputs, float64
+    temporaries) is gigabytes, a few chunks are tens of megabytes, and every thread
+    still has a chunk to work on. The blocks come back to this process, so this works
+    the same on a distributed cluster.
     """
     width = da.sizes["x"]
     if da.chunks is None:
@@ -174,14 +173,25 @@ def _blocks(da: xr.DataArray) -> Iterator[tuple[Window, np.ndarray]]:
         for top, bottom in itertools.pairwise(row_edges)
         for left, right in itertools.pairwise(col_edges)
     ]
-    for start in range(0, len(windows), _CHUNKS_AT_ONCE):
-        batch = windows[start : start + _CHUNKS_AT_ONCE]
+    at_once = _chunks_at_once()
+    for start in range(0, len(windows), at_once):
+        batch = windows[start : start + at_once]
         lazy = [
             da.data[w.row_off : w.row_off + w.height, w.col_off : w.col_off + w.width]
             for w in batch
         ]
         for window, block in zip(batch, dask.compute(*lazy), strict=True):
             yield window, np.asarray(block)
+
+
+def _chunks_at_once() -> int:
+    """Threads of the active scheduler: a distributed client's workers, else the cores."""
+    threads = os.cpu_count() or 1
+    # Only look for a client if distributed is already imported (importing it is slow).
+    if "distributed" in sys.modules:
+        with contextlib.suppress(ValueError):  # no client: the local threaded scheduler
+            threads = sum(sys.modules["distributed"].get_client().nthreads().values())
+    return max(2, threads)
 
 
 @contextlib.contextmanager

@@ -101,3 +101,20 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_files(
         write_cog(lazy, target, nodata=-9999.0)
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["layer.tif"]
+
+
+def test_streams_one_chunk_per_thread_of_a_distributed_cluster(tmp_path: Path) -> None:
+    from distributed import Client, LocalCluster
+
+    from geo.cog import _chunks_at_once
+
+    lazy = field(lazy=True)
+    with (
+        LocalCluster(
+            n_workers=3, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster),
+    ):
+        assert _chunks_at_once() == 3
+        path = write_cog(lazy, tmp_path / "cluster.tif", nodata=-9999.0)
+    np.testing.assert_array_equal(read_raster(path).to_numpy(), lazy.to_numpy())
