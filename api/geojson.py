@@ -13,13 +13,12 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import shapely
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, field_validator
-from pyproj import Geod
 
 from api.problems import ApiError
+from geo.vectors import geodesic_area_km2
 
 Position = Annotated[list[FiniteFloat], Field(min_length=2, max_length=3)]
 Ring = Annotated[list[Position], Field(min_length=4)]
-_GEOD = Geod(ellps="WGS84")
 
 POLYGON_EXAMPLE: dict[str, Any] = {
     "type": "Polygon",
@@ -147,7 +146,7 @@ def to_polygon(
         )
     if geom.area == 0:
         raise ApiError(422, "the polygon has no area; give at least three distinct corners")
-    area_km2 = abs(_GEOD.geometry_area_perimeter(geom)[0]) / 1e6
+    area_km2 = geodesic_area_km2(geom)
     if area_km2 > max_area_km2:
         raise ApiError(
             422,

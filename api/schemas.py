@@ -136,7 +136,10 @@ class DistrictProperties(BaseModel):
 
     code: str = Field(examples=["KZ4301"])
     name: str = Field(examples=["Aral"])
-    area_km2: float | None = Field(examples=[59_400.0])
+    area_km2: float | None = Field(
+        description="area of the district polygon on the WGS 84 ellipsoid, km2",
+        examples=[59_400.0],
+    )
     population: float | None = Field(examples=[80_000.0])
     hazard: float | None = Field(description="composite hazard 0-10 by `method`")
     hazard_geometric: float | None
@@ -269,7 +272,7 @@ class ZonalResult(BaseModel):
     """Statistics of a polygon, computed exactly as for a district."""
 
     build: str
-    area_km2: float = Field(description="area of the polygon's cells on the build grid")
+    area_km2: float = Field(description="area of the polygon on the WGS 84 ellipsoid, km2")
     population: float | None
     hazard: float | None = Field(description="composite hazard 0-10 by `method`")
     hazard_geometric: float | None

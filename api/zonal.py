@@ -27,6 +27,7 @@ from api.sampling import build_grid
 from geo import index
 from geo.errors import NotFoundError
 from geo.grid import GridSpec
+from geo.vectors import geodesic_area_km2
 from geo.zonal import ZonalStats, ZoneIndex
 from layers import scoring
 from layers.pipeline import district_columns
@@ -110,7 +111,8 @@ def zonal_statistics(
     realised = weighting.to_dict()
     return {
         "build": build.version,
-        "area_km2": _first(zones.area_km2()),
+        # The polygon's own area, not its cells' (a small polygon owns one whole cell).
+        "area_km2": round(geodesic_area_km2(polygon), 3),
         "population": _first(people_stats.sum) if people_stats is not None else None,
         **{
             key: number(row.get(key))

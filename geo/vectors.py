@@ -18,6 +18,7 @@ import pandas as pd
 import pyogrio
 import shapely
 from pyogrio.errors import DataSourceError
+from pyproj import Geod
 
 from geo._files import PathLike, atomic_path, base_name, require_file
 from geo.errors import InputError, InputWarning
@@ -30,6 +31,16 @@ _PARQUET_SUFFIXES = (".parquet", ".geoparquet")
 _POLYGONAL = ("Polygon", "MultiPolygon")
 _LIST_LIMIT = 5
 VECTOR_FORMATS = ("gpkg", "geojson", "parquet", "csv")
+_WGS84 = Geod(ellps="WGS84")
+
+
+def geodesic_area_km2(geometry: shapely.Geometry) -> float:
+    """Area of a lon/lat (EPSG:4326) polygon or multipolygon on the WGS 84 ellipsoid, km2.
+
+    Exact on the ellipsoid (pyproj's ``Geod``), whatever the size of the polygon or its
+    latitude; holes are subtracted. A frame in another CRS: ``to_crs(4326)`` first.
+    """
+    return abs(_WGS84.geometry_area_perimeter(geometry)[0]) / 1e6
 
 
 def read_districts(

@@ -39,6 +39,7 @@ from geo.features import read_features
 from geo.grid import GridSpec, align
 from geo.io import read_districts, read_raster, write_cog, write_vectors
 from geo.terrain import hillshade
+from geo.vectors import geodesic_area_km2
 from geo.zonal import ZonalStats, ZoneIndex
 from layers import compute, publish, scoring
 from layers.config import BuildConfig, load_config
@@ -382,9 +383,7 @@ def _run(
         with steps.step("basemap"):
             basemap = _basemap(cfg, work, grid, version)
         with steps.step("districts output"):
-            result = _district_frame(
-                districts, cfg, table, combined, people_stats, zones, weighting
-            )
+            result = _district_frame(districts, cfg, table, combined, people_stats, weighting)
             write_vectors(result, work / "districts", VECTOR_FORMATS)
             _long_stats(table, catalog).to_csv(work / "district_layers.csv", index=False)
         manifest = _manifest(
@@ -501,7 +500,6 @@ def _district_frame(
     table: pd.DataFrame,
     combined: pd.DataFrame,
     people: ZonalStats | None,
-    zones: ZoneIndex,
     weighting: scoring.Weighting,
 ) -> gpd.GeoDataFrame:
     d = cfg.districts
@@ -512,7 +510,10 @@ def _district_frame(
     for lang, field in d.names.items():
         if field in districts:
             frame[f"name_{lang}"] = districts[field].astype(str).to_numpy()
-    frame["area_km2"] = np.round(zones.area_km2(), 3)
+    # The polygons' own areas: the cells a district owns approximate it, and a district
+    # smaller than a cell would report its whole cell.
+    outlines = districts.geometry.to_crs("EPSG:4326")
+    frame["area_km2"] = np.round([geodesic_area_km2(g) for g in outlines], 3)
     frame["population"] = np.round(np.asarray(people.sum), 1) if people is not None else np.nan
     frame = pd.concat([frame, table, combined], axis=1)
     frame["weights"] = json.dumps(weighting.to_dict()["weights"])

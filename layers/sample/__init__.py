@@ -12,7 +12,7 @@ from pathlib import Path
 
 import shapely
 
-from layers.sample.districts import geodesic_area_km2
+from geo.vectors import geodesic_area_km2
 from layers.sample.outputs import (
     write_climate,
     write_districts,

@@ -24,11 +24,11 @@ from __future__ import annotations
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from pyproj import Geod
 from rasterio.features import shapes
 from scipy import ndimage
 from shapely import MultiPolygon, Polygon
 
+from geo.vectors import geodesic_area_km2
 from layers.sample.distance import nearest_points
 from layers.sample.facts import ARAL, BAIKONUR, BY_PCODE, DISTRICTS, KARMAKSHY, KAZALY, LonLat
 from layers.sample.grids import FloatArray, Grid, smooth_noise, to_lonlat, to_utm_km
@@ -59,15 +59,9 @@ BRIDGE_BONUS = 0.5
 #: Cost bonus of Aral over the 1950s sea (in units of its box half-size).
 ARAL_SEA_BONUS = 0.07
 
-_GEOD = Geod(ellps="WGS84")
 
 #: Districts drawn by the partition (Baikonur is added as a vector enclave).
 FITTED = tuple(d for d in DISTRICTS if d.pcode != BAIKONUR)
-
-
-def geodesic_area_km2(geom: shapely.Geometry) -> float:
-    """Area on the WGS 84 ellipsoid of a lon/lat (multi)polygon, km2."""
-    return abs(_GEOD.geometry_area_perimeter(geom)[0]) / 1e6
 
 
 def _segment_dist2_km(x: FloatArray, y: FloatArray, a: LonLat, b: LonLat) -> FloatArray:

@@ -15,9 +15,9 @@ from typing import Final
 import numpy as np
 import shapely
 
+from geo.vectors import geodesic_area_km2
 from layers.sample.climate import make_climate
 from layers.sample.distance import distance_km
-from layers.sample.districts import geodesic_area_km2
 from layers.sample.facts import DISTRICTS
 from layers.sample.grids import CLIMATE_GRID, GEO_GRID, POP_GRID, UTM_GRID, Grid
 from layers.sample.hazards import dust_days, flood_depths_m

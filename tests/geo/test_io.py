@@ -323,3 +323,16 @@ def test_a_rewritten_raster_gets_new_task_names(make_raster: MakeRaster) -> None
     second = read_raster(path)
     assert first.data.name != second.data.name
     assert float(second.max()) == 2.0
+
+
+def test_geodesic_area_on_the_wgs84_ellipsoid() -> None:
+    from geo.vectors import geodesic_area_km2
+
+    # One degree square at the equator: 111.32 km of longitude by 110.57 km of latitude.
+    assert geodesic_area_km2(box(0, 0, 1, 1)) == pytest.approx(12_308.78, abs=0.01)
+    # The same square at 45 N is smaller by about cos(45 deg); holes are subtracted.
+    assert geodesic_area_km2(box(60, 44.5, 61, 45.5)) == pytest.approx(8_762.2, abs=0.1)
+    ring = box(0, 0, 2, 2).difference(box(0.5, 0.5, 1.5, 1.5))
+    assert geodesic_area_km2(ring) == pytest.approx(
+        geodesic_area_km2(box(0, 0, 2, 2)) - geodesic_area_km2(box(0.5, 0.5, 1.5, 1.5))
+    )

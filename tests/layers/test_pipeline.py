@@ -113,6 +113,18 @@ def test_small_enclave_gets_values_from_its_cell(built: BuildResult) -> None:
     assert table.loc["D", "dust_days_coverage"] == pytest.approx(1.0)
 
 
+def test_district_areas_are_the_polygons_areas(built: BuildResult) -> None:
+    from geo.vectors import geodesic_area_km2
+
+    table = built.table()
+    for row in built.districts.itertuples():
+        expected = geodesic_area_km2(row.geometry)
+        assert table.loc[row.code, "area_km2"] == pytest.approx(expected, abs=1e-3), row.code
+    # The enclave D (0.02 x 0.02 degrees) is smaller than the 0.05-degree cell it is
+    # given (about 22 km2): its area is its own.
+    assert table.loc["D", "area_km2"] == pytest.approx(3.51, abs=0.05)
+
+
 def test_population_totals_are_preserved(built: BuildResult) -> None:
     table = built.table()
     rural = world.RURAL_PEOPLE_PER_CELL * 100 * 100  # 1 x 1 degree = 100 x 100 cells
