@@ -26,6 +26,14 @@ MakeClient = Callable[..., TestClient]
 
 
 @pytest.fixture(scope="session")
+def sample_build_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Output root of the embedded sample (``data/sample/build.toml``), built once."""
+    root = tmp_path_factory.mktemp("sample-build")
+    build(out=root, progress=False)
+    return root
+
+
+@pytest.fixture(scope="session")
 def world_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny world's inputs and ``build.toml``."""
     folder = tmp_path_factory.mktemp("api-world")

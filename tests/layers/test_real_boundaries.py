@@ -10,6 +10,7 @@ from rio_cogeo.cogeo import cog_validate
 
 from layers.config import load_config
 from layers.pipeline import DEFAULT_CONFIG, build
+from layers.result import open_build
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "boundaries"
 ADM2 = REAL / "kyzylorda_adm2.geojson"
@@ -37,8 +38,8 @@ def test_real_boundaries_get_finite_results(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_sample_build_is_complete_and_consistent(tmp_path: Path) -> None:
-    result = build(out=tmp_path, progress=False)  # the sample's data/sample/build.toml
+def test_sample_build_is_complete_and_consistent(sample_build_root: Path) -> None:
+    result = open_build(sample_build_root)  # the sample's data/sample/build.toml, built
     table = result.table()
     assert len(table) == 9
     assert sorted(table["rank"]) == list(range(1, 10))

@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,20 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 @pytest.fixture(scope="session")
 def live_server(settings: Settings) -> Iterator[str]:
     """Base URL of the real application served by uvicorn on 127.0.0.1 (tiny world)."""
+    with serve(settings) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def sample_server(sample_build_root: Path) -> Iterator[str]:
+    """Base URL of the real application serving the embedded 9-district sample."""
+    with serve(Settings(build_dir=sample_build_root)) as base:
+        yield base
+
+
+@contextmanager
+def serve(settings: Settings) -> Iterator[str]:
+    """Serve ``create_app(settings)`` with uvicorn in a thread on a free loopback port."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))  # a free port, held until uvicorn takes the socket
     port = sock.getsockname()[1]

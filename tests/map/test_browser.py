@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from layers.result import BuildResult
+from layers.result import BuildResult, open_build
 
 pytestmark = pytest.mark.browser
 
@@ -187,4 +187,37 @@ def test_static_export_works_without_a_server(
     page.wait_for_selector("img.ar-raster-risk")
     assert recorder.requests == [out.as_uri()]  # the file itself, nothing else
     assert recorder.errors == []
+    context.close()
+
+
+def test_the_sample_map_as_a_planner_sees_it(
+    browser: Any, sample_server: str, sample_build_root: Path
+) -> None:
+    """The embedded 9-district sample: map, ranking, warning banner and a report."""
+    built = open_build(sample_build_root)
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(45_000)
+    recorder = Recorder(page, sample_server)
+    page = open_map(recorder)
+    assert page.locator("path.ar-district").count() == 9
+    codes = [page.locator(RANKING_ROWS).nth(i).get_attribute("data-code") for i in range(9)]
+    assert codes == list(built.districts["code"])
+    names = [row[1] for row in ranking(page)]
+    assert set(names) == set(built.districts["name"])
+    assert {"Aral", "Kazaly", "Baykonyr", "Kyzylorda"} <= set(names)
+    assert "not for decisions" in page.inner_text("body")  # the sample says it is one
+    assert page.locator(".leaflet-tooltip.ar-label").count() == 9
+    recorder.assert_clean()
+    page.screenshot(path=str(SCREENSHOT.with_name("sample-map.png")))
+
+    baikonur = built.table().loc["KZ431900"]
+    response = page.goto(sample_server + "/districts/KZ431900/report")
+    assert response is not None and response.status == 200
+    assert page.inner_text("h1") == "Baykonyr"
+    text = page.inner_text("body")
+    assert f"{baikonur['area_km2']:.1f} km²" in text  # the enclave's own 38 km2
+    assert f"rank {int(baikonur['rank'])} of 9" in text
+    assert page.locator("table.hazards tbody tr").count() == 7
+    recorder.assert_clean()
     context.close()
