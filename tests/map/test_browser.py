@@ -203,8 +203,11 @@ def test_the_sample_map_as_a_planner_sees_it(
     assert page.locator("path.ar-district").count() == 9
     codes = [page.locator(RANKING_ROWS).nth(i).get_attribute("data-code") for i in range(9)]
     assert codes == list(built.districts["code"])
-    names = [row[1] for row in ranking(page)]
+    rows = ranking(page)
+    names = [row[1] for row in rows]
     assert set(names) == set(built.districts["name"])
+    # Risk with one decimal in every row (6.0, not 6), equal to the build's.
+    assert [row[2] for row in rows] == [f"{r:.1f}" for r in built.districts["risk"]]
     assert {"Aral", "Kazaly", "Baykonyr", "Kyzylorda"} <= set(names)
     assert "not for decisions" in page.inner_text("body")  # the sample says it is one
     assert page.locator(".leaflet-tooltip.ar-label").count() == 9

@@ -157,7 +157,7 @@
         const row = AR.el('tr', {'data-code': p.code, tabindex: '0', title: 'Show ' + p.name + ' on the map'}, [
           AR.el('td', {className: 'ar-num', textContent: String(p.rank)}),
           AR.el('td', {textContent: p.name}),
-          AR.el('td', {className: 'ar-num', textContent: AR.fmt(p.risk, 1)}),
+          AR.el('td', {className: 'ar-num', textContent: AR.score(p.risk)}),
           AR.el('td', {}, [AR.swatch(self.classColor[p.risk_class] || NO_DATA_COLOR), p.risk_class]),
           AR.el('td', {className: 'ar-driver', textContent: self.topDriver(p)}),
         ]);
@@ -192,7 +192,7 @@
         AR.el('p', {className: 'ar-riskline'}, [
           AR.swatch(this.classColor[p.risk_class] || NO_DATA_COLOR),
           AR.el('strong', {textContent: p.risk_class + ' risk'}),
-          ' · ' + AR.fmt(p.risk, 1) + ' of 10 · rank ' + p.rank + ' of ' + this.features.length,
+          ' · ' + AR.score(p.risk) + ' of 10 · rank ' + p.rank + ' of ' + this.features.length,
         ]),
       ]);
       const confidence = AR.el('p', {className: 'ar-confidence ar-confidence-' + p.confidence}, [
@@ -218,7 +218,7 @@
         AR.el('tbody', {}, rows),
       ]));
       const drivers = (p.drivers || []).map(function (d) {
-        return AR.el('li', {textContent: d.title + ' (score ' + AR.fmt(d.score, 1) + ', ' + AR.fmt(100 * d.contribution, 0) + '% of the hazard)'});
+        return AR.el('li', {textContent: d.title + ' (score ' + AR.score(d.score) + ', ' + AR.fmt(100 * d.contribution, 0) + '% of the hazard)'});
       });
       if (drivers.length) {
         card.appendChild(AR.el('div', {className: 'ar-drivers'}, [AR.el('strong', {textContent: 'What drives the risk'}), AR.el('ol', {}, drivers)]));
@@ -246,7 +246,7 @@
           ]);
         });
         status.replaceWith(AR.el('div', {}, [
-          AR.el('p', {className: 'ar-note', textContent: 'Composite hazard ' + AR.fmt(result.composite, 1) + ' · risk ' + AR.fmt(result.risk, 1) + ' (of 10, build weights)'}),
+          AR.el('p', {className: 'ar-note', textContent: 'Composite hazard ' + AR.score(result.composite) + ' · risk ' + AR.score(result.risk) + ' (of 10, build weights)'}),
           AR.el('table', {className: 'ar-levels ar-point-values'}, [AR.el('tbody', {}, rows)]),
         ]));
         self.popup.update();

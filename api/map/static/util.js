@@ -42,6 +42,12 @@
     }).format(value);
   };
 
+  /** A 0-10 score with exactly one decimal (6.0, not 6: a table of scores lines up). */
+  AR.score = function (value) {
+    if (value === null || value === undefined || Number.isNaN(value)) return '–';
+    return new Intl.NumberFormat('en', {minimumFractionDigits: 1, maximumFractionDigits: 1}).format(value);
+  };
+
   /** A layer title without its parenthesis, for tight places (tables, weight lists). */
   AR.shortTitle = function (title) {
     return String(title).split(' (')[0];
