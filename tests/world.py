@@ -26,6 +26,16 @@ from pyproj import Transformer
 from shapely.geometry import box
 
 IDS = ("A", "B", "C", "D")
+#: The hazard layers the world's build has (every hazard of the catalogue).
+HAZARDS = (
+    "flood_rp10",
+    "flood_rp100",
+    "groundwater_salinity",
+    "dust_days",
+    "heat_days",
+    "drought",
+    "warming_trend",
+)
 TOWN = (60.25, 44.55)
 TOWN_PEOPLE = 20_000.0
 RURAL_PEOPLE_PER_CELL = 2.0  # on the 0.01-degree population grid

@@ -17,15 +17,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-HAZARDS = (
-    "flood_rp10",
-    "flood_rp100",
-    "groundwater_salinity",
-    "dust_days",
-    "heat_days",
-    "drought",
-    "warming_trend",
-)
+from tests import world
+
+HAZARDS = world.HAZARDS
 SQUARE = [[60.2, 44.2], [60.8, 44.2], [60.8, 44.8], [60.2, 44.8], [60.2, 44.2]]
 
 

@@ -21,15 +21,7 @@ from layers.result import BuildResult
 from layers.scoring import Weighting
 from tests import world
 
-HAZARDS = (
-    "flood_rp10",
-    "flood_rp100",
-    "groundwater_salinity",
-    "dust_days",
-    "heat_days",
-    "drought",
-    "warming_trend",
-)
+HAZARDS = world.HAZARDS
 #: (profile, overrides, method) of other weights than the build's; the first drops
 #: every group but water, so the ``hazard_<group>`` columns change too.
 OTHER_WEIGHTS = [

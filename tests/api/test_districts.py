@@ -18,15 +18,7 @@ from layers import scoring
 from layers.result import BuildResult
 from tests import world
 
-HAZARDS = (
-    "flood_rp10",
-    "flood_rp100",
-    "groundwater_salinity",
-    "dust_days",
-    "heat_days",
-    "drought",
-    "warming_trend",
-)
+HAZARDS = world.HAZARDS
 FLOOD_ONLY = ",".join(f"{h}:{1 if h == 'flood_rp10' else 0}" for h in HAZARDS)
 
 

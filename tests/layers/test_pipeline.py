@@ -19,15 +19,7 @@ from layers.pipeline import build
 from layers.result import BuildResult, open_build
 from tests import world
 
-HAZARDS = (
-    "flood_rp10",
-    "flood_rp100",
-    "groundwater_salinity",
-    "dust_days",
-    "heat_days",
-    "drought",
-    "warming_trend",
-)
+HAZARDS = world.HAZARDS
 
 
 # ``world_dir`` and ``built`` are the session fixtures of tests/conftest.py: the tiny
