@@ -20,9 +20,9 @@ import numpy as np
 from api import features
 from api.map import csp, images
 from api.map.page import OSM_ORIGIN, render_page
+from api.routers.catalog import layer_summary
 from geo.errors import ConfigError
 from layers import scoring
-from layers.registry import score_legend
 from layers.result import COMBINED, BuildResult
 
 #: Outline tolerance of the exported districts (degrees, about 100 m): the file stays
@@ -33,27 +33,9 @@ METHODS = ("geometric", "max")
 
 def catalog(build: BuildResult) -> dict[str, Any]:
     """The layer catalog as ``GET /layers`` gives it, without tile URLs."""
-    spatial = {
-        layer_id for layer_id, meta in build.manifest.get("layers", {}).items() if "raw" in meta
-    }
     return {
         "build": build.version,
-        "layers": [
-            {
-                "id": spec.id,
-                "title": spec.title,
-                "role": spec.role,
-                "group": spec.group,
-                "units": spec.units_label,
-                "description": spec.description,
-                "source": spec.source,
-                "spatial": spec.id in spatial,
-                "thresholds": list(spec.levels) if spec.levels is not None else None,
-                "legend": [c.model_dump() for c in spec.legend()],
-                "score_legend": [c.model_dump() for c in score_legend()],
-            }
-            for spec in build.registry.values()
-        ],
+        "layers": [layer_summary(build, spec) for spec in build.registry.values()],
     }
 
 

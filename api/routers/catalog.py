@@ -46,7 +46,8 @@ def _links(request: Request, build: BuildResult, layer_id: str) -> dict[str, str
     return {"tiles": base + "/tiles/{z}/{x}/{y}.png", "tilejson": base + "/tilejson.json"}
 
 
-def _summary(request: Request, build: BuildResult, spec: LayerSpec) -> dict[str, Any]:
+def layer_summary(build: BuildResult, spec: LayerSpec) -> dict[str, Any]:
+    """One layer as ``GET /layers`` lists it, without its tile URLs."""
     return {
         "id": spec.id,
         "title": spec.title,
@@ -61,8 +62,11 @@ def _summary(request: Request, build: BuildResult, spec: LayerSpec) -> dict[str,
         "goalposts": list(spec.goalposts),
         "legend": [c.model_dump() for c in spec.legend()],
         "score_legend": [c.model_dump() for c in score_legend()],
-        **_links(request, build, spec.id),
     }
+
+
+def _summary(request: Request, build: BuildResult, spec: LayerSpec) -> dict[str, Any]:
+    return {**layer_summary(build, spec), **_links(request, build, spec.id)}
 
 
 def _spec(build: BuildResult, layer_id: str) -> LayerSpec:
