@@ -29,7 +29,6 @@ import multiprocessing
 import os
 import queue
 import random
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from bench.http import free_port
+from bench.http import Server, hammer, serve
 from bench.synthetic import DATA_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,48 +83,13 @@ def sample_build(resolution: float | None = None, rebuild: bool = False) -> Path
     return root
 
 
-@dataclass
-class Server:
-    """A running uvicorn process."""
-
-    base: str
-    pid: int
-
-
 @contextlib.contextmanager
 def serve_build(build_root: Path) -> Iterator[Server]:
     """One fresh uvicorn process serving ``build_root`` on a free 127.0.0.1 port."""
-    import subprocess
-    import sys
-
-    port = free_port()
-    cmd = [
-        sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
-        "--host", "127.0.0.1", "--port", str(port),
-        "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
-    env = {**os.environ, "ARALRISK_BUILD_DIR": str(build_root)}
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(base + "/version", timeout=2.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the API server did not start")
-            time.sleep(0.2)
-        yield Server(base, proc.pid)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with serve(
+        "api.app:create_app", {"ARALRISK_BUILD_DIR": str(build_root)}, ready="/version"
+    ) as server:
+        yield server
 
 
 # ------------------------------------------------------------------ requests
@@ -217,36 +181,8 @@ def timed_gets(base: str, paths: Sequence[str]) -> Latencies:
 
 def _hammer(base: str, paths: list[str], clients: int, seconds: float, result: Any) -> None:
     """(In its own process.) ``clients`` threads fetch ``paths`` for ``seconds``."""
-    todo: queue.SimpleQueue[str] = queue.SimpleQueue()
-    for path in paths:
-        todo.put(path)
-    lat: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def client() -> None:
-        with httpx.Client(base_url=base, timeout=60) as http:
-            while time.monotonic() < stop:
-                try:
-                    path = todo.get_nowait()
-                except queue.Empty:
-                    return
-                start = time.perf_counter()
-                response = http.get(path)
-                elapsed = time.perf_counter() - start
-                with lock:
-                    lat.append(elapsed)
-                    if response.status_code != 200:
-                        errors.append(f"{response.status_code} {path}")
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    result.put({"seconds": time.perf_counter() - start, "latencies": lat, "errors": errors})
+    run = hammer([base + path for path in paths], clients, seconds)
+    result.put({"seconds": run.seconds, "latencies": run.latencies, "errors": run.failures})
 
 
 def healthz_under_tiles(

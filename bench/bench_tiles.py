@@ -271,7 +271,8 @@ def measure(
     health: list[float] | None = None,
 ) -> dict[str, Run]:
     """Cold and warm passes of ``case`` on a fresh server (``health``: probe /healthz)."""
-    with serve(case.app, dict(case.env)) as base:
+    with serve(case.app, dict(case.env)) as server:
+        base = server.base
         urls = case.urls(base, tiles)
         # One tile outside the list first: imports, the first open and, for aralrisk,
         # loading the build are start-up costs, not tile costs.
@@ -291,12 +292,12 @@ def compare_outputs(pair: Sequence[Case], tiles: Sequence[morecantile.Tile]) -> 
     """Mean share of identical pixels between two servers' tiles (a sample of 12)."""
     sample = tiles[:: max(1, len(tiles) // 12)]
     with (
-        serve(pair[0].app, dict(pair[0].env)) as a_base,
-        serve(pair[1].app, dict(pair[1].env)) as b_base,
+        serve(pair[0].app, dict(pair[0].env)) as a_server,
+        serve(pair[1].app, dict(pair[1].env)) as b_server,
     ):
         shares = []
         for a_url, b_url in zip(
-            pair[0].urls(a_base, sample), pair[1].urls(b_base, sample), strict=True
+            pair[0].urls(a_server.base, sample), pair[1].urls(b_server.base, sample), strict=True
         ):
             a, b = httpx.get(a_url, timeout=60), httpx.get(b_url, timeout=60)
             ok = a.status_code == b.status_code == 200

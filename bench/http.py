@@ -1,8 +1,9 @@
 """HTTP load for the server benchmarks: a fresh uvicorn process, keep-alive clients.
 
 :func:`serve` starts one uvicorn process for an application factory and waits until it
-answers; :func:`hammer` fetches a list of URLs with N concurrent keep-alive clients
-(httpx, one thread each, pulling from one shared queue) and records every latency;
+answers (:class:`Server`: base URL and pid); :func:`hammer` fetches a list of URLs with
+N concurrent keep-alive clients (httpx, one thread each, pulling from one shared queue)
+and records every latency;
 :func:`probe` samples another URL (``/healthz``) meanwhile.
 """
 
@@ -35,9 +36,21 @@ def free_port() -> int:
         return port
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running benchmark server: its base URL and process id (to sample its memory)."""
+
+    base: str
+    pid: int
+
+
 @contextlib.contextmanager
-def serve(app: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """One fresh uvicorn process serving ``app`` (``module:factory``); yields its base URL."""
+def serve(app: str, env: dict[str, str] | None = None, ready: str = "/docs") -> Iterator[Server]:
+    """One fresh uvicorn process serving ``app`` (``module:factory``) on a free port.
+
+    Started once ``GET ready`` answers 200 (aralrisk: ``/version``, once its build is
+    loaded); stopped when the block ends.
+    """
     port = free_port()
     cmd = [
         sys.executable, "-m", "uvicorn", "--factory", app,
@@ -47,31 +60,35 @@ def serve(app: str, env: dict[str, str] | None = None) -> Iterator[str]:
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})})
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90
         while True:
-            try:
-                httpx.get(base + "/docs", timeout=1.0)
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{app} did not start") from None
-                time.sleep(0.1)
-        yield base
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(base + ready, timeout=2.0).status_code == 200:
+                    break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{app} did not start")
+            time.sleep(0.1)
+        yield Server(base, proc.pid)
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
 
 
 @dataclass
 class Run:
-    """Latencies of one pass over the tile list."""
+    """Latencies of one pass over a URL list, and what failed."""
 
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
-    errors: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return len(self.failures)
 
     @property
     def rate(self) -> float:
@@ -81,17 +98,21 @@ class Run:
         return float(np.percentile(self.latencies, q) * 1000) if self.latencies else float("nan")
 
 
-def hammer(urls: Sequence[str], clients: int) -> Run:
-    """Fetch every URL once with ``clients`` concurrent keep-alive clients."""
+def hammer(urls: Sequence[str], clients: int, seconds: float | None = None) -> Run:
+    """Fetch every URL once with ``clients`` concurrent keep-alive clients.
+
+    Stops early after ``seconds`` when given. A failure is any answer but a 200 PNG.
+    """
     todo: queue.SimpleQueue[str] = queue.SimpleQueue()
     for url in urls:
         todo.put(url)
     run = Run()
     lock = threading.Lock()
+    stop = time.monotonic() + seconds if seconds is not None else float("inf")
 
     def client() -> None:
         with httpx.Client(timeout=60.0) as http:
-            while True:
+            while time.monotonic() < stop:
                 try:
                     url = todo.get_nowait()
                 except queue.Empty:
@@ -102,7 +123,8 @@ def hammer(urls: Sequence[str], clients: int) -> Run:
                 ok = response.status_code == 200 and response.headers["content-type"] == "image/png"
                 with lock:
                     run.latencies.append(elapsed)
-                    run.errors += not ok
+                    if not ok:
+                        run.failures.append(f"{response.status_code} {url}")
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
     start = time.perf_counter()
