@@ -30,13 +30,14 @@ from rasterio.crs import CRS
 from rasterio.errors import RasterioError
 from rasterio.windows import Window
 
-from geo._files import PathLike, base_name, require_file
+from geo._files import PathLike, atomic_path, base_name, require_file
 from geo.cog import write_cog
 from geo.errors import InputError, InputWarning
 from geo.grid import GridSpec
 from geo.vectors import read_districts, write_vectors
 
 __all__ = [
+    "atomic_path",
     "raster_grid",
     "read_districts",
     "read_raster",

@@ -9,12 +9,10 @@ against a fresh generation by checksum. GeoJSON and CSV are written by hand
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +21,7 @@ import numpy as np
 import shapely
 import xarray as xr
 
-from geo.io import write_cog
+from geo.io import atomic_path, write_cog
 from layers.sample.climate import DailyClimate
 from layers.sample.grids import FloatArray, Grid
 
@@ -45,27 +43,9 @@ WGS84_WKT = (
 TIME_CHUNK = 366
 
 
-@contextlib.contextmanager
-def replacing(path: Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``, renamed onto it on success.
-
-    A reader (a running build, a server) never sees a half-written file, and a
-    file another process holds open (HDF5 locks NetCDF files) is replaced, not
-    overwritten. The temporary name never ends up in any file's content.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-
-
 def write_text(path: Path, text: str) -> Path:
     """Write UTF-8 text (no BOM, newlines as given) to ``path``, atomically."""
-    with replacing(path) as tmp:
+    with atomic_path(path) as tmp:
         tmp.write_bytes(text.encode("utf-8"))
     return path
 
@@ -203,7 +183,7 @@ def write_climate_netcdf(path: Path, climate: DailyClimate, attrs: Mapping[str, 
     Returns:
         ``path``.
     """
-    with replacing(path) as tmp:
+    with atomic_path(path) as tmp:
         _write_netcdf(tmp, climate, attrs)
     return path
 
