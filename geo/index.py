@@ -1,25 +1,33 @@
-"""Scoring and aggregation: goalposts, levels, composites and INFORM-style risk.
+"""Scoring and aggregation: goalposts, levels, INFORM composites, risk and classes.
 
-All functions are pure and vectorised over NumPy arrays; they work the same on a
-district table (shape ``(districts,)`` or ``(districts, indicators)``) and on a raster
-(shape ``(rows, cols)`` or ``(indicators, rows, cols)`` with ``axis=0``). ``NaN`` means
-*no data* everywhere and is never turned into a number silently.
+All functions are pure and vectorised over NumPy arrays; they work the same on a zone
+table (shape ``(zones,)`` or ``(zones, components)``) and on a raster (``(rows, cols)``
+or ``(components, rows, cols)`` with ``axis=0``). ``NaN`` means *no data* everywhere and
+is never turned into a number silently.
 
-Methodology (see INFORM Risk concept and methodology, JRC; ThinkHazard!, GFDRR):
+The methods are INFORM's (Marin-Ferrer, Vernaccini and Poljansek, *INFORM Concept and
+Methodology*, JRC, 2017; INFORM Risk 2025, v0.7.0) and ThinkHazard!'s (GFDRR):
 
-* scores are on a fixed 0-10 scale against declared goalposts, never min-max over the
-  data at hand, so that results stay comparable between years and data sets;
-* a hazard level needs a value threshold *and* an area-fraction threshold;
-* within a group of indicators the weighted arithmetic mean is used; across groups either
-  the maximum or INFORM's adjusted geometric mean ``10 - prod((10 - x_i) ** w_i)``, which
-  does not let one extreme hazard be averaged away;
-* ``risk = (hazard_exposure * vulnerability * lack_of_coping) ** (1/3)``.
+* indicators are scored 0-10 against fixed goalposts (:func:`score_goalposts`), with a
+  ``log10`` transform for skewed quantities such as people;
+* indicators of one category are averaged (:func:`weighted_mean`); categories,
+  components and dimensions combine by INFORM's adjusted geometric mean
+  (:func:`adjusted_geometric_mean`), which rescales each gap to 10 onto 1-10 first so
+  that one score of 10 does not force the result to 10;
+* a hazard's exposure is the mean of its absolute (log10 of the people exposed) and
+  relative (share of the population) scores (:func:`exposure_score`);
+* ``risk = HE ** (1/3) * V ** (1/3) * LCC ** (1/3)`` (:func:`risk`), classed with a
+  named INFORM release's cut-offs on the value rounded to one decimal
+  (:func:`risk_class`);
+* a ThinkHazard! level needs a value threshold *and* an area fraction
+  (:func:`hazard_level`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from dataclasses import dataclass
+from typing import Literal, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -45,9 +53,39 @@ LEVEL_LABELS: dict[int, str] = {
     HIGH: "high",
 }
 
-#: INFORM risk classes: upper bounds (exclusive) of each class on the 0-10 scale.
-RISK_CLASS_BREAKS: tuple[float, ...] = (2.0, 3.5, 5.0, 6.5)
-RISK_CLASS_LABELS: tuple[str, ...] = ("Very low", "Low", "Medium", "High", "Very high")
+
+@dataclass(frozen=True)
+class RiskClasses:
+    """Named class cut-offs of a 0-10 risk index.
+
+    Attributes:
+        name: The release the cut-offs come from, e.g. ``"INFORM Risk 2025 (v0.7.0)"``.
+        breaks: Lower bounds of every class but the first, increasing (a value equal to
+            a break belongs to the upper class).
+        labels: One label per class, lowest first (``len(breaks) + 1`` labels).
+    """
+
+    name: str
+    breaks: tuple[float, ...]
+    labels: tuple[str, ...] = ("Very Low", "Low", "Medium", "High", "Very High")
+
+    def __post_init__(self) -> None:
+        if len(self.labels) != len(self.breaks) + 1:
+            raise ValueError(f"{len(self.breaks)} breaks need {len(self.breaks) + 1} labels")
+        if any(b >= c for b, c in zip(self.breaks, self.breaks[1:], strict=False)):
+            raise ValueError("class breaks must increase")
+        if any(not 0.0 < b < SCORE_MAX for b in self.breaks):
+            raise ValueError("class breaks lie strictly between 0 and 10")
+
+
+#: INFORM Risk 2025 (v0.7.0): very low < 2.2 <= low < 3.2 <= medium < 5.1 <= high < 6.9
+#: <= very high. INFORM revises the cut-offs between releases; builds name the release.
+INFORM_2025 = RiskClasses("INFORM Risk 2025 (v0.7.0)", (2.2, 3.2, 5.1, 6.9))
+#: Releases a build configuration may name.
+RISK_CLASS_RELEASES: dict[str, RiskClasses] = {"INFORM 2025": INFORM_2025}
+#: The default cut-offs and labels (kept as module constants for callers that draw legends).
+RISK_CLASS_BREAKS: tuple[float, ...] = INFORM_2025.breaks
+RISK_CLASS_LABELS: tuple[str, ...] = INFORM_2025.labels
 
 
 def score_goalposts(
@@ -56,30 +94,41 @@ def score_goalposts(
     high: float,
     transform: Transform = "linear",
 ) -> FloatArray:
-    """Score raw values on 0-10 against fixed goalposts.
+    """Score raw values on 0-10 against fixed goalposts (INFORM's min-max normalisation).
 
     Args:
-        values: Raw indicator values in the layer's physical units, any shape.
-        low: The value that scores 0. May be greater than ``high`` for indicators
-            where less is worse (for example hospital beds per 10,000 people).
+        values: Raw indicator values in the indicator's physical units, any shape.
+        low: The value that scores 0. May be greater than ``high`` for indicators where
+            less is worse (for example hospital beds per 10,000 people).
         high: The value that scores 10.
-        transform: ``"linear"``, or ``"log"`` for skewed quantities such as counts or
-            densities (``log1p`` is applied to values and goalposts, so zero stays valid).
+        transform: ``"linear"``, or ``"log"`` for skewed quantities such as counts of
+            people: ``log10`` of values and goalposts, as INFORM transforms them. A value
+            of 0 has no logarithm and scores as the ``low`` goalpost (nobody exposed
+            scores 0).
 
     Returns:
         Scores in [0, 10], same shape as ``values``, ``NaN`` where the input is ``NaN``.
 
     Raises:
-        ValueError: If the goalposts are equal or a log transform meets values <= -1.
+        ValueError: If the goalposts are equal, or a log transform meets goalposts <= 0
+            or negative values.
+
+    Examples:
+        >>> score_goalposts([0.0, 0.75, 1.5, 3.0], 0.0, 1.5).tolist()
+        [0.0, 5.0, 10.0, 10.0]
+        >>> score_goalposts([1, 100, 10_000, 0], 1, 100_000, "log").tolist()
+        [0.0, 4.0, 8.0, 0.0]
     """
     x = np.asarray(values, dtype=np.float64)
     if low == high:
         raise ValueError(f"goalposts must differ, got low = high = {low}")
     lo, hi = float(low), float(high)
     if transform == "log":
-        if min(lo, hi) <= -1 or bool(np.any(x[np.isfinite(x)] <= -1)):
-            raise ValueError("a log transform needs values and goalposts greater than -1")
-        x, lo, hi = np.log1p(x), float(np.log1p(lo)), float(np.log1p(hi))
+        if min(lo, hi) <= 0 or bool(np.any(x[np.isfinite(x)] < 0)):
+            raise ValueError("a log10 transform needs goalposts above 0 and values of 0 or more")
+        with np.errstate(divide="ignore"):
+            x = np.log10(x)
+        lo, hi = float(np.log10(lo)), float(np.log10(hi))
     elif transform != "linear":
         raise ValueError(f"unknown transform {transform!r}; use 'linear' or 'log'")
     with np.errstate(invalid="ignore"):
@@ -89,30 +138,39 @@ def score_goalposts(
 
 def hazard_level(
     frac_above: npt.ArrayLike,
-    area_fraction: float,
+    area_fraction: float | Sequence[float],
     coverage: npt.ArrayLike | None = None,
     min_coverage: float = 0.0,
 ) -> npt.NDArray[np.int8]:
-    """ThinkHazard!-style level from the area fractions above each value threshold.
+    """ThinkHazard!-style level from the area fractions above each level's threshold.
 
-    A district is at level *k* (1 = low, 2 = medium, 3 = high) when at least
-    ``area_fraction`` of its valid area exceeds the *k*-th value threshold; otherwise it
-    is very low (0). Thresholds must be given in increasing order of severity.
+    A zone is at level *k* (1 = low, 2 = medium, 3 = high) when the share of its valid
+    area above the *k*-th criterion's value threshold is at least that criterion's area
+    fraction (and above zero: a fraction of 0 means "anywhere in the zone"); the highest
+    level reached wins; otherwise the zone is very low (0).
 
     Args:
-        frac_above: Fractions in [0, 1], shape ``(zones, thresholds)``; ``NaN`` where a
-            zone has no valid cell.
-        area_fraction: Share of the zone's area that must exceed a threshold (e.g. 0.01).
+        frac_above: Fractions in [0, 1], shape ``(zones, levels)``, lowest level first;
+            ``NaN`` where a zone has no valid cell.
+        area_fraction: Share of the zone that must exceed each criterion, one number
+            for all levels or one per level.
         coverage: Optional share of each zone's cells holding data, shape ``(zones,)``.
         min_coverage: Zones whose coverage is below this get :data:`NO_DATA`.
 
     Returns:
         Level codes, shape ``(zones,)``, int8; :data:`NO_DATA` where there is no data.
+
+    Examples:
+        >>> hazard_level([[0.5, 0.2, 0.005], [0.3, 0.0, 0.0]], 0.01).tolist()
+        [2, 1]
+        >>> hazard_level([[0.002, 0.002, 0.0]], [0.0, 0.01, 0.01]).tolist()
+        [1]
     """
     frac = np.atleast_2d(np.asarray(frac_above, dtype=np.float64))
+    needed = np.broadcast_to(np.asarray(area_fraction, dtype=np.float64), frac.shape[-1:])
     with np.errstate(invalid="ignore"):
-        reached = frac >= area_fraction
-    # The highest threshold reached sets the level (index of the last True, plus one).
+        reached = (frac >= needed) & (frac > 0)
+    # The highest criterion reached sets the level (index of the last True, plus one).
     top = np.where(reached.any(axis=1), frac.shape[1] - np.argmax(reached[:, ::-1], axis=1), 0)
     levels = top.astype(np.int8)
     no_data = np.isnan(frac).all(axis=1)
@@ -126,7 +184,12 @@ def hazard_level(
 def value_level(values: npt.ArrayLike, thresholds: Sequence[float]) -> npt.NDArray[np.int8]:
     """Level of single values (a point, a cell) against increasing thresholds.
 
-    Returns 0 below the first threshold, *k* above the *k*-th, :data:`NO_DATA` for NaN.
+    Returns 0 below the first threshold, *k* at or above the *k*-th, :data:`NO_DATA` for
+    NaN.
+
+    Examples:
+        >>> value_level([0.0, 0.5, 2.0, float("nan")], [0.1, 0.5, 1.5]).tolist()
+        [0, 2, 3, -2]
     """
     x = np.asarray(values, dtype=np.float64)
     levels = np.searchsorted(np.asarray(thresholds, dtype=np.float64), x, side="right")
@@ -135,105 +198,167 @@ def value_level(values: npt.ArrayLike, thresholds: Sequence[float]) -> npt.NDArr
     return np.where(np.isnan(x), NO_DATA, levels).astype(np.int8)
 
 
-def _normalised_weights(weights: npt.ArrayLike, n: int) -> FloatArray:
-    w = np.asarray(weights, dtype=np.float64)
-    if w.shape != (n,):
-        raise ValueError(f"expected {n} weights, got shape {w.shape}")
+def _weights(
+    values: FloatArray, weights: npt.ArrayLike | None, axis: int
+) -> tuple[FloatArray, FloatArray]:
+    """``values`` with ``axis`` last, and weights broadcast to it, 0 where a value is NaN.
+
+    Weights hold one number per component (shape ``(n,)``) or broadcast against the
+    values with the components last (e.g. ``(draws, 1, n)`` against ``(zones, n)``: one
+    result per draw and zone).
+    """
+    v = np.moveaxis(values, axis, -1)
+    n = v.shape[-1]
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    if w.ndim == 0 or w.shape[-1] != n:
+        raise ValueError(f"expected {n} weights along the last axis, got shape {w.shape}")
     if not np.all(np.isfinite(w)) or np.any(w < 0):
         raise ValueError("weights must be finite and non-negative")
-    return w
+    shape = np.broadcast_shapes(v.shape, w.shape)
+    v, w = np.broadcast_to(v, shape), np.broadcast_to(w, shape)
+    return v, np.where(np.isnan(v), 0.0, w)
 
 
-def _masked_weights(scores: FloatArray, w: FloatArray, axis: int) -> FloatArray:
-    """Weights broadcast against ``scores`` with zero where a score is missing."""
-    shape = [1] * scores.ndim
-    shape[axis] = w.size
-    wb = np.broadcast_to(w.reshape(shape), scores.shape)
-    return np.where(np.isnan(scores), 0.0, wb)
+def weighted_mean(
+    values: npt.ArrayLike, weights: npt.ArrayLike | None = None, axis: int = -1
+) -> FloatArray:
+    """Weighted arithmetic mean along ``axis`` (INFORM's aggregation within a category).
 
+    Missing (``NaN``) values drop out and the remaining weights are renormalised; the
+    result is ``NaN`` only where every weighted value is missing.
 
-def weighted_mean(scores: npt.ArrayLike, weights: npt.ArrayLike, axis: int = -1) -> FloatArray:
-    """Weighted arithmetic mean along ``axis``, skipping missing scores.
-
-    Missing (``NaN``) scores drop out and the remaining weights are renormalised; the
-    result is ``NaN`` only where every weighted score is missing.
+    Examples:
+        >>> weighted_mean([2.0, 6.0, float("nan")], [1, 3, 5]).item()
+        5.0
     """
-    s = np.asarray(scores, dtype=np.float64)
-    w = _masked_weights(s, _normalised_weights(weights, s.shape[axis]), axis)
-    total = w.sum(axis=axis)
+    v, w = _weights(np.asarray(values, dtype=np.float64), weights, axis)
+    total = w.sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(np.isnan(s), 0.0, s * w).sum(axis=axis) / total
+        out = np.where(w > 0, v * w, 0.0).sum(axis=-1) / total
     return np.where(total > 0, out, np.nan)
 
 
+def _check_scores(v: FloatArray) -> FloatArray:
+    finite = v[np.isfinite(v)]
+    if finite.size and (finite.min() < -1e-9 or finite.max() > SCORE_MAX + 1e-9):
+        raise ValueError("scores must lie between 0 and 10")
+    return np.clip(v, 0.0, SCORE_MAX)
+
+
 def adjusted_geometric_mean(
-    scores: npt.ArrayLike, weights: npt.ArrayLike, axis: int = -1
+    values: npt.ArrayLike, weights: npt.ArrayLike | None = None, axis: int = -1
 ) -> FloatArray:
-    """INFORM's adjusted geometric mean of 0-10 scores: ``10 - prod((10 - x) ** w)``.
+    """INFORM's adjusted geometric mean of 0-10 scores, components on ``axis`` (last).
 
-    Weights are normalised to sum to one over the available scores. The result lies
-    between the arithmetic mean and the maximum, reaches 10 as soon as one score is 10,
-    and is 0 only if all weighted scores are 0.
+    ``AGM = (10 - prod(((10 - x_i) * 0.9 + 1) ** (w_i / sum(w)))) * 10 / 9``: each gap to
+    10 is rescaled onto 1-10 before the geometric mean, so one score of 10 raises the
+    result without forcing it to 10 (it is 10 only when every score is 10). Missing
+    scores drop out with their weights; the result is NaN where all are missing.
+
+    Args:
+        values: Scores 0-10, components along ``axis``.
+        weights: Non-negative weights (``None``: equal), one per component or
+            broadcasting against ``values`` with the components last (2-D weights give
+            one result per row of weights).
+        axis: The component axis of ``values``.
+
+    Returns:
+        The index 0-10, ``values`` without ``axis`` (broadcast with the weights).
+
+    Examples:
+        Scores 10 and 0 give 7.6, not 10: ``(10 - sqrt(1 * 10)) * 10 / 9``.
+
+        >>> round(adjusted_geometric_mean([10.0, 0.0]).item(), 4)
+        7.5975
+
+        Scores 4 and 6: gaps 6.4 and 4.6, ``(10 - sqrt(6.4 * 4.6)) * 10 / 9``.
+
+        >>> round(adjusted_geometric_mean([4.0, 6.0], [1, 1]).item(), 4)
+        5.0824
+
+        One row of scores per district, or one row of weights per draw:
+
+        >>> adjusted_geometric_mean([[7.0, 7.0], [0.0, 0.0]]).round(9).tolist()
+        [7.0, 0.0]
+        >>> adjusted_geometric_mean([10.0, 0.0], [[1, 0], [0, 1]]).round(9).tolist()
+        [10.0, 0.0]
     """
-    s = np.asarray(scores, dtype=np.float64)
-    w = _masked_weights(s, _normalised_weights(weights, s.shape[axis]), axis)
-    total = w.sum(axis=axis, keepdims=True)
+    v, w = _weights(_check_scores(np.asarray(values, dtype=np.float64)), weights, axis)
+    total = w.sum(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        wn = w / total
-        gap = np.clip(SCORE_MAX - np.where(np.isnan(s), SCORE_MAX, s), 0.0, SCORE_MAX)
-        # log(0) where a score is 10: exp(-inf) = 0 gives exactly 10, as it should.
-        log_gap = np.where(wn > 0, np.log(gap) * wn, 0.0)
-        # Clip rounding noise: 10 - exp(log(10)) is -1.8e-15, not 0.
-        out = np.clip(SCORE_MAX - np.exp(log_gap.sum(axis=axis)), 0.0, SCORE_MAX)
-    return np.where(np.squeeze(total, axis=axis) > 0, out, np.nan)
+        share = w / total
+        gap = (SCORE_MAX - np.where(np.isnan(v), 0.0, v)) * 0.9 + 1.0
+        log_mean = np.where(share > 0, np.log(gap) * share, 0.0).sum(axis=-1)
+        out = (SCORE_MAX - np.exp(log_mean)) * SCORE_MAX / 9.0
+    # Clip rounding noise: (10 - exp(log 1)) * 10/9 may come out a few ulps off 10 or 0.
+    out = np.clip(out, 0.0, SCORE_MAX)
+    return np.where(np.squeeze(total, axis=-1) > 0, out, np.nan)
 
 
-def weighted_max(scores: npt.ArrayLike, weights: npt.ArrayLike, axis: int = -1) -> FloatArray:
-    """Maximum along ``axis`` over the scores whose weight is positive (NaN skipped)."""
-    s = np.asarray(scores, dtype=np.float64)
-    w = _masked_weights(s, _normalised_weights(weights, s.shape[axis]), axis)
-    masked = np.where(w > 0, s, -np.inf)
-    out = masked.max(axis=axis)
+def weighted_max(
+    values: npt.ArrayLike, weights: npt.ArrayLike | None = None, axis: int = -1
+) -> FloatArray:
+    """Maximum along ``axis`` over the values whose weight is positive (NaN skipped).
+
+    Examples:
+        >>> weighted_max([3.0, 9.0, 5.0], [1, 0, 1]).item()
+        5.0
+    """
+    v, w = _weights(np.asarray(values, dtype=np.float64), weights, axis)
+    out = np.where(w > 0, v, -np.inf).max(axis=-1)
     return np.where(np.isfinite(out), out, np.nan)
 
 
 def composite(
-    scores: npt.ArrayLike,
+    values: npt.ArrayLike,
     groups: Sequence[str],
     weights: npt.ArrayLike,
     method: CompositeMethod = "geometric",
     axis: int = -1,
 ) -> tuple[FloatArray, dict[str, FloatArray]]:
-    """Multi-hazard composite: arithmetic within each group, ``method`` across groups.
+    """Two-level INFORM composite: arithmetic mean within groups, ``method`` across them.
+
+    A group is an INFORM category or a hazard with several indicators (a flood scored
+    at two return periods); its weight across groups is the sum of its members' weights.
 
     Args:
-        scores: Hazard scores 0-10 with the indicators along ``axis``.
-        groups: The group of each indicator (e.g. ``water``, ``dust``, ``climate``).
-        weights: Non-negative weight of each indicator. A group's weight in the
-            across-group step is the sum of its indicators' weights; groups whose
-            weights are all zero drop out.
-        method: ``"geometric"`` (INFORM adjusted geometric mean) or ``"max"``.
+        values: Scores 0-10 with the indicators along ``axis``.
+        groups: The group of each indicator.
+        weights: Non-negative weight of each indicator; groups whose weights are all
+            zero drop out.
+        method: ``"geometric"`` (INFORM's adjusted geometric mean) or ``"max"``.
         axis: The indicator axis.
 
     Returns:
         The composite (indicator axis removed) and the score of each group.
+
+    Raises:
+        ValueError: Weights of the wrong shape, negative, NaN or all zero; an unknown
+            method.
+
+    Examples:
+        >>> total, parts = composite([[2.0, 4.0, 10.0]], ["flood", "flood", "dust"], [1, 1, 2])
+        >>> parts["flood"].tolist(), round(total.item(), 4)
+        ([3.0], 8.1091)
     """
-    s = np.asarray(scores, dtype=np.float64)
-    w = _normalised_weights(weights, s.shape[axis])
-    if len(groups) != s.shape[axis]:
-        raise ValueError(f"expected {s.shape[axis]} group names, got {len(groups)}")
+    v = np.moveaxis(np.asarray(values, dtype=np.float64), axis, -1)
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (v.shape[-1],):
+        raise ValueError(f"expected {v.shape[-1]} weights, got shape {w.shape}")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("weights must be finite and non-negative")
+    if len(groups) != v.shape[-1]:
+        raise ValueError(f"expected {v.shape[-1]} group names, got {len(groups)}")
     if not np.any(w > 0):
         raise ValueError("at least one weight must be positive")
-    names = list(dict.fromkeys(groups))
     group_scores: dict[str, FloatArray] = {}
     group_weights: list[float] = []
-    members_of = {g: [i for i, name in enumerate(groups) if name == g] for g in names}
-    for name in names:
-        members = members_of[name]
+    for name in dict.fromkeys(groups):
+        members = [i for i, g in enumerate(groups) if g == name]
         gw = float(w[members].sum())
         if gw == 0:
             continue
-        group_scores[name] = weighted_mean(np.take(s, members, axis=axis), w[members], axis=axis)
+        group_scores[name] = weighted_mean(v[..., members], w[members])
         group_weights.append(gw)
     stacked = np.stack(list(group_scores.values()), axis=-1)
     if method == "geometric":
@@ -245,22 +370,70 @@ def composite(
     return total, group_scores
 
 
-def contributions(scores: npt.ArrayLike, weights: npt.ArrayLike, axis: int = -1) -> FloatArray:
-    """Share of each indicator in the weighted sum of scores (sums to 1 along ``axis``).
+def contributions(
+    values: npt.ArrayLike, weights: npt.ArrayLike | None = None, axis: int = -1
+) -> FloatArray:
+    """Share of each component in the weighted sum of scores (sums to 1 along ``axis``).
 
-    This is how drivers are named: the indicators with the largest share are the ones
-    that push a district's composite up. Missing scores contribute 0.
+    This is how drivers are named: the components with the largest share push a
+    district's composite up. Missing scores contribute 0.
+
+    Examples:
+        >>> contributions([2.0, 6.0, float("nan")]).tolist()
+        [0.25, 0.75, 0.0]
     """
-    s = np.asarray(scores, dtype=np.float64)
-    w = _masked_weights(s, _normalised_weights(weights, s.shape[axis]), axis)
-    part = np.where(np.isnan(s), 0.0, s) * w
-    total = part.sum(axis=axis, keepdims=True)
+    v, w = _weights(np.asarray(values, dtype=np.float64), weights, axis)
+    part = np.where(np.isnan(v), 0.0, v) * w
+    total = part.sum(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, part / total, 0.0)
+        shares = np.where(total > 0, part / total, 0.0)
+    return np.moveaxis(shares, -1, axis)
+
+
+def exposure_score(
+    exposed: npt.ArrayLike,
+    population: npt.ArrayLike,
+    absolute: tuple[float, float] = (1.0, 100_000.0),
+    relative: tuple[float, float] = (0.0, 1.0),
+) -> FloatArray:
+    """INFORM's physical exposure score of one hazard: mean of absolute and relative.
+
+    The absolute score is ``log10`` of the people exposed against ``absolute`` goalposts
+    (people); the relative score is the share of the population exposed against
+    ``relative`` goalposts (0-1). INFORM averages the two so that neither a populous
+    place (many people, small share) nor a small one (few people, all of them) is lost.
+
+    Args:
+        exposed: People living where the hazard reaches its threshold, any shape.
+        population: People living in the same zones, same shape.
+        absolute: Goalposts of the people exposed (log10 scale), people.
+        relative: Goalposts of the share exposed, 0-1.
+
+    Returns:
+        Scores 0-10; NaN where ``exposed`` is NaN; where nobody lives, the share is 0.
+
+    Examples:
+        10,000 of 40,000 people: absolute 8.0, relative 2.5, exposure 5.25.
+
+        >>> exposure_score(10_000, 40_000).item()
+        5.25
+    """
+    people = np.asarray(exposed, dtype=np.float64)
+    total = np.asarray(population, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total > 0, people / total, np.where(np.isnan(people), np.nan, 0.0))
+    absolute_score = score_goalposts(people, *absolute, transform="log")
+    relative_score = score_goalposts(share, *relative)
+    return (absolute_score + relative_score) / 2.0
 
 
 def geometric_mean(*dimensions: npt.ArrayLike) -> FloatArray:
-    """Unweighted geometric mean of equally shaped 0-10 dimensions (NaN if any is NaN)."""
+    """Unweighted geometric mean of equally shaped 0-10 dimensions (NaN if any is NaN).
+
+    Examples:
+        >>> geometric_mean(8.0, 1.0, 8.0).item()
+        4.0
+    """
     stacked = np.stack([np.asarray(d, dtype=np.float64) for d in dimensions])
     clipped = np.clip(stacked, 0.0, None)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -269,38 +442,79 @@ def geometric_mean(*dimensions: npt.ArrayLike) -> FloatArray:
     return np.where(np.isnan(stacked).any(axis=0), np.nan, result)
 
 
-def hazard_exposure(hazard: npt.ArrayLike, exposure: npt.ArrayLike) -> FloatArray:
-    """Hazard & exposure dimension: geometric mean of the hazard and the exposure score.
-
-    There is no risk without people exposed, however severe the hazard: an exposure of 0
-    gives 0 (INFORM merges hazard and exposure for the same reason).
-    """
-    return geometric_mean(hazard, exposure)
-
-
 def risk(
     hazard_exposure: npt.ArrayLike, vulnerability: npt.ArrayLike, lack_of_coping: npt.ArrayLike
 ) -> FloatArray:
-    """INFORM risk: ``HE ** (1/3) * V ** (1/3) * LCC ** (1/3)`` on 0-10."""
+    """INFORM risk: ``HE ** (1/3) * V ** (1/3) * LCC ** (1/3)`` on 0-10.
+
+    Args:
+        hazard_exposure: The hazard & exposure dimension, 0-10.
+        vulnerability: The vulnerability dimension, 0-10.
+        lack_of_coping: The lack of coping capacity dimension, 0-10.
+
+    Returns:
+        Risk 0-10 (NaN where a dimension is NaN); 0 when any dimension is 0.
+
+    Examples:
+        >>> round(risk(6.4, 5.2, 7.1).item(), 4)
+        6.1823
+    """
     return geometric_mean(hazard_exposure, vulnerability, lack_of_coping)
 
 
-def risk_class(values: npt.ArrayLike) -> npt.NDArray[np.int8]:
-    """INFORM class index 0-4 (very low .. very high) cut at 2.0 / 3.5 / 5.0 / 6.5; -1 for NaN."""
-    x = np.asarray(values, dtype=np.float64)
-    classes = np.searchsorted(np.asarray(RISK_CLASS_BREAKS), x, side="right")
-    return np.where(np.isnan(x), -1, classes).astype(np.int8)
+def _round_half_up(x: FloatArray) -> FloatArray:
+    # INFORM rounds in spreadsheets, half away from zero on the decimal value: 2.15 is
+    # 2.2 there, while the binary float nearest 2.15 rounds to 2.1. The nudge of 1e-9
+    # brings decimal halves over the line without moving any other value.
+    return np.floor(x * 10.0 + 0.5 + 1e-9) / 10.0
 
 
-def risk_class_label(values: npt.ArrayLike) -> list[str]:
-    """INFORM class names for risk values (``"no data"`` for NaN)."""
-    return [RISK_CLASS_LABELS[c] if c >= 0 else "no data" for c in risk_class(values).ravel()]
+def risk_class(risk: npt.ArrayLike, classes: RiskClasses = INFORM_2025) -> npt.NDArray[np.int8]:
+    """Class index 0-4 (very low .. very high) of risk values; -1 for NaN.
+
+    The value is rounded to one decimal first, as INFORM publishes and classes it.
+
+    Examples:
+        >>> risk_class([2.1, 2.15, 3.2, 5.04, 6.9, float("nan")]).tolist()
+        [0, 1, 2, 2, 4, -1]
+    """
+    x = np.asarray(risk, dtype=np.float64)
+    rounded = _round_half_up(x)
+    classes_found = np.searchsorted(np.asarray(classes.breaks), rounded, side="right")
+    return np.where(np.isnan(x), -1, classes_found).astype(np.int8)
 
 
-def rank_descending(values: npt.ArrayLike) -> npt.NDArray[np.int64]:
-    """Rank 1 for the highest value; ties share the best rank; NaN ranks last."""
+@overload
+def risk_class_label(risk: float, classes: RiskClasses = ...) -> str: ...
+@overload
+def risk_class_label(risk: npt.ArrayLike, classes: RiskClasses = ...) -> str | list[str]: ...
+def risk_class_label(risk: npt.ArrayLike, classes: RiskClasses = INFORM_2025) -> str | list[str]:
+    """Class names of risk values (INFORM spelling; ``"no data"`` for NaN).
+
+    A single number gives one label; an array (or list) gives a flat list of labels.
+
+    Examples:
+        >>> risk_class_label(5.1)
+        'High'
+        >>> risk_class_label([1.0, 7.0, float("nan")])
+        ['Very Low', 'Very High', 'no data']
+    """
+    codes = risk_class(risk, classes)
+    labels = [classes.labels[c] if c >= 0 else "no data" for c in codes.ravel()]
+    return labels[0] if codes.ndim == 0 else labels
+
+
+def rank_descending(values: npt.ArrayLike) -> FloatArray:
+    """Rank 1 for the highest value; ties share the best rank; NaN has no rank (NaN).
+
+    Competition ranking ("1224") among the values that exist: a district without a
+    value is not ranked last, it is not ranked.
+
+    Examples:
+        >>> rank_descending([3.0, float("nan"), 5.0, 3.0]).tolist()
+        [2.0, nan, 1.0, 2.0]
+    """
     x = np.asarray(values, dtype=np.float64)
     key = np.where(np.isnan(x), -np.inf, x)
-    # Competition ranking ("1224"): 1 + number of strictly greater values.
-    greater: npt.NDArray[np.int64] = (key[None, :] > key[:, None]).sum(axis=1)
-    return greater + 1
+    greater = (key[None, :] > key[:, None]).sum(axis=1)
+    return np.where(np.isnan(x), np.nan, greater + 1.0)

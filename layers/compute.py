@@ -82,6 +82,23 @@ def people_on_grid(source: InputConfig, grid: GridSpec, spec: LayerSpec) -> xr.D
 SeriesCache = dict[tuple[Path, str], xr.DataArray]
 
 
+def _series(
+    spec: LayerSpec, source: InputConfig, cache: SeriesCache | None
+) -> tuple[xr.DataArray, str]:
+    """The layer's climate variable, read once per build and checked for plausibility."""
+    default = "pr" if spec.indicator in ("drought_frequency", "dry_year_probability") else "tasmax"
+    role = str(spec.params.get("variable", default))
+    variable = source.variables.get(role, role)
+    key = (source.path, variable)
+    cache = {} if cache is None else cache
+    if key not in cache:
+        series = read_timeseries(source.path, variable, aliases=CLIMATE_ALIASES.get(variable, ()))
+        indicators.check_plausible(series, role, source.path.name)
+        # Indicators fit and count along time per cell: one chunk in time, split in space.
+        cache[key] = series.chunk({"time": -1, "y": "auto", "x": "auto"})
+    return cache[key], variable
+
+
 def series_layer(
     spec: LayerSpec, source: InputConfig, grid: GridSpec, cache: SeriesCache | None = None
 ) -> xr.DataArray:
@@ -89,16 +106,7 @@ def series_layer(
 
     ``cache`` keeps opened series between the layers of one build (one file, one read).
     """
-    default = "pr" if spec.indicator == "drought_frequency" else "tasmax"
-    role = str(spec.params.get("variable", default))
-    variable = source.variables.get(role, role)
-    key = (source.path, variable)
-    cache = {} if cache is None else cache
-    if key not in cache:
-        series = read_timeseries(source.path, variable, aliases=CLIMATE_ALIASES.get(variable, ()))
-        # Indicators fit and count along time per cell: one chunk in time, split in space.
-        cache[key] = series.chunk({"time": -1, "y": "auto", "x": "auto"})
-    series = cache[key]
+    series, variable = _series(spec, source, cache)
     try:
         raw = _indicator(spec, series)
     except ValueError as err:  # xclim's ValidationError: units of the wrong dimension
@@ -111,16 +119,35 @@ def series_layer(
     return align(raw, grid, "bilinear").rename(spec.id)
 
 
+def series_completeness(
+    spec: LayerSpec, source: InputConfig, grid: GridSpec, cache: SeriesCache | None = None
+) -> xr.DataArray:
+    """Share (0-1) of the layer's yearly periods that pass xclim's missing-data check.
+
+    On the build grid (nearest, so a cell reports its climate cell's share).
+    """
+    series, _ = _series(spec, source, cache)
+    share = indicators.completeness(series, str(spec.params.get("freq", "YS")))
+    share = share.compute().rio.write_crs(series.rio.crs)
+    return align(share, grid, "nearest").rename(f"{spec.id}_completeness")
+
+
 def _indicator(spec: LayerSpec, series: xr.DataArray) -> xr.DataArray:
     if spec.indicator == "heat_days":
         raw = indicators.heat_days(series, str(spec.params.get("thresh", "35 degC")))
+    elif spec.indicator == "dry_year_probability":
+        raw = indicators.dry_year_probability(
+            series,
+            str(spec.params.get("thresh", "100 mm")),
+            str(spec.params.get("freq", "YS-OCT")),
+        )
     elif spec.indicator == "drought_frequency":
-        start = spec.params.get("evaluation_start")
+        years = spec.params.get("evaluation_years")
         raw = indicators.drought_frequency(
             series,
             int(spec.params.get("window", 12)),
             float(spec.params.get("threshold", -1.5)),
-            str(start) if start is not None else None,
+            int(years) if years is not None else None,
         )
     elif spec.indicator == "warming_trend":
         raw = indicators.warming_trend(series)

@@ -44,7 +44,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from geo.errors import ConfigError
-from geo.index import CompositeMethod
+from geo.index import RISK_CLASS_RELEASES, CompositeMethod, RiskClasses
 
 
 class _Model(BaseModel):
@@ -61,6 +61,9 @@ class DistrictsConfig(_Model):
         default_factory=dict, description="other-language name fields by language code"
     )
     layer: str | None = Field(default=None, description="layer name inside a GeoPackage")
+    note_field: str | None = Field(
+        default=None, description="field with a note a planner should read beside the numbers"
+    )
 
 
 class GridConfig(_Model):
@@ -95,6 +98,14 @@ class InputConfig(_Model):
         return "raster"
 
 
+class ClassesConfig(_Model):
+    """Risk class cut-offs of a release not built in (INFORM revises them)."""
+
+    name: str = Field(description="the release, e.g. 'INFORM Risk 2026 (v0.8.0)'")
+    breaks: tuple[float, float, float, float]
+    labels: tuple[str, str, str, str, str] = ("Very Low", "Low", "Medium", "High", "Very High")
+
+
 class ScoringConfig(_Model):
     """Default weights of a build (requests to the API can change them on the fly)."""
 
@@ -104,6 +115,29 @@ class ScoringConfig(_Model):
     min_coverage: float = Field(
         default=0.5, ge=0, le=1, description="below this data coverage a level is 'no data'"
     )
+    classes: str | ClassesConfig = Field(
+        default="INFORM 2025",
+        description="risk class cut-offs: a release name, or {name, breaks[, labels]}",
+    )
+
+    def risk_classes(self) -> RiskClasses:
+        """The configured cut-offs.
+
+        Raises:
+            ConfigError: An unknown release name, or breaks that do not increase.
+        """
+        if isinstance(self.classes, str):
+            try:
+                return RISK_CLASS_RELEASES[self.classes]
+            except KeyError:
+                raise ConfigError(
+                    f"unknown risk classes {self.classes!r}; name one of "
+                    f"{', '.join(RISK_CLASS_RELEASES)} or give {{name, breaks}}"
+                ) from None
+        try:
+            return RiskClasses(self.classes.name, self.classes.breaks, self.classes.labels)
+        except ValueError as err:
+            raise ConfigError(f"[scoring] classes: {err}") from None
 
     @field_validator("weights")
     @classmethod

@@ -4,6 +4,11 @@ Each function takes xarray objects on their own grid (dims ``(time, y, x)`` for 
 climate series, ``(y, x)`` for fields) and returns a ``(y, x)`` DataArray in the units the
 catalog declares for the layer (set in ``attrs["units"]``). Nothing here opens a file or
 knows about the build grid; alignment happens afterwards in :mod:`geo.grid`.
+
+Climate indicators work on any CF calendar (standard, ``noleap``, ``360_day``): time
+is handled by xarray and xclim, never by pandas timestamps. Years that miss more than
+:data:`MAX_MISSING` of their days fail xclim's missing-data check and are left out,
+never counted as zero; :func:`completeness` says how much of a series passed.
 """
 
 from __future__ import annotations
@@ -18,6 +23,18 @@ import xarray as xr
 
 from geo.errors import InputError
 
+#: Largest share of missing days a year may have and still count (xclim missing_pct).
+MAX_MISSING = 0.05
+#: Smallest share of a series' years that must pass the check for a cell to get a value.
+MIN_VALID_YEARS = 2 / 3
+#: Plausible range of the whole-series mean of each climate variable, in its units.
+#: Values outside no climate on Earth has (a mean tasmax of 12 K is degC tagged as K).
+PLAUSIBLE_MEAN: dict[str, tuple[float, float, str]] = {
+    "tasmax": (-40.0, 50.0, "degC"),
+    "tas": (-50.0, 45.0, "degC"),
+    "pr": (0.0, 30.0, "mm/d"),
+}
+
 
 @contextmanager
 def _quiet_third_party() -> Iterator[None]:
@@ -26,6 +43,8 @@ def _quiet_third_party() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=pd.errors.Pandas4Warning)
         warnings.filterwarnings("ignore", category=FutureWarning, module="xclim")
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module="scipy")
+        warnings.filterwarnings("ignore", message=".*All-NaN slice.*", category=RuntimeWarning)
         yield
 
 
@@ -36,54 +55,183 @@ def _years(series: xr.DataArray) -> int:
     return int(years.size)
 
 
+def check_plausible(series: xr.DataArray, role: str, source: str) -> None:
+    """Stop on a climate variable whose mean no climate has (wrong units, wrong variable).
+
+    Args:
+        series: The variable with CF ``units``.
+        role: ``tasmax``, ``tas`` or ``pr`` (other roles are not checked).
+        source: File name, for the message.
+
+    Raises:
+        InputError: One sentence with the mean found and what to check.
+    """
+    if role not in PLAUSIBLE_MEAN:
+        return
+    from xclim.core.units import convert_units_to
+
+    low, high, units = PLAUSIBLE_MEAN[role]
+    with _quiet_third_party():
+        mean = float(series.mean().compute())
+        converted = float(
+            convert_units_to(
+                xr.DataArray(mean, attrs={"units": series.attrs["units"]}), units, context="hydro"
+            )
+        )
+    if not np.isfinite(converted) or not low <= converted <= high:
+        raise InputError(
+            f"{source}: {role} averages {mean:.4g} {series.attrs['units']} "
+            f"({converted:.4g} {units}), which no climate has (expected {low:g} to {high:g} "
+            f"{units}): check the variable and its units attribute"
+        )
+
+
+def _missing_years(series: xr.DataArray, freq: str) -> xr.DataArray:
+    """True for each period (per cell) missing more than :data:`MAX_MISSING` of its days.
+
+    Periods cut by the ends of the series count as missing too, so a partial first or
+    last year never passes for a whole one.
+    """
+    from xclim.core.missing import missing_pct
+
+    with _quiet_third_party():
+        return missing_pct(series, freq=freq, src_timestep="D", tolerance=MAX_MISSING)
+
+
+def completeness(series: xr.DataArray, freq: str = "YS") -> xr.DataArray:
+    """Share of the series' whole periods (years) that pass the missing-data check.
+
+    Args:
+        series: Daily values, dims ``(time, y, x)``.
+        freq: The periods, e.g. ``"YS"`` (calendar years) or ``"YS-OCT"``.
+
+    Returns:
+        0-1 per cell, dims ``(y, x)``; periods cut by the ends of the series are not
+        counted against it.
+    """
+    missing = _missing_years(series, freq)
+    # A period cut by the series' ends is not a gap in the data.
+    whole = _whole_periods(series, freq)
+    kept = (~missing).isel(time=whole).sum("time")
+    out: xr.DataArray = (kept / max(1, whole.size)).rename("completeness")
+    out.attrs = {"units": "1", "long_name": f"share of whole periods ({freq}) with data"}
+    return out
+
+
+def _whole_periods(series: xr.DataArray, freq: str) -> np.ndarray:
+    """Indices of the periods lying wholly inside the series' first and last days.
+
+    xclim's check on a series without a single gap flags exactly the periods the
+    series' ends cut, whatever the calendar.
+    """
+    gapless = xr.ones_like(series["time"], dtype=np.float64).assign_attrs(units="1")
+    return np.flatnonzero(~_missing_years(gapless, freq).values)
+
+
 def heat_days(tasmax: xr.DataArray, thresh: str = "35 degC") -> xr.DataArray:
     """Mean number of days per year with a daily maximum temperature above ``thresh``.
+
+    Years failing the missing-data check (:data:`MAX_MISSING`) are left out of the mean;
+    a cell keeps a value only if at least :data:`MIN_VALID_YEARS` of its years pass.
 
     Args:
         tasmax: Daily maximum temperature, dims ``(time, y, x)``, with CF ``units``.
         thresh: Threshold with units, e.g. ``"35 degC"``.
 
     Returns:
-        Days per year (``d/yr``), dims ``(y, x)``; NaN where the series has no data.
+        Days per year (``d/yr``), dims ``(y, x)``; NaN where the series has too few
+        complete years.
     """
     from xclim.indices import tx_days_above
 
     _years(tasmax)
     with _quiet_third_party():
         per_year = tx_days_above(tasmax, thresh=thresh, freq="YS")
-    valid = tasmax.notnull().any("time")
-    out: xr.DataArray = per_year.mean("time").where(valid)
+    per_year = per_year.where(~_missing_years(tasmax, "YS"))
+    out = _mean_of_valid_years(per_year)
     out.attrs = {"units": "d/yr", "long_name": f"days per year with tasmax > {thresh}"}
     return out.rename("heat_days")
+
+
+def _mean_of_valid_years(per_year: xr.DataArray) -> xr.DataArray:
+    valid = per_year.notnull().sum("time")
+    out: xr.DataArray = per_year.mean("time").where(
+        valid >= MIN_VALID_YEARS * per_year.sizes["time"]
+    )
+    return out
+
+
+def dry_year_probability(
+    pr: xr.DataArray, thresh: str = "100 mm", freq: str = "YS-OCT"
+) -> xr.DataArray:
+    """Chance that a year's precipitation falls below a fixed amount, in percent.
+
+    Yearly totals (``freq``: hydrological years from October by default, the wet
+    season in one piece) of the years passing the missing-data check are fitted with a
+    two-parameter gamma distribution (maximum likelihood, location 0, xclim
+    ``stats.fit``), and its CDF is read at ``thresh``. A fitted distribution, not a
+    count of dry years, so 30 years give a stable value; a fixed amount, not the cell's
+    own normal, so a drier climate scores higher than a wetter one (a standardised
+    index such as the SPI has the same frequencies everywhere by construction).
+
+    Args:
+        pr: Daily precipitation, dims ``(time, y, x)``, with CF ``units``.
+        thresh: The yearly total of a dry year, with units (``"100 mm"``).
+        freq: Yearly periods (xclim frequency, e.g. ``"YS-OCT"`` or ``"YS"``).
+
+    Returns:
+        Percent of years (``percent``), dims ``(y, x)``; NaN where fewer than
+        :data:`MIN_VALID_YEARS` of the whole years pass the check.
+    """
+    from xclim.core.units import convert_units_to
+    from xclim.indices import prcptot
+    from xclim.indices.stats import fit, parametric_cdf
+
+    _years(pr)
+    with _quiet_third_party():
+        totals = convert_units_to(prcptot(pr, freq=freq), "mm", context="hydro")
+        limit = float(convert_units_to(thresh, "mm", context="hydro"))
+        whole = _whole_periods(pr, freq)
+        totals = totals.where(~_missing_years(pr, freq)).isel(time=whole)
+        if totals.chunks is not None:
+            totals = totals.chunk({"time": -1})
+        params = fit(totals, dist="gamma", method="ML", floc=0)
+        cdf = parametric_cdf(params, v=limit).squeeze("cdf", drop=True)
+    valid = totals.notnull().sum("time")
+    out: xr.DataArray = (100.0 * cdf).where(valid >= MIN_VALID_YEARS * totals.sizes["time"])
+    out.attrs = {"units": "percent", "long_name": f"chance of a year below {thresh}"}
+    return out.rename("dry_years")
 
 
 def drought_frequency(
     pr: xr.DataArray,
     window: int = 12,
     threshold: float = -1.5,
-    evaluation_start: str | None = None,
+    evaluation_years: int | None = None,
 ) -> xr.DataArray:
     """Share of months with the ``window``-month SPI below ``threshold``, in percent.
 
     The SPI is fitted (gamma distribution, approximate-probability-weighted moments with
-    the location fixed at 0) on the whole series and evaluated from ``evaluation_start``
-    on (the whole series when ``None``). Zero-precipitation months are common in this arid
-    climate, so their probability is placed at the centre of the zero class
-    (``prob_zero_interpolation="center"``), as recommended for dry regions.
+    the location fixed at 0) on the whole series and evaluated over its last
+    ``evaluation_years`` (the whole series when ``None``). Zero-precipitation months are
+    given the probability at the centre of the zero class. Standardised cell by cell,
+    the SPI says how dry the recent years were *for that place*: over a stationary
+    climate about 7 % of months fall below -1.5 everywhere, so this is the current
+    drought status, not a measure of how drought-prone a place is.
 
     Args:
         pr: Daily precipitation flux, dims ``(time, y, x)``, with CF ``units``.
         window: Accumulation window in months.
         threshold: SPI value below which a month counts as in drought (-1.5 = severe).
-        evaluation_start: First date of the evaluation period, ISO format.
+        evaluation_years: Length of the evaluation period at the series' end, years.
 
     Returns:
         Percent of evaluated months (``percent``), dims ``(y, x)``.
     """
     from xclim.indices import standardized_precipitation_index
 
-    _years(pr)
-    start, end = pr["time"].values[[0, -1]]
+    years = _years(pr)
+    first, last = pr["time"].values[[0, -1]]
     # Monthly means first, in one time chunk: xclim fits per calendar month along time.
     monthly = pr.resample(time="MS").mean(keep_attrs=True)
     if monthly.chunks is not None:
@@ -96,12 +244,15 @@ def drought_frequency(
             dist="gamma",
             method="APP",
             fitkwargs={"floc": 0},
-            cal_start=str(pd.Timestamp(start).date()),
-            cal_end=str(pd.Timestamp(end).date()),
+            cal_start=_iso_day(first),
+            cal_end=_iso_day(last),
             prob_zero_interpolation="center",
         )
-    if evaluation_start is not None:
-        spi = spi.sel(time=slice(evaluation_start, None))
+    if evaluation_years is not None and evaluation_years < years:
+        # The last N calendar years, whatever the calendar.
+        spi = spi.where(
+            spi["time"].dt.year > spi["time"].dt.year.max() - evaluation_years, drop=True
+        )
     # The first window-1 months have no SPI; count only months with a value.
     evaluated = spi.notnull().sum("time")
     in_drought = (spi < threshold).sum("time")
@@ -113,30 +264,34 @@ def drought_frequency(
     return out.rename("drought")
 
 
+def _iso_day(value: object) -> str:
+    """``YYYY-MM-DD`` of a numpy datetime64 or a cftime date."""
+    if isinstance(value, np.datetime64):
+        return str(value.astype("datetime64[D]"))
+    return str(value.strftime("%Y-%m-%d"))  # type: ignore[attr-defined]
+
+
 def warming_trend(tas: xr.DataArray) -> xr.DataArray:
-    """Least-squares linear trend of the annual mean temperature, in kelvin per decade.
+    """Least-squares linear trend of the yearly mean temperature, in kelvin per decade.
 
     Args:
         tas: Daily temperature (mean or maximum), dims ``(time, y, x)``, with ``units``.
 
     Returns:
-        Trend in ``K/decade``, dims ``(y, x)``; only complete years (>= 360 days) count.
+        Trend in ``K/decade``, dims ``(y, x)``; only years passing the missing-data check
+        count, and a cell needs two of them.
     """
     _years(tas)
     # A slope is the same in kelvin and degrees Celsius: no unit conversion is needed.
-    groups = tas.groupby("time.year")
-    annual = groups.mean("time").where(groups.count("time") >= 360)
-    years = annual["year"].astype(np.float64)
-    anomaly = years - years.mean()
+    annual = tas.resample(time="YS").mean().where(~_missing_years(tas, "YS"))
+    years = annual["time"].dt.year.astype(np.float64)
     valid = annual.notnull()
     # Per-cell least squares with missing years: slope = cov(t, T) / var(t) over valid years.
-    t = anomaly.where(valid)
-    t_mean = t.mean("year")
-    slope = ((t - t_mean) * (annual - annual.mean("year"))).sum("year") / ((t - t_mean) ** 2).sum(
-        "year"
-    )
-    out = (slope * 10.0).where(valid.sum("year") >= 2)
-    out.attrs = {"units": "K/decade", "long_name": "linear trend of annual mean temperature"}
+    t = years.where(valid)
+    t_anomaly = t - t.mean("time")
+    slope = (t_anomaly * (annual - annual.mean("time"))).sum("time") / (t_anomaly**2).sum("time")
+    out = (slope * 10.0).where(valid.sum("time") >= 2)
+    out.attrs = {"units": "K/decade", "long_name": "linear trend of yearly mean temperature"}
     return out.rename("warming_trend")
 
 

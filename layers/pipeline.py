@@ -19,8 +19,6 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +33,13 @@ from tqdm.std import tqdm
 
 from geo import index
 from geo.errors import ConfigError, InputError, InputWarning
-from geo.features import read_features
-from geo.grid import GridSpec, align
+from geo.grid import GridSpec
 from geo.io import read_districts, read_raster, write_cog, write_vectors
-from geo.terrain import hillshade
-from geo.vectors import geodesic_area_km2
 from geo.zonal import ZonalStats, ZoneIndex
-from layers import compute, publish, scoring
+from layers import compute, indicators, publish, rasters, scoring
 from layers.config import BuildConfig, load_config
+from layers.district_stats import hazard_columns, layer_columns
+from layers.outputs import district_frame, long_table, manifest
 from layers.registry import LayerSpec, Registry, load_catalog
 from layers.result import BuildResult, open_build
 
@@ -57,9 +54,6 @@ Progress = Callable[[str], None]
 #: 1 GB on a 24 GB machine, and a build that streams every layer once fills it with
 #: blocks it never reads again). A ``GDAL_CACHEMAX`` set in the environment wins.
 BUILD_GDAL_CACHE_MB = 256
-#: Cells of a chunk combined at once by the cell-wise scoring functions: their float64
-#: temporaries (dozens of bytes per cell and hazard) then stay a few megabytes.
-STRIP_CELLS = 1 << 18
 
 
 def _config(config: BuildConfig | str | os.PathLike[str] | None) -> BuildConfig:
@@ -106,13 +100,6 @@ def _digest(config: BuildConfig) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _code_version() -> str:
-    try:
-        return metadata.version("aralrisk")
-    except metadata.PackageNotFoundError:  # running from a source tree
-        return "unknown"
-
-
 class _Steps:
     """Progress (one tqdm bar over the steps) and wall-clock timing of each step."""
 
@@ -130,90 +117,6 @@ class _Steps:
 
     def close(self) -> None:
         self.bar.close()
-
-
-def _statistic(spec: LayerSpec, stats: ZonalStats, people: ZonalStats | None) -> np.ndarray:
-    if spec.indicator == "population_density" and people is not None:
-        return np.asarray(people.sum, dtype=np.float64)
-    chosen = spec.district_statistic
-    if chosen == "weighted_mean":
-        weighted = np.asarray(stats.weighted_mean, dtype=np.float64)
-        # Where nobody lives the population weighting is undefined: the plain mean stands.
-        return np.where(np.isfinite(weighted), weighted, stats.mean)
-    return np.asarray(getattr(stats, {"p90": "p90"}.get(chosen, chosen)), dtype=np.float64)
-
-
-def district_columns(
-    spec: LayerSpec, stats: ZonalStats, people: ZonalStats | None, min_coverage: float
-) -> dict[str, np.ndarray]:
-    """One layer's district columns from its zonal statistics.
-
-    ``<id>_value`` (the layer's district statistic, NaN below ``min_coverage``),
-    ``<id>_score`` (0-10), ``<id>_coverage``, ``<id>_level`` (hazard level from the area
-    fractions above the thresholds, or -1 not applicable) and, for hazards,
-    ``<id>_people_high`` (``weights`` above the high threshold). The API's ``/zonal``
-    uses it too, so a district's own polygon gives back that district's numbers.
-    """
-    value = _statistic(spec, stats, people)
-    coverage = np.asarray(stats.coverage, dtype=np.float64)
-    value = np.where(coverage >= min_coverage, value, np.nan)
-    columns = {
-        f"{spec.id}_value": value,
-        f"{spec.id}_score": spec.score_district(value),
-        f"{spec.id}_coverage": coverage,
-    }
-    if spec.role == "hazard" and spec.levels is not None:
-        columns[f"{spec.id}_level"] = index.hazard_level(
-            stats.frac_above, spec.area_fraction, coverage, min_coverage
-        ).astype(np.int64)
-        columns[f"{spec.id}_people_high"] = np.asarray(stats.weight_above)[:, -1]
-    else:
-        columns[f"{spec.id}_level"] = np.full(len(value), index.NOT_APPLICABLE, dtype=np.int64)
-    return columns
-
-
-def _score(spec: LayerSpec, raw: xr.DataArray) -> xr.DataArray:
-    scored = xr.apply_ufunc(
-        _in_strips(lambda v: spec.score(v).astype(np.float32)),
-        raw,
-        dask="parallelized",
-        output_dtypes=[np.float32],
-    )
-    scored.attrs = {"units": "score 0-10", "long_name": f"{spec.title} (score)"}
-    return scored
-
-
-def _in_strips(func: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
-    """``func`` run on strips of rows of at most :data:`STRIP_CELLS` cells.
-
-    ``func`` is cell-wise: equal-shaped (rows, cols) blocks in, one block out (stored as
-    float32). Strips keep its temporaries small whatever the chunk size.
-    """
-
-    def strips(*blocks: np.ndarray) -> np.ndarray:
-        first = blocks[0]
-        out = np.empty(first.shape, dtype=np.float32)
-        step = max(1, STRIP_CELLS // max(1, first.shape[-1]))
-        for top in range(0, first.shape[0], step):
-            out[top : top + step] = func(*(b[top : top + step] for b in blocks))
-        return out
-
-    return strips
-
-
-def _paint(labels: xr.DataArray, values: np.ndarray) -> xr.DataArray:
-    """District values painted onto their cells (label 0 = outside, NaN)."""
-    lookup = np.concatenate([[np.nan], np.asarray(values, dtype=np.float32)]).astype(np.float32)
-    return xr.apply_ufunc(
-        lambda lab: lookup[lab], labels, dask="parallelized", output_dtypes=[np.float32]
-    )
-
-
-def _tags(config: BuildConfig, version: str, **extra: str) -> dict[str, str]:
-    tags = {"build": version, "title": config.title, **extra}
-    if config.illustrative:
-        tags["illustrative"] = "true"
-    return tags
 
 
 def build(
@@ -258,6 +161,7 @@ def build(
         profile or cfg.scoring.profile,
         weights if weights is not None else cfg.scoring.weights,
         method or cfg.scoring.method,
+        cfg.scoring.risk_classes(),
     )
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
@@ -298,101 +202,241 @@ def _run(
 ) -> None:
     spatial = [spec for spec in catalog.values() if spec.spatial]
     columns = [spec for spec in catalog.values() if not spec.spatial]
-    steps = _Steps(total=5 + len(spatial) + (1 if columns else 0), enabled=progress)
+    steps = _Steps(total=6 + len(spatial) + (1 if columns else 0), enabled=progress)
     min_cov = cfg.scoring.min_coverage
     layer_dir = work / "layers"
-    try:
-        with steps.step("districts"):
-            d = cfg.districts
-            districts = read_districts(d.path, d.id_field, d.name_field, layer=d.layer)
-            ids = districts[d.id_field].astype(str).to_numpy()
-            grid = _grid(cfg, districts)
-            zones = ZoneIndex(districts, grid, d.id_field)
-            labels = xr.DataArray(zones.labels, dims=("y", "x")).chunk(1024)
-            inside = labels > 0
-            write_cog(
-                grid.write_georeference(labels.astype(np.float32)),
-                work / "zones.tif",
-                nodata=0,
-                dtype="uint16",
-                overview_resampling="nearest",
-                tags=_tags(cfg, version, description="district labels (0 = outside)"),
-            )
-        table = pd.DataFrame(index=pd.Index(ids, name="code"))
-        people_stats: ZonalStats | None = None
-        people: xr.DataArray | None = None
-        score_paths: dict[str, Path] = {}
-        layer_meta: dict[str, dict[str, Any]] = {}
-        cache: compute.SeriesCache = {}
-        pop = next((s for s in spatial if s.indicator == "population_density"), None)
-        if pop is not None:
-            with steps.step("people"):
-                people_cells = compute.people_on_grid(cfg.inputs[pop.input], grid, pop)
+    outputs: dict[str, Any] = {"layers": {}, "quality": {}}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputWarning)
+        try:
+            with steps.step("districts"):
+                d = cfg.districts
+                districts = read_districts(d.path, d.id_field, d.name_field, layer=d.layer)
+                ids = districts[d.id_field].astype(str).to_numpy()
+                grid = _grid(cfg, districts)
+                zones = ZoneIndex(districts, grid, d.id_field)
+                labels = xr.DataArray(zones.labels, dims=("y", "x")).chunk(1024)
+                inside = labels > 0
                 write_cog(
-                    people_cells.where(inside),
-                    work / "people.tif",
-                    nodata=float("nan"),
-                    tags=_tags(cfg, version, units="person", description="people per cell"),
+                    grid.write_georeference(labels.astype(np.float32)),
+                    work / "zones.tif",
+                    nodata=0,
+                    dtype="uint16",
+                    overview_resampling="nearest",
+                    tags=rasters.tags(cfg, version, description="district labels (0 = outside)"),
                 )
-                people = read_raster(work / "people.tif")
-                people_stats = zones.stats(people)
-        else:
-            steps.bar.update(1)
-        # Exposure first, then hazards: scores written as COGs and read back lazily.
-        for spec in sorted(spatial, key=lambda s: s.role != "exposure"):
-            with steps.step(spec.id):
-                raw = compute.layer_on_grid(spec, cfg.inputs, grid, cache).where(inside)
-                raw_path = layer_dir / f"{spec.id}.tif"
-                write_cog(
-                    raw,
-                    raw_path,
-                    nodata=float("nan"),
-                    tags=_tags(cfg, version, units=spec.units, description=spec.title),
+            # Columns gathered first, framed once: inserting them one by one fragments a frame.
+            cols: dict[str, Any] = {}
+            people, population = _people(cfg, catalog, grid, zones, inside, work, version, steps)
+            layer_stats: dict[str, ZonalStats] = {}
+            raw_paths: dict[str, Path] = {}
+            score_paths: dict[str, Path] = {}
+            cache: compute.SeriesCache = {}
+            # Exposure first, then hazards: scores written as COGs and read back lazily.
+            for spec in sorted(spatial, key=lambda s: s.role != "exposure"):
+                with steps.step(spec.id):
+                    raw_paths[spec.id] = layer_dir / f"{spec.id}.tif"
+                    score_paths[spec.id] = layer_dir / f"{spec.id}.score.tif"
+                    stats = _layer(
+                        cfg,
+                        catalog,
+                        spec,
+                        grid,
+                        zones,
+                        inside,
+                        people,
+                        cache,
+                        raw_paths[spec.id],
+                        score_paths[spec.id],
+                        version,
+                    )
+                    layer_stats[spec.id] = stats
+                    cols |= layer_columns(spec, stats, population["stats"], min_cov)
+                    outputs["layers"][spec.id] = {
+                        "raw": f"layers/{spec.id}.tif",
+                        "score": f"layers/{spec.id}.score.tif",
+                        **_summary(stats),
+                    }
+                    if cfg.inputs[spec.input].kind == "series":
+                        quality = _completeness(cfg, spec, grid, zones, cache)
+                        cols[f"{spec.id}_completeness"] = quality.pop("districts")
+                        outputs["quality"][spec.id] = quality
+            if columns:
+                with steps.step("district table"):
+                    column_values = compute.column_layers(columns, cfg.inputs, list(ids))
+                    for spec in columns:
+                        raw_values = column_values[spec.id].to_numpy(dtype=np.float64)
+                        cols[f"{spec.id}_value"] = raw_values
+                        cols[f"{spec.id}_score"] = spec.score_district(raw_values)
+                        cols[f"{spec.id}_level"] = np.full(len(ids), index.NOT_APPLICABLE)
+                        outputs["layers"][spec.id] = {
+                            "column": str(spec.params.get("column", spec.id))
+                        }
+            with steps.step("hazards"):
+                hazard_stats = {k: v for k, v in layer_stats.items() if catalog[k].role == "hazard"}
+                cols |= hazard_columns(catalog, hazard_stats, population["people"], min_cov)
+                outputs["rasters"], exposed = _exposed(
+                    catalog, raw_paths, people, grid, zones, work, cfg, version
                 )
-                raw = read_raster(raw_path)
-                stats = zones.stats(raw, weights=people, thresholds=spec.levels or ())
-                _check_coverage(spec, stats, cfg.inputs[spec.input].path.name, min_cov)
-                for key, values in district_columns(spec, stats, people_stats, min_cov).items():
-                    table[key] = values
-                score_paths[spec.id] = layer_dir / f"{spec.id}.score.tif"
-                write_cog(
-                    _score(spec, raw),
-                    score_paths[spec.id],
-                    nodata=float("nan"),
-                    tags=_tags(cfg, version, units="score 0-10", description=spec.title),
+                cols |= exposed
+                table = pd.DataFrame(cols, index=pd.Index(ids, name="code"))
+            with steps.step("risk"):
+                combined = scoring.combine(table, catalog, weighting)
+                outputs["rasters"] |= _index_rasters(
+                    cfg, catalog, weighting, work, version, score_paths, labels, combined, grid
                 )
-                layer_meta[spec.id] = {
-                    "raw": f"layers/{spec.id}.tif",
-                    "score": f"layers/{spec.id}.score.tif",
-                    **_summary(stats),
-                }
-        if columns:
-            with steps.step("district table"):
-                column_values = compute.column_layers(columns, cfg.inputs, list(ids))
-                for spec in columns:
-                    raw_values = column_values[spec.id].to_numpy(dtype=np.float64)
-                    table[f"{spec.id}_value"] = raw_values
-                    table[f"{spec.id}_score"] = spec.score_district(raw_values)
-                    table[f"{spec.id}_level"] = index.NOT_APPLICABLE
-                    layer_meta[spec.id] = {"column": str(spec.params.get("column", spec.id))}
-        with steps.step("risk"):
-            combined = scoring.combine(table, catalog, weighting)
-            rasters = _risk_rasters(
-                cfg, catalog, weighting, work, version, score_paths, labels, combined, grid
-            )
-        with steps.step("basemap"):
-            basemap = _basemap(cfg, work, grid, version)
-        with steps.step("districts output"):
-            result = _district_frame(districts, cfg, table, combined, people_stats, weighting)
-            write_vectors(result, work / "districts", VECTOR_FORMATS)
-            _long_stats(table, catalog).to_csv(work / "district_layers.csv", index=False)
-        manifest = _manifest(
-            cfg, catalog, weighting, version, grid, districts, layer_meta, rasters, basemap
+            with steps.step("basemap"):
+                outputs["basemap"] = rasters.basemap(cfg, work, grid, version)
+            with steps.step("districts output"):
+                result = district_frame(
+                    districts, cfg, table, combined, population["people"], weighting
+                )
+                write_vectors(result, work / "districts", VECTOR_FORMATS)
+                long_table(table, catalog).to_csv(work / "district_layers.csv", index=False)
+            outputs["warnings"] = [
+                str(w.message) for w in caught if issubclass(w.category, InputWarning)
+            ]
+            built = manifest(cfg, catalog, weighting, version, grid, districts, outputs)
+            built["timings"] = steps.timings
+            publish.write_manifest(work, built)
+        finally:
+            steps.close()
+    # Warnings seen while recording them are passed on to the caller unchanged.
+    for caught_warning in caught:
+        warnings.warn_explicit(
+            caught_warning.message,
+            caught_warning.category,
+            caught_warning.filename,
+            caught_warning.lineno,
         )
-        manifest["timings"] = steps.timings
-        publish.write_manifest(work, manifest)
-    finally:
-        steps.close()
+
+
+def _people(
+    cfg: BuildConfig,
+    catalog: Registry,
+    grid: GridSpec,
+    zones: ZoneIndex,
+    inside: xr.DataArray,
+    work: Path,
+    version: str,
+    steps: _Steps,
+) -> tuple[xr.DataArray | None, dict[str, Any]]:
+    """People per cell (written as ``people.tif``) and per district, if there is an input."""
+    pop = next((s for s in catalog.values() if s.indicator == "population_density"), None)
+    if pop is None:
+        steps.bar.update(1)
+        return None, {"stats": None, "people": None}
+    with steps.step("people"):
+        people_cells = compute.people_on_grid(cfg.inputs[pop.input], grid, pop)
+        write_cog(
+            people_cells.where(inside),
+            work / "people.tif",
+            nodata=float("nan"),
+            tags=rasters.tags(cfg, version, units="person", description="people per cell"),
+        )
+        people = read_raster(work / "people.tif")
+        stats = zones.stats(people)
+    return people, {"stats": stats, "people": np.asarray(stats.sum, dtype=np.float64)}
+
+
+def _layer(
+    cfg: BuildConfig,
+    catalog: Registry,
+    spec: LayerSpec,
+    grid: GridSpec,
+    zones: ZoneIndex,
+    inside: xr.DataArray,
+    people: xr.DataArray | None,
+    cache: compute.SeriesCache,
+    raw_path: Path,
+    score_path: Path,
+    version: str,
+) -> ZonalStats:
+    """One spatial layer: raw and score COGs written, its zonal statistics returned."""
+    raw = compute.layer_on_grid(spec, cfg.inputs, grid, cache).where(inside)
+    write_cog(
+        raw,
+        raw_path,
+        nodata=float("nan"),
+        tags=rasters.tags(cfg, version, units=spec.units, description=spec.title),
+    )
+    raw = read_raster(raw_path)
+    thresholds = catalog.thresholds(spec.id) if spec.role == "hazard" else spec.levels or ()
+    stats = zones.stats(raw, weights=people, thresholds=thresholds)
+    _check_coverage(spec, stats, cfg.inputs[spec.input].path.name, cfg.scoring.min_coverage)
+    write_cog(
+        rasters.score(spec, raw),
+        score_path,
+        nodata=float("nan"),
+        tags=rasters.tags(cfg, version, units="score 0-10", description=spec.title),
+    )
+    return stats
+
+
+def _completeness(
+    cfg: BuildConfig,
+    spec: LayerSpec,
+    grid: GridSpec,
+    zones: ZoneIndex,
+    cache: compute.SeriesCache,
+) -> dict[str, Any]:
+    """A climate layer's share of years kept by xclim's missing-data checks.
+
+    Per district (its cells' mean) and over the grid; a warning names the layer when
+    years had to be left out anywhere.
+    """
+    source = cfg.inputs[spec.input]
+    share = compute.series_completeness(spec, source, grid, cache)
+    per_district = np.asarray(zones.stats(share).mean, dtype=np.float64)
+    lowest = float(np.nanmin(per_district)) if np.isfinite(per_district).any() else float("nan")
+    if lowest < 1.0:
+        warnings.warn(
+            f"{source.path.name}: some years miss more than "
+            f"{indicators.MAX_MISSING:.0%} of their days and are left out of {spec.id} "
+            f"(as little as {lowest:.0%} of the years kept in a district); confidence is "
+            "lowered there",
+            InputWarning,
+            stacklevel=2,
+        )
+    return {
+        "districts": per_district,
+        "min_share_of_years": round(lowest, 4) if np.isfinite(lowest) else None,
+        "max_missing_days_per_year": indicators.MAX_MISSING,
+    }
+
+
+def _exposed(
+    catalog: Registry,
+    raw_paths: Mapping[str, Path],
+    people: xr.DataArray | None,
+    grid: GridSpec,
+    zones: ZoneIndex,
+    work: Path,
+    cfg: BuildConfig,
+    version: str,
+) -> tuple[dict[str, str], dict[str, np.ndarray]]:
+    """People exposed to at least one hazard: the ``exposed.tif`` raster and the columns.
+
+    Returns:
+        The raster written (``{"exposed": "exposed.tif"}``, or none without people), and
+        the district columns ``people_exposed`` and ``people_exposed_share`` (0-1).
+    """
+    mask = rasters.exposure_mask(catalog, raw_paths) if people is not None else None
+    if mask is None or people is None:
+        nothing = np.full(len(zones.ids), np.nan)
+        return {}, {"people_exposed": nothing, "people_exposed_share": nothing}
+    density = rasters.exposed_density(people, mask, grid)
+    write_cog(
+        density,
+        work / "exposed.tif",
+        nodata=float("nan"),
+        tags=rasters.tags(cfg, version, units="person/km**2", description="people exposed"),
+    )
+    exposed = np.asarray(zones.stats(people * mask.fillna(0.0)).sum, dtype=np.float64)
+    population = np.asarray(zones.stats(people).sum, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(population > 0, exposed / population, 0.0)
+    return {"exposed": "exposed.tif"}, {"people_exposed": exposed, "people_exposed_share": share}
 
 
 def _check_coverage(spec: LayerSpec, stats: ZonalStats, source: str, min_coverage: float) -> None:
@@ -426,7 +470,7 @@ def _summary(stats: ZonalStats) -> dict[str, float | None]:
     }
 
 
-def _risk_rasters(
+def _index_rasters(
     cfg: BuildConfig,
     catalog: Registry,
     weighting: scoring.Weighting,
@@ -437,171 +481,19 @@ def _risk_rasters(
     combined: pd.DataFrame,
     grid: GridSpec,
 ) -> dict[str, str]:
-    hazard_ids = [s.id for s in catalog.hazards if s.id in score_paths]
-    scores = [read_raster(score_paths[i]) for i in hazard_ids]
+    """The composite hazard of every cell, and the district dimensions painted on cells.
 
-    def composite(*arrays: np.ndarray) -> np.ndarray:
-        values = dict(zip(hazard_ids, arrays, strict=True))
-        return scoring.composite_cells(values, catalog, weighting).astype(np.float32)
-
-    hazard = xr.apply_ufunc(
-        _in_strips(composite), *scores, dask="parallelized", output_dtypes=[np.float32]
-    )
-    hazard = grid.write_georeference(hazard)
-    tags = _tags(cfg, version, units="score 0-10")
+    No cell-level risk: risk rests on the people exposed in a whole district, which a
+    cell does not have; ``exposed.tif`` shows where the exposed people live instead.
+    """
+    tags = rasters.tags(cfg, version, units="score 0-10")
+    rasters.composite(catalog, weighting, score_paths, grid, work / "composite.tif", tags)
     written = {"composite": "composite.tif"}
-    write_cog(hazard, work / "composite.tif", nodata=float("nan"), tags=tags)
-    vulnerability = grid.write_georeference(_paint(labels, combined["vulnerability"].to_numpy()))
-    coping = grid.write_georeference(_paint(labels, combined["coping"].to_numpy()))
-    write_cog(vulnerability, work / "vulnerability.tif", nodata=float("nan"), tags=tags)
-    write_cog(coping, work / "coping.tif", nodata=float("nan"), tags=tags)
-    written |= {"vulnerability": "vulnerability.tif", "coping": "coping.tif"}
-    exposure = [s.id for s in catalog.by_role("exposure") if s.id in score_paths]
-    if exposure:
-        hazard = read_raster(work / "composite.tif")
-        expo = read_raster(score_paths[exposure[0]])
-        risk = xr.apply_ufunc(
-            _in_strips(lambda h, e, v, c: scoring.risk_cells(h, e, v, c).astype(np.float32)),
-            hazard,
-            expo,
-            read_raster(work / "vulnerability.tif"),
-            read_raster(work / "coping.tif"),
-            dask="parallelized",
-            output_dtypes=[np.float32],
-        )
-        write_cog(grid.write_georeference(risk), work / "risk.tif", nodata=float("nan"), tags=tags)
-        written["risk"] = "risk.tif"
+    for name in ("vulnerability", "lack_of_coping"):
+        painted = grid.write_georeference(rasters.paint(labels, combined[name].to_numpy()))
+        write_cog(painted, work / f"{name}.tif", nodata=float("nan"), tags=tags)
+        written[name] = f"{name}.tif"
     return written
-
-
-def _basemap(cfg: BuildConfig, work: Path, grid: GridSpec, version: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    if cfg.basemap.elevation and cfg.basemap.elevation in cfg.inputs:
-        dem = align(read_raster(cfg.inputs[cfg.basemap.elevation].path), grid, "bilinear")
-        shade = hillshade(dem, grid)
-        write_cog(
-            shade.astype(np.float32),
-            work / "basemap" / "hillshade.tif",
-            nodata=0,
-            dtype="uint8",
-            tags=_tags(cfg, version, description="hillshade"),
-        )
-        out["hillshade"] = "basemap/hillshade.tif"
-    if cfg.basemap.hydrography is not None:
-        water = read_features(cfg.basemap.hydrography)
-        write_vectors(water, work / "basemap" / "hydrography", ("geojson",))
-        out["hydrography"] = "basemap/hydrography.geojson"
-    return out
-
-
-def _district_frame(
-    districts: gpd.GeoDataFrame,
-    cfg: BuildConfig,
-    table: pd.DataFrame,
-    combined: pd.DataFrame,
-    people: ZonalStats | None,
-    weighting: scoring.Weighting,
-) -> gpd.GeoDataFrame:
-    d = cfg.districts
-    frame = pd.DataFrame(index=table.index)
-    frame["name"] = (
-        districts[d.name_field].astype(str).to_numpy() if d.name_field else table.index.to_numpy()
-    )
-    for lang, field in d.names.items():
-        if field in districts:
-            frame[f"name_{lang}"] = districts[field].astype(str).to_numpy()
-    # The polygons' own areas: the cells a district owns approximate it, and a district
-    # smaller than a cell would report its whole cell.
-    outlines = districts.geometry.to_crs("EPSG:4326")
-    frame["area_km2"] = np.round([geodesic_area_km2(g) for g in outlines], 3)
-    frame["population"] = np.round(np.asarray(people.sum), 1) if people is not None else np.nan
-    frame = pd.concat([frame, table, combined], axis=1)
-    frame["weights"] = json.dumps(weighting.to_dict()["weights"])
-    gdf = gpd.GeoDataFrame(
-        frame.reset_index(), geometry=districts.geometry.to_numpy(), crs=districts.crs
-    )
-    return gdf.sort_values("rank", kind="stable").reset_index(drop=True)
-
-
-def _long_stats(table: pd.DataFrame, catalog: Registry) -> pd.DataFrame:
-    rows = []
-    for code, row in table.iterrows():
-        for spec in catalog.values():
-            if f"{spec.id}_score" not in table:
-                continue
-            rows.append(
-                {
-                    "code": code,
-                    "layer": spec.id,
-                    "role": spec.role,
-                    "group": spec.group,
-                    "units": spec.units_label,
-                    "value": row.get(f"{spec.id}_value"),
-                    "score": row.get(f"{spec.id}_score"),
-                    "level": row.get(f"{spec.id}_level"),
-                    "coverage": row.get(f"{spec.id}_coverage", np.nan),
-                    "people_high": row.get(f"{spec.id}_people_high", np.nan),
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def _file_meta(path: Path) -> dict[str, Any]:
-    if path.is_dir():
-        size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-        return {"name": path.name, "path": str(path), "size": size, "sha256": None}
-    return {
-        "name": path.name,
-        "path": str(path),
-        "size": path.stat().st_size,
-        "sha256": publish.sha256(path),
-    }
-
-
-def _manifest(
-    cfg: BuildConfig,
-    catalog: Registry,
-    weighting: scoring.Weighting,
-    version: str,
-    grid: GridSpec,
-    districts: gpd.GeoDataFrame,
-    layer_meta: dict[str, dict[str, Any]],
-    rasters: dict[str, str],
-    basemap: dict[str, str],
-) -> dict[str, Any]:
-    inputs = {"districts": _file_meta(cfg.districts.path)}
-    for name, spec in cfg.inputs.items():
-        inputs[name] = _file_meta(spec.path)
-    west, south, east, north = (float(v) for v in districts.total_bounds)
-    districts_ids = districts[cfg.districts.id_field].astype(str).tolist()
-    return {
-        "version": version,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "code_version": _code_version(),
-        "title": cfg.title,
-        "attribution": cfg.attribution,
-        "illustrative": cfg.illustrative,
-        "config": cfg.model_dump(mode="json"),
-        "inputs": inputs,
-        "grid": grid.to_dict(),
-        "bounds": [round(v, 6) for v in (west, south, east, north)],
-        "districts": {
-            "count": len(districts),
-            "id_field": cfg.districts.id_field,
-            "name_field": cfg.districts.name_field,
-            "names": dict(cfg.districts.names),
-        },
-        "layers": layer_meta,
-        "catalog": {
-            "layers": {i: spec.model_dump(mode="json") for i, spec in catalog.items()},
-            "profiles": {i: p.model_dump(mode="json") for i, p in catalog.profiles.items()},
-        },
-        "scoring": {**weighting.to_dict(), "min_coverage": cfg.scoring.min_coverage},
-        "rasters": {**rasters, "zones": "zones.tif", "people": "people.tif"},
-        # zones.tif holds label k + 1 for the district ids[k] (0 = outside every district).
-        "zones": {"labels": {str(code): k + 1 for k, code in enumerate(districts_ids)}},
-        "basemap": basemap,
-    }
 
 
 __all__ = ["DEFAULT_CONFIG", "SAMPLE_DIR", "BuildResult", "build", "open_build"]

@@ -1,201 +1,99 @@
-"""The layer registry: the catalog (``catalog.toml``) validated into immutable objects.
+"""The registry: the catalog (``catalog.toml``) validated into one immutable object.
 
-A :class:`LayerSpec` says everything about one indicator: what it measures, in which
-units, where it comes from, how it is computed, how it is scored, its level thresholds and
-its colours. A :class:`Profile` is a named set of hazard weights. The :class:`Registry`
-holds both; it is immutable, and adding a layer whose id exists is an error unless
-``overwrite=True`` is asked for explicitly.
+The :class:`Registry` maps layer ids to :class:`~layers.specs.LayerSpec` and holds the
+hazards (:class:`~layers.specs.HazardSpec`), the weight profiles and the index
+settings. It is immutable: adding a layer, hazard or profile whose id exists is an
+error unless ``overwrite=True`` is asked for explicitly. Hazard and layer ids share one
+namespace, since weights and district columns name both.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import tomllib
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ValidationError
 
-from geo import index
 from geo.errors import ConfigError, NotFoundError
-from layers.units import parse_units
+from layers.specs import (
+    SCORE_COLORS,
+    Criterion,
+    ExposureRule,
+    HazardSpec,
+    IndexSettings,
+    LayerSpec,
+    LegendClass,
+    Profile,
+    Role,
+    score_legend,
+)
+
+__all__ = [
+    "DEFAULT_CATALOG",
+    "SCORE_COLORS",
+    "Criterion",
+    "ExposureRule",
+    "HazardSpec",
+    "HazardWeights",
+    "IndexSettings",
+    "LayerSpec",
+    "LegendClass",
+    "Profile",
+    "Registry",
+    "load_catalog",
+    "parse_weights",
+    "score_legend",
+]
 
 #: The catalog shipped with the package.
 DEFAULT_CATALOG = Path(__file__).with_name("catalog.toml")
 
-Role = Literal["hazard", "exposure", "vulnerability", "coping"]
-Indicator = Literal[
-    "raster", "heat_days", "drought_frequency", "warming_trend", "population_density", "column"
-]
-Statistic = Literal["mean", "weighted_mean", "p90", "max", "sum"]
 
-#: Colours of the INFORM classes (very low .. very high) for scores, composites and risk.
-SCORE_COLORS: tuple[str, ...] = ("#1a9641", "#a6d96a", "#ffffbf", "#fdae61", "#d7191c")
+@dataclass(frozen=True)
+class HazardWeights:
+    """Realised weights: of each hazard (sum 1) and of each layer within its hazard.
 
-_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+    Attributes:
+        hazards: Hazard id -> weight, normalised to sum 1 over the registry's hazards.
+        layers: Hazard layer id -> weight within its hazard, normalised to sum 1 per hazard.
+    """
 
+    hazards: dict[str, float]
+    layers: dict[str, float]
 
-class LegendClass(BaseModel):
-    """One class of a legend: its colour, its label and its value range (``None`` = open)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    color: str
-    label: str
-    min: float | None
-    max: float | None
-
-
-class LayerSpec(BaseModel):
-    """One indicator of the catalog."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str
-    title: str
-    role: Role
-    group: str
-    units: str = Field(description="pint expression of the raw values' units")
-    units_label: str = Field(description="units as shown to people")
-    description: str
-    source: str
-    input: str = Field(description="name of the build input the indicator is computed from")
-    indicator: Indicator = "raster"
-    params: dict[str, str | float | int] = Field(default_factory=dict)
-    resampling: Literal["bilinear", "nearest", "sum"] = "bilinear"
-    goalposts: tuple[float, float]
-    transform: index.Transform = "linear"
-    district_statistic: Statistic = "mean"
-    district_goalposts: tuple[float, float] | None = None
-    levels: tuple[float, float, float] | None = None
-    area_fraction: float = Field(default=0.1, gt=0.0, le=1.0)
-    colors: tuple[str, str, str, str] | None = None
-
-    @field_validator("id")
-    @classmethod
-    def _valid_id(cls, value: str) -> str:
-        if not _ID.match(value):
-            raise ValueError("ids are lower-case letters, digits and underscores")
-        return value
-
-    @field_validator("units")
-    @classmethod
-    def _valid_units(cls, value: str) -> str:
-        parse_units(value)
-        return value
-
-    @field_validator("colors")
-    @classmethod
-    def _valid_colors(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        if value is not None and not all(_HEX.match(c) for c in value):
-            raise ValueError("colours are #rrggbb hex strings")
-        return value
-
-    @model_validator(mode="after")
-    def _consistent(self) -> LayerSpec:
-        if self.goalposts[0] == self.goalposts[1]:
-            raise ValueError("goalposts must differ")
-        if self.levels is not None and not (self.levels[0] < self.levels[1] < self.levels[2]):
-            raise ValueError("level thresholds must increase (low < medium < high)")
-        spatial = self.indicator != "column"
-        if spatial and (self.levels is None or self.colors is None):
-            raise ValueError("a spatial layer needs level thresholds and colours")
-        if self.role == "hazard" and self.group in {"exposure", "vulnerability", "coping"}:
-            raise ValueError(f"hazard group {self.group!r} is reserved for another role")
-        if self.role != "hazard" and self.group != self.role:
-            raise ValueError(f"the group of a {self.role} layer is {self.role!r}")
-        return self
-
-    @property
-    def spatial(self) -> bool:
-        """True for layers with a raster (everything but district-table columns)."""
-        return self.indicator != "column"
-
-    def score(self, values: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        """Score raw cell values (in :attr:`units`) on 0-10 against the goalposts."""
-        low, high = self.goalposts
-        return index.score_goalposts(values, low, high, self.transform)
-
-    def score_district(self, values: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        """Score the district statistic (``district_goalposts`` when its units differ)."""
-        low, high = self.district_goalposts or self.goalposts
-        return index.score_goalposts(values, low, high, self.transform)
-
-    def legend(self) -> list[LegendClass]:
-        """Raw-value legend: very low / low / medium / high with their thresholds and units."""
-        if self.levels is None or self.colors is None:
-            return []
-        t, u = self.levels, self.units_label
-        bounds = [(None, t[0]), (t[0], t[1]), (t[1], t[2]), (t[2], None)]
-        labels = [
-            index.LEVEL_LABELS[k] for k in (index.VERY_LOW, index.LOW, index.MEDIUM, index.HIGH)
-        ]
-        return [
-            LegendClass(color=c, label=f"{name}: {_range_label(lo, hi, u)}", min=lo, max=hi)
-            for c, name, (lo, hi) in zip(self.colors, labels, bounds, strict=True)
-        ]
-
-
-def score_legend() -> list[LegendClass]:
-    """Legend of 0-10 scores, composites and risk: the INFORM classes."""
-    breaks = index.RISK_CLASS_BREAKS
-    bounds = list(zip((0.0, *breaks), (*breaks, 10.0), strict=True))
-    return [
-        LegendClass(color=c, label=f"{name}: {_range_label(lo, hi, '')}", min=lo, max=hi)
-        for c, name, (lo, hi) in zip(SCORE_COLORS, index.RISK_CLASS_LABELS, bounds, strict=True)
-    ]
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
-
-
-def _range_label(low: float | None, high: float | None, units: str) -> str:
-    suffix = f" {units}" if units else ""
-    if low is None and high is not None:
-        return f"below {_number(high)}{suffix}"
-    if high is None and low is not None:
-        return f"{_number(low)}{suffix} and above"
-    return f"{_number(low or 0.0)}–{_number(high or 0.0)}{suffix}"
-
-
-class Profile(BaseModel):
-    """A named set of hazard weights; hazards not listed take ``default``."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str
-    title: str
-    description: str
-    default: float = Field(ge=0.0)
-    weights: dict[str, float] = Field(default_factory=dict)
-
-    @field_validator("weights")
-    @classmethod
-    def _valid_weights(cls, value: dict[str, float]) -> dict[str, float]:
-        for layer, w in value.items():
-            if not math.isfinite(w) or w < 0:
-                raise ValueError(f"weight of {layer!r} must be finite and non-negative")
-        return value
+    def layer_weights(self, registry: Registry) -> dict[str, float]:
+        """Each hazard layer's share of the whole: hazard weight x weight within it."""
+        return {
+            layer: self.hazards[h.id] * self.layers[layer]
+            for h in registry.hazards
+            for layer in h.layers
+        }
 
 
 class Registry(Mapping[str, LayerSpec]):
-    """Immutable mapping of layer id to :class:`LayerSpec`, with the weight profiles."""
+    """Immutable mapping of layer id to :class:`LayerSpec`, with hazards and profiles."""
 
-    __slots__ = ("_layers", "_profiles")
+    __slots__ = ("_hazards", "_layers", "_profiles", "index")
 
-    def __init__(self, layers: Mapping[str, LayerSpec], profiles: Mapping[str, Profile]) -> None:
+    def __init__(
+        self,
+        layers: Mapping[str, LayerSpec],
+        profiles: Mapping[str, Profile],
+        hazards: Mapping[str, HazardSpec] | None = None,
+        index: IndexSettings | None = None,
+    ) -> None:
         self._layers = dict(layers)
         self._profiles = dict(profiles)
-        for profile in self._profiles.values():
-            self._check_profile(profile)
+        self._hazards = dict(hazards or {})
+        self.index = index or IndexSettings()
+        self._check()
 
+    # ------------------------------------------------------------------ mapping
     def __getitem__(self, layer_id: str) -> LayerSpec:
         try:
             return self._layers[layer_id]
@@ -214,29 +112,126 @@ class Registry(Mapping[str, LayerSpec]):
         return len(self._layers)
 
     def __repr__(self) -> str:
-        return f"Registry({len(self)} layers, profiles={list(self._profiles)})"
+        return (
+            f"Registry({len(self)} layers, hazards={list(self._hazards)}, "
+            f"profiles={list(self._profiles)})"
+        )
 
+    # ------------------------------------------------------------------ views
     @property
     def profiles(self) -> Mapping[str, Profile]:
         """The weight profiles by id (read-only view)."""
         return dict(self._profiles)
 
+    @property
+    def hazards(self) -> list[HazardSpec]:
+        """Every hazard, context ones included, in catalog order."""
+        return list(self._hazards.values())
+
+    @property
+    def weighted_hazards(self) -> list[HazardSpec]:
+        """The hazards that count by default: every one but the context hazards."""
+        return [h for h in self._hazards.values() if not h.context]
+
+    def hazard(self, hazard_id: str) -> HazardSpec:
+        """One hazard by id.
+
+        Raises:
+            NotFoundError: No such hazard.
+        """
+        try:
+            return self._hazards[hazard_id]
+        except KeyError:
+            raise NotFoundError(
+                f"unknown hazard {hazard_id!r}; hazards: {', '.join(self._hazards)}"
+            ) from None
+
+    def hazard_of(self, layer_id: str) -> HazardSpec:
+        """The hazard a hazard layer belongs to."""
+        for hazard in self._hazards.values():
+            if layer_id in hazard.layers:
+                return hazard
+        raise NotFoundError(f"layer {layer_id!r} belongs to no hazard")
+
+    @property
+    def hazard_layers(self) -> list[LayerSpec]:
+        """The layers of role ``hazard``, in catalog order."""
+        return self.by_role("hazard")
+
     def by_role(self, role: Role) -> list[LayerSpec]:
         """Layers of one role, in catalog order."""
         return [spec for spec in self._layers.values() if spec.role == role]
 
-    @property
-    def hazards(self) -> list[LayerSpec]:
-        """Hazard layers in catalog order."""
-        return self.by_role("hazard")
+    def categories(self, role: Role) -> dict[str, list[LayerSpec]]:
+        """The INFORM categories of a dimension's indicators, each with its layers."""
+        out: dict[str, list[LayerSpec]] = {}
+        for spec in self.by_role(role):
+            out.setdefault(spec.category or spec.id, []).append(spec)
+        return out
 
-    def with_layer(self, spec: LayerSpec, *, overwrite: bool = False) -> Registry:
-        """A new registry with ``spec`` added; an existing id needs ``overwrite=True``."""
+    def criteria(self, hazard: HazardSpec) -> tuple[Criterion, Criterion, Criterion]:
+        """A hazard's low, medium and high criteria."""
+        return hazard.criteria(self._layers)
+
+    def thresholds(self, layer_id: str) -> tuple[float, ...]:
+        """Every value threshold of a layer the build needs area fractions or people at.
+
+        Its own class thresholds, then those of its hazard's level criteria and exposure
+        rule, sorted and without repeats.
+        """
+        spec = self[layer_id]
+        values = set(spec.levels or ())
+        for hazard in self._hazards.values():
+            if layer_id not in hazard.layers:
+                continue
+            values |= {c.threshold for c in self.criteria(hazard) if c.layer == layer_id}
+            if hazard.exposure is not None and hazard.exposure.layer == layer_id:
+                values.add(hazard.exposure.threshold)
+        return tuple(sorted(values))
+
+    # ------------------------------------------------------------------ new registries
+    def with_layer(
+        self,
+        spec: LayerSpec,
+        *,
+        hazard: str | None = None,
+        weight: float = 1.0,
+        overwrite: bool = False,
+    ) -> Registry:
+        """A new registry with ``spec`` added; an existing id needs ``overwrite=True``.
+
+        A hazard layer joins the hazard ``hazard`` with ``weight`` within it (a hazard
+        of several layers needs its level criteria to name the new layer to let it set
+        the level; add a new hazard with :meth:`with_hazard` instead).
+        """
         if spec.id in self._layers and not overwrite:
             raise ConfigError(
                 f"layer {spec.id!r} is already registered; pass overwrite=True to replace it"
             )
-        return Registry({**self._layers, spec.id: spec}, self._profiles)
+        hazards = dict(self._hazards)
+        if spec.role == "hazard":
+            if hazard is None:
+                if not any(spec.id in h.layers for h in hazards.values()):
+                    raise ConfigError(
+                        f"hazard layer {spec.id!r} needs a hazard: pass hazard='<id>' to join "
+                        "an existing one, or add a new one with with_hazard()"
+                    )
+            else:
+                target = self.hazard(hazard)
+                hazards[hazard] = target.model_copy(
+                    update={"layers": {**target.layers, spec.id: weight}}
+                )
+        return Registry({**self._layers, spec.id: spec}, self._profiles, hazards, self.index)
+
+    def with_hazard(self, hazard: HazardSpec, *, overwrite: bool = False) -> Registry:
+        """A new registry with ``hazard`` added (its layers must be registered)."""
+        if hazard.id in self._hazards and not overwrite:
+            raise ConfigError(
+                f"hazard {hazard.id!r} already exists; pass overwrite=True to replace it"
+            )
+        return Registry(
+            self._layers, self._profiles, {**self._hazards, hazard.id: hazard}, self.index
+        )
 
     def with_profile(self, profile: Profile, *, overwrite: bool = False) -> Registry:
         """A new registry with ``profile`` added; an existing id needs ``overwrite=True``."""
@@ -244,10 +239,17 @@ class Registry(Mapping[str, LayerSpec]):
             raise ConfigError(
                 f"profile {profile.id!r} already exists; pass overwrite=True to replace it"
             )
-        return Registry(self._layers, {**self._profiles, profile.id: profile})
+        return Registry(
+            self._layers, {**self._profiles, profile.id: profile}, self._hazards, self.index
+        )
 
     def subset(self, layer_ids: list[str]) -> Registry:
-        """A registry restricted to ``layer_ids`` (unknown ids raise :class:`ConfigError`)."""
+        """A registry restricted to ``layer_ids`` (unknown ids raise :class:`ConfigError`).
+
+        Hazards keep the layers that remain and drop out without any; the others are
+        listed as ``missing``: a level criterion on one is never reached, an exposure
+        rule on one gives no exposure.
+        """
         unknown = [i for i in layer_ids if i not in self._layers]
         if unknown:
             raise ConfigError(
@@ -255,41 +257,77 @@ class Registry(Mapping[str, LayerSpec]):
                 f"known layers: {', '.join(self._layers)}"
             )
         kept = set(layer_ids)
-        # Profiles keep their weights of the layers that remain (a profile names layers
+        hazards: dict[str, HazardSpec] = {}
+        for hazard in self._hazards.values():
+            layers = {k: w for k, w in hazard.layers.items() if k in kept}
+            if not layers or not any(w > 0 for w in layers.values()):
+                continue
+            if layers == hazard.layers:
+                hazards[hazard.id] = hazard
+                continue
+            levels = dict(zip(("low", "medium", "high"), self.criteria(hazard), strict=True))
+            hazards[hazard.id] = hazard.model_copy(
+                update={
+                    "layers": layers,
+                    "levels": levels,
+                    "missing": tuple(k for k in hazard.layers if k not in kept),
+                }
+            )
+        ids = set(hazards)
+        # Profiles keep their weights of the hazards that remain (a profile names hazards
         # of the full catalog; a build of fewer layers still offers every profile).
         profiles = {
-            name: p.model_copy(
-                update={"weights": {k: w for k, w in p.weights.items() if k in kept}}
-            )
+            name: p.model_copy(update={"weights": {k: w for k, w in p.weights.items() if k in ids}})
             for name, p in self._profiles.items()
         }
-        return Registry({i: self._layers[i] for i in layer_ids}, profiles)
+        return Registry({i: self._layers[i] for i in layer_ids}, profiles, hazards, self.index)
 
-    def _check_profile(self, profile: Profile) -> None:
-        hazard_ids = {spec.id for spec in self.hazards}
-        unknown = sorted(set(profile.weights) - set(self._layers))
-        if unknown:
-            raise ConfigError(
-                f"profile {profile.id!r} weights unknown layers {', '.join(map(repr, unknown))}"
-            )
-        not_hazard = sorted(set(profile.weights) - hazard_ids)
-        if not_hazard:
-            raise ConfigError(
-                f"profile {profile.id!r} weights non-hazard layers: {', '.join(not_hazard)}"
-            )
+    # ------------------------------------------------------------------ checks
+    def _check(self) -> None:
+        clash = sorted(set(self._hazards) & set(self._layers))
+        if clash:
+            raise ConfigError(f"ids {', '.join(clash)} name both a hazard and a layer")
+        owner: dict[str, str] = {}
+        for hazard in self._hazards.values():
+            for layer_id in hazard.layers:
+                if layer_id not in self._layers:
+                    raise ConfigError(f"hazard {hazard.id!r} names unknown layer {layer_id!r}")
+                if self._layers[layer_id].role != "hazard":
+                    raise ConfigError(
+                        f"hazard {hazard.id!r} names {layer_id!r}, which is not a hazard layer"
+                    )
+                if layer_id in owner:
+                    raise ConfigError(
+                        f"layer {layer_id!r} belongs to two hazards: {owner[layer_id]!r} "
+                        f"and {hazard.id!r}"
+                    )
+                owner[layer_id] = hazard.id
+        orphans = [spec.id for spec in self.hazard_layers if spec.id not in owner]
+        if orphans and self._hazards:
+            raise ConfigError(f"hazard layers {', '.join(orphans)} belong to no hazard")
+        for profile in self._profiles.values():
+            unknown = sorted(set(profile.weights) - set(self._hazards))
+            if unknown:
+                raise ConfigError(
+                    f"profile {profile.id!r} weights {', '.join(map(repr, unknown))}, which "
+                    f"are not hazards; hazards: {', '.join(self._hazards)}"
+                )
 
+    # ------------------------------------------------------------------ weights
     def resolve_weights(
         self, profile: str | None = None, overrides: Mapping[str, float] | None = None
-    ) -> dict[str, float]:
-        """Realised hazard weights: a profile, then per-layer overrides, normalised to sum 1.
+    ) -> HazardWeights:
+        """Realised weights: a profile, then overrides by hazard or by layer, normalised.
 
         Args:
             profile: Profile id (default ``"equal"``).
-            overrides: Weights per hazard layer id that replace the profile's.
+            overrides: Weights by hazard id (replacing the profile's), or by hazard
+                layer id (a layer's weight within its hazard; the hazard's weight stays).
 
         Raises:
-            ConfigError: For an unknown profile or layer, a layer that is not a hazard, a
-                negative or non-finite weight, or weights that are all zero.
+            ConfigError: For an unknown profile, hazard or layer, a layer that is not a
+                hazard layer, a negative or non-finite weight, or weights that are all
+                zero.
         """
         name = profile or "equal"
         if name not in self._profiles:
@@ -297,55 +335,70 @@ class Registry(Mapping[str, LayerSpec]):
                 f"unknown weight profile {name!r}; choose one of {', '.join(self._profiles)}"
             )
         chosen = self._profiles[name]
-        hazard_ids = [spec.id for spec in self.hazards]
-        raw = {i: chosen.weights.get(i, chosen.default) for i in hazard_ids}
-        for layer_id, weight in (overrides or {}).items():
-            if layer_id not in self._layers:
-                raise ConfigError(
-                    f"unknown layer {layer_id!r} in weights; hazard layers: {', '.join(hazard_ids)}"
-                )
-            if layer_id not in raw:
-                raise ConfigError(
-                    f"layer {layer_id!r} is not a hazard and cannot be weighted; "
-                    f"hazard layers: {', '.join(hazard_ids)}"
-                )
-            if not math.isfinite(weight) or weight < 0:
-                raise ConfigError(
-                    f"the weight of {layer_id!r} must be a finite number >= 0, got {weight}"
-                )
-            raw[layer_id] = float(weight)
-        total = sum(raw.values())
+        hazard_raw = {
+            h.id: chosen.weights.get(h.id, 0.0 if h.context else chosen.default)
+            for h in self._hazards.values()
+        }
+        layer_raw = {k: w for h in self._hazards.values() for k, w in h.layers.items()}
+        for key, weight in (overrides or {}).items():
+            if not isinstance(weight, int | float) or not math.isfinite(weight) or weight < 0:
+                raise ConfigError(f"the weight of {key!r} must be a finite number >= 0")
+            if key in hazard_raw:
+                hazard_raw[key] = float(weight)
+            elif key in layer_raw:
+                layer_raw[key] = float(weight)
+            else:
+                raise ConfigError(self._unknown_weight(key))
+        total = sum(hazard_raw.values())
         if total <= 0:
             raise ConfigError("all weights are zero; give at least one hazard a positive weight")
-        return {i: w / total for i, w in raw.items()}
+        layers: dict[str, float] = {}
+        for hazard in self._hazards.values():
+            within = sum(layer_raw[k] for k in hazard.layers)
+            if within <= 0:
+                raise ConfigError(
+                    f"every layer of hazard {hazard.id!r} has weight zero; "
+                    "give one a positive weight"
+                )
+            layers |= {k: layer_raw[k] / within for k in hazard.layers}
+        return HazardWeights({i: w / total for i, w in hazard_raw.items()}, layers)
+
+    def _unknown_weight(self, key: str) -> str:
+        hazards = ", ".join(self._hazards)
+        if key in self._layers:
+            return (
+                f"layer {key!r} is not a hazard layer and cannot be weighted; "
+                f"weight a hazard ({hazards}) or one of its layers"
+            )
+        return f"unknown hazard or layer {key!r} in weights; hazards: {hazards}"
 
 
 def parse_weights(text: str) -> dict[str, float]:
-    """Parse ``"dust_days:2,flood_rp100:1"`` into a dict (values not yet validated).
+    """Parse ``"dust:2,river_flood:1"`` into a dict (values not yet validated).
 
     Raises:
-        ConfigError: If an item is not ``layer:number``.
+        ConfigError: If an item is not ``name:number``.
     """
     weights: dict[str, float] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
-        layer, sep, value = item.partition(":")
+        key, sep, value = item.partition(":")
         try:
-            if not sep or not layer.strip():
+            if not sep or not key.strip():
                 raise ValueError
-            weights[layer.strip()] = float(value)
+            weights[key.strip()] = float(value)
         except ValueError:
             raise ConfigError(
-                f"cannot read weight {item[:40]!r}: write layer:number, e.g. dust_days:2"
+                f"cannot read weight {item[:40]!r}: write hazard:number, e.g. dust:2"
             ) from None
     if not weights:
-        raise ConfigError("no weights given: write layer:number pairs, e.g. dust_days:2")
+        raise ConfigError("no weights given: write hazard:number pairs, e.g. dust:2")
     return weights
 
 
 def _format_validation(exc: ValidationError, where: str) -> str:
     first = exc.errors()[0]
     location = ".".join(str(part) for part in first["loc"])
-    return f"{where}: {location}: {first['msg']}"
+    return f"{where}: {location}: {first['msg']}" if location else f"{where}: {first['msg']}"
 
 
 def load_catalog(path: Path | None = None) -> Registry:
@@ -362,6 +415,19 @@ def _default_catalog() -> Registry:
     return _load(DEFAULT_CATALOG)
 
 
+def _entries(
+    document: dict[str, Any], section: str, model: type[Any], where: str
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for entry_id, entry in document.get(section, {}).items():
+        try:
+            out[entry_id] = model(id=entry_id, **entry)
+        except ValidationError as exc:
+            kind = section.rstrip("s")
+            raise ConfigError(_format_validation(exc, f"{where}, {kind} {entry_id!r}")) from None
+    return out
+
+
 def _load(source: Path) -> Registry:
     where = f"catalog {source.name}"
     try:
@@ -370,18 +436,16 @@ def _load(source: Path) -> Registry:
         raise ConfigError(f"{where} not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where} is not valid TOML: {exc}") from None
-    layers: dict[str, LayerSpec] = {}
-    profiles: dict[str, Profile] = {}
-    for layer_id, entry in document.get("layers", {}).items():
-        try:
-            layers[layer_id] = LayerSpec(id=layer_id, **entry)
-        except ValidationError as exc:
-            raise ConfigError(_format_validation(exc, f"{where}, layer {layer_id!r}")) from None
-    for profile_id, entry in document.get("profiles", {}).items():
-        try:
-            profiles[profile_id] = Profile(id=profile_id, **entry)
-        except ValidationError as exc:
-            raise ConfigError(_format_validation(exc, f"{where}, profile {profile_id!r}")) from None
+    unknown = sorted(set(document) - {"index", "hazards", "layers", "profiles"})
+    if unknown:
+        raise ConfigError(f"{where}: unknown section {', '.join(unknown)}")
+    layers = _entries(document, "layers", LayerSpec, where)
+    hazards = _entries(document, "hazards", HazardSpec, where)
+    profiles = _entries(document, "profiles", Profile, where)
+    try:
+        settings = IndexSettings(**document.get("index", {}))
+    except ValidationError as exc:
+        raise ConfigError(_format_validation(exc, f"{where}, [index]")) from None
     if "equal" not in profiles:
         raise ConfigError(f"{where} must define the 'equal' weight profile")
-    return Registry(layers, profiles)
+    return Registry(layers, profiles, hazards, settings)

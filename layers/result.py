@@ -20,46 +20,66 @@ import pandas as pd
 import xarray as xr
 
 from geo.errors import InputError, NotFoundError
+from geo.index import INFORM_2025, RiskClasses
 from geo.io import read_raster
 from layers import publish, scoring
-from layers.registry import LayerSpec, Profile, Registry
+from layers.registry import HazardSpec, IndexSettings, LayerSpec, Profile, Registry
 
-#: Columns :func:`layers.scoring.combine` produces (replaced when weights change).
+#: Columns :func:`layers.scoring.combine` produces whatever the build (replaced when
+#: weights change), besides ``<hazard>_score`` and ``<dimension>_<category>``.
 COMBINED = (
     "hazard",
     "hazard_geometric",
     "hazard_max",
-    "exposure",
-    "vulnerability",
-    "coping",
+    "hazard_level",
+    "hazard_level_hazards",
     "hazard_exposure",
+    "vulnerability",
+    "lack_of_coping",
     "risk",
     "risk_class",
     "rank",
+    "rank_by",
+    "rank_hazard",
+    "rank_exposed",
     "drivers",
     "min_coverage",
     "confidence",
+    "confidence_note",
     "method",
     "profile",
+    "classes",
     "weights",
 )
+#: Columns holding lists, JSON-encoded where a format cannot nest them.
+LIST_COLUMNS = ("drivers", "hazard_level_hazards")
 
 
 def registry_from_manifest(manifest: Mapping[str, Any]) -> Registry:
-    """The exact layer registry a build was made with (stored in its manifest)."""
+    """The exact registry (layers, hazards, profiles, index) a build was made with."""
     catalog = manifest["catalog"]
     layers = {i: LayerSpec.model_validate(spec) for i, spec in catalog["layers"].items()}
     profiles = {i: Profile.model_validate(p) for i, p in catalog["profiles"].items()}
-    return Registry(layers, profiles)
+    hazards = {i: HazardSpec.model_validate(h) for i, h in catalog.get("hazards", {}).items()}
+    settings = IndexSettings.model_validate(catalog.get("index", {}))
+    return Registry(layers, profiles, hazards, settings)
 
 
-def _decode_drivers(value: Any) -> list[dict[str, Any]]:
+def classes_from_manifest(manifest: Mapping[str, Any]) -> RiskClasses:
+    """The risk class cut-offs a build was made with (INFORM 2025 for older builds)."""
+    stored = manifest.get("scoring", {}).get("classes")
+    if not stored:
+        return INFORM_2025
+    return RiskClasses(stored["name"], tuple(stored["breaks"]), tuple(stored["labels"]))
+
+
+def _decode_list(value: Any) -> list[Any]:
     if isinstance(value, str):
-        decoded: list[dict[str, Any]] = json.loads(value) if value else []
+        decoded: list[Any] = json.loads(value) if value else []
         return decoded
     if value is None:
         return []
-    return [dict(item) for item in value]
+    return [dict(item) if isinstance(item, Mapping) else item for item in value]
 
 
 @dataclass(frozen=True)
@@ -70,13 +90,17 @@ class BuildResult:
         path: The build directory (``build/builds/<version>``).
         manifest: The parsed ``manifest.json`` (inputs, config, weights, outputs).
         registry: The layers and weight profiles the build was made with.
-        districts: One row per district, sorted by rank (1 = highest risk), EPSG:4326:
-            ``code``, ``name`` (+ ``name_kk``, ``name_ru``), ``area_km2``,
-            ``population``; per layer ``<id>_value`` (raw district statistic, layer
-            units), ``<id>_score`` (0-10), ``<id>_level`` (-2 no data, -1 not
-            applicable, 0-3 very low..high), ``<id>_coverage`` and, for hazards,
-            ``<id>_people_high`` (people in cells above the high threshold); then the
-            columns of :func:`layers.scoring.combine`.
+        districts: One row per district, sorted by rank (1 = highest risk; districts
+            without a rank last), EPSG:4326: ``code``, ``name`` (+ ``name_kk``,
+            ``name_ru``), ``note``, ``area_km2``, ``population``; per layer
+            ``<id>_value`` (the scored district statistic, layer units), ``<id>_mean``
+            and ``<id>_pop_mean`` (mean over the cells, population-weighted mean),
+            ``<id>_score`` (0-10), ``<id>_level`` (-2 no data, -1 not applicable, 0-3
+            very low..high), ``<id>_coverage``, ``<id>_people_high`` and, for climate
+            layers, ``<id>_completeness``; per hazard ``<hazard>_level``,
+            ``<hazard>_exposed`` (people), ``<hazard>_exposed_share``,
+            ``<hazard>_exposure`` (score); ``people_exposed``; then the columns of
+            :func:`layers.scoring.combine`.
     """
 
     path: Path
@@ -93,7 +117,8 @@ class BuildResult:
         """Path of one raster of the build.
 
         ``name`` is a layer id (raw values), ``<id>_score``, or one of ``composite``,
-        ``risk``, ``people``, ``zones``, ``vulnerability``, ``coping``, ``hillshade``.
+        ``exposed``, ``people``, ``zones``, ``vulnerability``, ``lack_of_coping``,
+        ``hillshade``.
 
         Raises:
             NotFoundError: The build has no such raster.
@@ -118,13 +143,14 @@ class BuildResult:
         """Every raster of the build as lazy (dask) variables on the build grid.
 
         Raw layers are named by id (in their units), scores ``<id>_score`` (0-10);
-        ``composite``, ``risk``, ``people``, ``vulnerability`` and ``coping`` too.
+        ``composite`` (hazard), ``exposed`` (people per km2 exposed to a hazard),
+        ``people``, ``vulnerability`` and ``lack_of_coping`` too.
         """
         names = [i for i, meta in self.manifest.get("layers", {}).items() if "raw" in meta]
         names += [f"{i}_score" for i in list(names)]
         names += [
             n
-            for n in ("composite", "risk", "people", "vulnerability", "coping")
+            for n in ("composite", "exposed", "people", "vulnerability", "lack_of_coping")
             if n in self.manifest.get("rasters", {})
         ]
         return xr.Dataset({name: read_raster(self.raster(name)) for name in names})
@@ -146,6 +172,7 @@ class BuildResult:
             profile or default.get("profile"),
             weights if weights is not None else default.get("overrides"),
             method or default.get("method", "geometric"),
+            classes_from_manifest(self.manifest),
         )
 
     def rescore(
@@ -156,8 +183,9 @@ class BuildResult:
     ) -> gpd.GeoDataFrame:
         """The district results recomputed with other weights, sorted by the new rank.
 
-        Per-layer scores and levels do not change with weights; the composite hazard,
-        risk, class, rank and drivers do.
+        Per-layer scores, hazard levels and exposure do not change with weights; the
+        hazards' intensity scores, the composite hazard, hazard & exposure, risk, class,
+        ranks and drivers do.
 
         Raises:
             geo.errors.ConfigError: Unknown profile, layer or method, or bad weights.
@@ -186,21 +214,25 @@ class BuildResult:
         combined = scoring.combine_columns(
             self._scoring_inputs, self.registry, weighting, len(self.districts)
         )
-        order = np.argsort(combined["rank"], kind="stable")
+        # NaN ranks (no value) last, ties in table order.
+        order = np.argsort(np.nan_to_num(combined["rank"], nan=np.inf), kind="stable")
         return order, combined
 
     @cached_property
     def kept_columns(self) -> list[str]:
         """Columns of :attr:`districts` that weights do not change, ``code`` first.
 
-        :meth:`rescore` keeps these and replaces the others (:data:`COMBINED` and the
-        ``hazard_<group>`` columns) by recomputed ones.
+        :meth:`rescore` keeps these and replaces the others (:data:`COMBINED`, each
+        hazard's ``<hazard>_score`` and the dimensions' category scores) by recomputed
+        ones.
         """
-        kept = [
-            c
-            for c in self.districts.columns
-            if c != "code" and c not in COMBINED and not c.startswith("hazard_")
-        ]
+        replaced = set(COMBINED) | {f"{h.id}_score" for h in self.registry.hazards}
+        replaced |= {
+            f"{dimension}_{category}"
+            for dimension, role in scoring.DIMENSIONS.items()
+            for category in self.registry.categories(role)  # type: ignore[arg-type]
+        }
+        kept = [c for c in self.districts.columns if c != "code" and c not in replaced]
         return ["code", *kept]
 
     @cached_property
@@ -217,8 +249,16 @@ class BuildResult:
         cost more than the arithmetic.
         """
         names = [
-            f"{spec.id}_{kind}" for spec in self.registry.values() for kind in ("score", "coverage")
+            f"{spec.id}_{kind}"
+            for spec in self.registry.values()
+            for kind in ("score", "coverage", "completeness")
         ]
+        names += [
+            f"{h.id}_{kind}"
+            for h in self.registry.hazards
+            for kind in ("level", "exposure", "exposed")
+        ]
+        names.append("people_exposed")
         return {
             name: self.districts[name].to_numpy(dtype=np.float64)
             for name in names
@@ -240,8 +280,9 @@ def open_build(path: str | Path = "build") -> BuildResult:
         districts = gpd.read_parquet(build_dir / "districts.parquet")
     except (OSError, ValueError) as err:
         raise InputError(f"build {build_dir.name} has an unreadable district table") from err
-    if "drivers" in districts:
-        districts["drivers"] = [_decode_drivers(v) for v in districts["drivers"]]
+    for column in LIST_COLUMNS:
+        if column in districts:
+            districts[column] = [_decode_list(v) for v in districts[column]]
     for column in districts.columns:
         if column.endswith("_level"):
             districts[column] = districts[column].astype(np.int64)

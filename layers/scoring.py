@@ -1,17 +1,19 @@
-"""From per-layer scores to the composite hazard, risk, class, rank and drivers.
+"""From per-layer scores to INFORM's dimensions, risk, class, rank and drivers.
 
 One implementation for every caller: the build (per district and per cell), the API
 (districts and composite tiles recomputed on the fly with a planner's weights) and the
-notebooks. Inputs are plain tables and arrays of 0-10 scores; nothing here reads files.
+notebooks. Inputs are plain tables and arrays; nothing here reads files. The structure
+is INFORM's (docs/methodology.md):
 
-INFORM's structure (DESIGN.md, methodology 4-5):
-
-* hazard   = arithmetic mean within each group (water, dust, climate), then across groups
+* a hazard's intensity score is the weighted mean of its layers' scores; the composite
+  **hazard** (ThinkHazard!'s view: how intense, not who is hit) combines the hazards by
   the adjusted geometric mean (default) or the weighted maximum;
-* exposure = the exposure layer's score (people living in the district);
-* vulnerability and lack of coping capacity = mean of their indicators' scores;
-* risk     = (hazard & exposure)^(1/3) x vulnerability^(1/3) x lack of coping^(1/3), with
-  hazard & exposure = sqrt(hazard x exposure), classed at 2.0 / 3.5 / 5.0 / 6.5.
+* **hazard & exposure** combines, by the same method, each hazard's exposure score: the
+  mean of the absolute (log10 people) and relative (share of the people) scores of the
+  people living where the hazard reaches its threshold (computed by the build);
+* **vulnerability** and **lack of coping capacity**: arithmetic mean of the indicators of
+  each INFORM category, then the adjusted geometric mean of the categories;
+* **risk** = HE^(1/3) x V^(1/3) x LCC^(1/3), classed with a named INFORM release.
 """
 
 from __future__ import annotations
@@ -27,14 +29,16 @@ import pandas as pd
 
 from geo import index
 from geo.errors import ConfigError
-from geo.index import CompositeMethod
-from layers.registry import Registry
+from geo.index import CompositeMethod, RiskClasses
+from layers.registry import HazardSpec, Registry
 
 #: Number of drivers named per district.
 TOP_DRIVERS = 3
 #: Coverage (share of a district's cells with data) of the confidence classes.
 CONFIDENCE_BREAKS = {"high": 0.9, "medium": 0.5}
 METHODS: tuple[CompositeMethod, ...] = ("geometric", "max")
+#: The dimensions of risk besides hazard & exposure, with the role of their indicators.
+DIMENSIONS = {"vulnerability": "vulnerability", "lack_of_coping": "coping"}
 
 
 @dataclass(frozen=True)
@@ -43,15 +47,20 @@ class Weighting:
 
     Attributes:
         profile: The weight profile the weights start from.
-        method: How groups combine: ``"geometric"`` (INFORM) or ``"max"``.
-        weights: Hazard layer id -> weight, normalised to sum 1 over the built hazards.
-        overrides: The per-layer weights the user gave on top of the profile.
+        method: How hazards combine: ``"geometric"`` (INFORM) or ``"max"``.
+        weights: Hazard id -> weight, normalised to sum 1 over the registry's hazards
+            (context hazards 0 unless weighted).
+        layer_weights: Hazard layer id -> weight within its hazard (sum 1 per hazard).
+        overrides: The weights the user gave on top of the profile (hazards or layers).
+        classes: The risk class cut-offs, named by their INFORM release.
     """
 
     profile: str
     method: CompositeMethod
     weights: dict[str, float]
+    layer_weights: dict[str, float] = field(default_factory=dict)
     overrides: dict[str, float] = field(default_factory=dict)
+    classes: RiskClasses = index.INFORM_2025
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, as reported with every result."""
@@ -59,8 +68,15 @@ class Weighting:
             "profile": self.profile,
             "method": self.method,
             "weights": {k: round(v, 6) for k, v in self.weights.items()},
+            "layer_weights": {k: round(v, 6) for k, v in self.layer_weights.items()},
             "overrides": self.overrides,
+            "classes": classes_dict(self.classes),
         }
+
+
+def classes_dict(classes: RiskClasses) -> dict[str, Any]:
+    """A release's class cut-offs as reported in manifests and by the API."""
+    return {"name": classes.name, "breaks": list(classes.breaks), "labels": list(classes.labels)}
 
 
 def weighting(
@@ -68,62 +84,28 @@ def weighting(
     profile: str | None = None,
     overrides: Mapping[str, float] | None = None,
     method: str = "geometric",
+    classes: RiskClasses = index.INFORM_2025,
 ) -> Weighting:
-    """Resolve a profile plus overrides into normalised weights over ``registry``'s hazards.
+    """Resolve a profile plus overrides (by hazard or layer) into realised weights.
 
     Raises:
-        ConfigError: Unknown profile, layer or method; negative, NaN or all-zero weights.
+        ConfigError: Unknown profile, hazard, layer or method; negative, NaN or all-zero
+            weights.
     """
     if method not in METHODS:
         raise ConfigError(
             f"unknown composite method {method!r}; choose one of {', '.join(METHODS)}"
         )
-    weights = registry.resolve_weights(profile, overrides)
+    resolved = registry.resolve_weights(profile, overrides)
     chosen: CompositeMethod = "max" if method == "max" else "geometric"
-    return Weighting(profile or "equal", chosen, weights, dict(overrides or {}))
-
-
-def _hazard_matrix(
-    scores: Mapping[str, npt.ArrayLike], registry: Registry, weights: Mapping[str, float]
-) -> tuple[list[str], list[str], npt.NDArray[np.float64], list[float]]:
-    ids = [spec.id for spec in registry.hazards if spec.id in scores]
-    if not ids:
-        raise ConfigError("no hazard layer was built; configure at least one hazard input")
-    groups = [registry[i].group for i in ids]
-    stacked = np.stack([np.asarray(scores[i], dtype=np.float64) for i in ids], axis=-1)
-    w = [float(weights.get(i, 0.0)) for i in ids]
-    if not any(v > 0 for v in w):
-        raise ConfigError("every built hazard has weight zero; give one a positive weight")
-    return ids, groups, stacked, w
-
-
-def composite_cells(
-    scores: Mapping[str, npt.ArrayLike], registry: Registry, weighting: Weighting
-) -> npt.NDArray[np.float64]:
-    """Composite hazard score (0-10) of every cell from the hazard score arrays.
-
-    Args:
-        scores: Hazard layer id -> score array (any shape, all equal); NaN = no data.
-            Layers of other roles are ignored.
-        registry: The layers of the build.
-        weighting: Realised weights and method.
-
-    Returns:
-        Array of the common shape; NaN where every hazard is NaN.
-    """
-    _, groups, stacked, w = _hazard_matrix(scores, registry, weighting.weights)
-    total, _ = index.composite(stacked, groups, w, weighting.method)
-    return total
-
-
-def risk_cells(
-    hazard: npt.ArrayLike,
-    exposure: npt.ArrayLike,
-    vulnerability: npt.ArrayLike,
-    coping: npt.ArrayLike,
-) -> npt.NDArray[np.float64]:
-    """INFORM risk (0-10) of cells or districts from its four dimensions, each 0-10."""
-    return index.risk(index.hazard_exposure(hazard, exposure), vulnerability, coping)
+    return Weighting(
+        profile or "equal",
+        chosen,
+        resolved.hazards,
+        resolved.layers,
+        dict(overrides or {}),
+        classes,
+    )
 
 
 #: A district table as its columns: a DataFrame, or column name -> 1-D array.
@@ -134,14 +116,64 @@ def _column(table: Columns, name: str) -> npt.NDArray[np.float64]:
     return np.asarray(table[name], dtype=np.float64)
 
 
-def _role_mean(table: Columns, registry: Registry, role: str, rows: int) -> npt.NDArray[np.float64]:
-    cols = [f"{spec.id}_score" for spec in registry.by_role(role) if f"{spec.id}_score" in table]  # type: ignore[arg-type]
-    if not cols:
-        return np.full(rows, np.nan)
-    values = np.stack([_column(table, c) for c in cols], axis=1)
-    valid = ~np.isnan(values)
-    with np.errstate(invalid="ignore"):
-        return np.where(valid.any(axis=1), np.nansum(values, axis=1) / valid.sum(axis=1), np.nan)
+def _hazard_layers(
+    scores: Mapping[str, Any], registry: Registry, weighting: Weighting
+) -> tuple[list[str], list[str], list[float]]:
+    """The built hazard layers, the hazard of each, and each one's share of the whole."""
+    ids, groups, weights = [], [], []
+    for hazard in registry.hazards:
+        for layer in hazard.layers:
+            if layer in scores:
+                ids.append(layer)
+                groups.append(hazard.id)
+                weights.append(
+                    weighting.weights.get(hazard.id, 0.0) * weighting.layer_weights.get(layer, 0.0)
+                )
+    if not ids:
+        raise ConfigError("no hazard layer was built; configure at least one hazard input")
+    if not any(w > 0 for w in weights):
+        raise ConfigError("every built hazard has weight zero; give one a positive weight")
+    return ids, groups, weights
+
+
+def composite_cells(
+    scores: Mapping[str, npt.ArrayLike], registry: Registry, weighting: Weighting
+) -> npt.NDArray[np.float64]:
+    """Composite hazard score (0-10) of every cell from the hazard layers' score arrays.
+
+    Args:
+        scores: Hazard layer id -> score array (any shape, all equal); NaN = no data.
+            Layers of other roles are ignored.
+        registry: The layers and hazards of the build.
+        weighting: Realised weights and method.
+
+    Returns:
+        Array of the common shape; NaN where every weighted hazard is NaN.
+    """
+    ids, groups, w = _hazard_layers(scores, registry, weighting)
+    stacked = np.stack([np.asarray(scores[i], dtype=np.float64) for i in ids], axis=-1)
+    total, _ = index.composite(stacked, groups, w, weighting.method)
+    return total
+
+
+def dimension(table: Columns, registry: Registry, role: str, rows: int) -> dict[str, Any]:
+    """A dimension from its indicators: category means, then their AGM.
+
+    Returns:
+        ``{"score": (rows,), "categories": {category: (rows,)}}``; NaN where no
+        indicator of the dimension has a value.
+    """
+    categories: dict[str, npt.NDArray[np.float64]] = {}
+    for name, specs in registry.categories(role).items():  # type: ignore[arg-type]
+        cols = [f"{s.id}_score" for s in specs if f"{s.id}_score" in table]
+        if cols:
+            categories[name] = index.weighted_mean(
+                np.stack([_column(table, c) for c in cols], axis=-1)
+            )
+    if not categories:
+        return {"score": np.full(rows, np.nan), "categories": {}}
+    score = index.adjusted_geometric_mean(np.stack(list(categories.values()), axis=-1))
+    return {"score": score, "categories": categories}
 
 
 def confidence(coverage: npt.ArrayLike) -> list[str]:
@@ -156,24 +188,19 @@ def confidence(coverage: npt.ArrayLike) -> list[str]:
 
 
 def combine(table: pd.DataFrame, registry: Registry, weighting: Weighting) -> pd.DataFrame:
-    """Composite hazard, risk, class, rank, drivers and confidence of every district.
+    """Hazard, hazard & exposure, dimensions, risk, class, ranks and drivers per district.
 
     Args:
-        table: One row per district; columns ``<layer>_score`` (0-10, NaN = no data)
-            for the built layers and ``<layer>_coverage`` (0-1) for the spatial hazards.
-        registry: The layers of the build (its hazards define the composite).
+        table: One row per district with, per built layer, ``<layer>_score`` (0-10,
+            NaN = no data) and for spatial layers ``<layer>_coverage`` (0-1) and
+            optionally ``<layer>_completeness`` (share of the time series kept by the
+            missing-data checks); per hazard ``<hazard>_level``, ``<hazard>_exposed``
+            (people) and ``<hazard>_exposure`` (score 0-10); ``people_exposed``.
+        registry: The layers and hazards of the build.
         weighting: Realised weights and method (see :func:`weighting`).
 
     Returns:
-        A frame on ``table``'s index with: ``hazard`` (composite by ``weighting.method``),
-        ``hazard_geometric`` and ``hazard_max`` (both methods), ``hazard_<group>`` per
-        group, ``exposure``, ``vulnerability``, ``coping`` (lack of coping capacity),
-        ``hazard_exposure``, ``risk`` (all 0-10), ``risk_class`` (INFORM label),
-        ``rank`` (1 = highest risk; ties share the better rank), ``drivers`` (list of
-        ``{"layer", "title", "group", "score", "weight", "contribution"}`` dicts, the
-        top three hazards by share of the weighted hazard sum), ``min_coverage``,
-        ``confidence`` (``high`` >= 0.9, ``medium`` >= 0.5, else ``low``), ``method``
-        and ``profile``.
+        A frame on ``table``'s index with the columns of :func:`combine_columns`.
     """
     return pd.DataFrame(combine_columns(table, registry, weighting, len(table)), index=table.index)
 
@@ -183,81 +210,211 @@ def combine_columns(
 ) -> dict[str, Any]:
     """The columns of :func:`combine` (same names, order and values), without a frame.
 
-    Arrays or lists of ``rows`` values, except ``method`` and ``profile``: one string
-    each, the same for every row. For callers that need no frame: the API rescores a
-    build per request, where building and indexing pandas objects cost more than the
-    arithmetic. ``table`` is a frame or column name -> array of ``rows`` values.
+    ``<hazard>_score`` per hazard (intensity 0-10); ``hazard`` (by ``weighting.method``),
+    ``hazard_geometric``, ``hazard_max``; ``hazard_level`` (the highest level of a
+    non-context hazard, -2 without any) and ``hazard_level_hazards`` (the hazards at that
+    level); ``hazard_exposure``; ``vulnerability`` and ``lack_of_coping`` with their
+    ``<dimension>_<category>`` scores; ``risk``; ``risk_class`` (label of
+    ``weighting.classes``); ``rank`` (1 = highest risk, or highest hazard in a build
+    without the other dimensions; NaN without a value) and ``rank_by``; ``rank_hazard``
+    and ``rank_exposed`` (by people exposed); ``drivers``; ``min_coverage``,
+    ``confidence`` and ``confidence_note``; ``method``, ``profile`` and ``classes``.
+
+    Arrays or lists of ``rows`` values, except ``method``, ``profile``, ``rank_by`` and
+    ``classes``: one string each, the same for every row. For callers that need no
+    frame: the API rescores a build per request.
     """
     scores = {
         spec.id: _column(table, f"{spec.id}_score")
-        for spec in registry.hazards
+        for spec in registry.hazard_layers
         if f"{spec.id}_score" in table
     }
-    ids, groups, stacked, w = _hazard_matrix(scores, registry, weighting.weights)
+    ids, groups, w = _hazard_layers(scores, registry, weighting)
+    stacked = np.stack([scores[i] for i in ids], axis=-1)
     results = {m: index.composite(stacked, groups, w, m) for m in METHODS}
-    total, group_scores = results[weighting.method]
-    out: dict[str, Any] = {"hazard": total}
+    total, per_hazard = results[weighting.method]
+    built = [h for h in registry.hazards if h.id in dict.fromkeys(groups)]
+    out: dict[str, Any] = {}
+    # Every built hazard's intensity, weighted or not (a zero weight drops it from the
+    # composite, not from the table).
+    for hazard in built:
+        members = [k for k, g in enumerate(groups) if g == hazard.id]
+        within = [weighting.layer_weights.get(ids[k], 0.0) for k in members]
+        out[f"{hazard.id}_score"] = (
+            per_hazard[hazard.id]
+            if hazard.id in per_hazard
+            else index.weighted_mean(stacked[:, members], within)
+        )
+    out["hazard"] = total
     for method in METHODS:
         out[f"hazard_{method}"] = results[method][0]
-    for group, values in group_scores.items():
-        out[f"hazard_{group}"] = values
-    exposure = [spec.id for spec in registry.by_role("exposure") if f"{spec.id}_score" in table]
-    out["exposure"] = _column(table, f"{exposure[0]}_score") if exposure else np.full(rows, np.nan)
-    out["vulnerability"] = _role_mean(table, registry, "vulnerability", rows)
-    out["coping"] = _role_mean(table, registry, "coping", rows)
-    out["hazard_exposure"] = index.hazard_exposure(out["hazard"], out["exposure"])
-    out["risk"] = index.risk(out["hazard_exposure"], out["vulnerability"], out["coping"])
-    out["risk_class"] = index.risk_class_label(out["risk"])
-    out["rank"] = index.rank_descending(out["risk"])
-    out["drivers"] = _drivers(stacked, ids, registry, w)
-    cov_cols = [f"{i}_coverage" for i in ids if f"{i}_coverage" in table]
-    min_cov = (
-        np.fmin.reduce(np.stack([_column(table, c) for c in cov_cols]), axis=0)
-        if cov_cols
-        else np.ones(rows)
+    out |= _headline_level(table, registry, rows)
+    exposure = _exposure(table, built, weighting, rows)
+    out["hazard_exposure"] = exposure["score"]
+    dims = {name: dimension(table, registry, role, rows) for name, role in DIMENSIONS.items()}
+    for name, dim in dims.items():
+        out[name] = dim["score"]
+        for category, values in dim["categories"].items():
+            out[f"{name}_{category}"] = values
+    out["risk"] = index.risk(out["hazard_exposure"], out["vulnerability"], out["lack_of_coping"])
+    out["risk_class"] = index.risk_class_label(np.atleast_1d(out["risk"]), weighting.classes)
+    has_risk = exposure["available"] and all(dim["categories"] for dim in dims.values())
+    out["rank"] = index.rank_descending(out["risk"] if has_risk else out["hazard"])
+    out["rank_by"] = "risk" if has_risk else "hazard"
+    out["rank_hazard"] = index.rank_descending(out["hazard"])
+    people = (
+        _column(table, "people_exposed") if "people_exposed" in table else np.full(rows, np.nan)
     )
-    out["min_coverage"] = min_cov
-    out["confidence"] = confidence(min_cov)
+    out["rank_exposed"] = index.rank_descending(people)
+    out["drivers"] = _drivers(table, out, built, weighting, exposure["available"], rows)
+    out |= _confidence(table, registry, ids, w, out, dims, exposure["available"], rows)
     out["method"] = weighting.method
     out["profile"] = weighting.profile
+    out["classes"] = weighting.classes.name
+    return out
+
+
+def _headline_level(table: Columns, registry: Registry, rows: int) -> dict[str, Any]:
+    """The highest ThinkHazard! level of the non-context hazards, and which hazards."""
+    hazards = [h for h in registry.weighted_hazards if f"{h.id}_level" in table]
+    if not hazards:
+        return {
+            "hazard_level": np.full(rows, index.NO_DATA, dtype=np.int64),
+            "hazard_level_hazards": _object_column([[] for _ in range(rows)]),
+        }
+    levels = np.stack([_column(table, f"{h.id}_level") for h in hazards], axis=-1)
+    top = levels.max(axis=-1).astype(np.int64)
+    at_top = [
+        [h.id for h, level in zip(hazards, row, strict=True) if level == best and best >= index.LOW]
+        for row, best in zip(levels, top, strict=True)
+    ]
+    return {"hazard_level": top, "hazard_level_hazards": _object_column(at_top)}
+
+
+def _exposure(
+    table: Columns, hazards: list[HazardSpec], weighting: Weighting, rows: int
+) -> dict[str, Any]:
+    """Hazard & exposure: the weighted hazards' exposure scores combined by the method."""
+    counted = [h for h in hazards if h.exposure is not None and f"{h.id}_exposure" in table]
+    weights = [weighting.weights.get(h.id, 0.0) for h in counted]
+    if not counted or not any(v > 0 for v in weights):
+        return {"score": np.full(rows, np.nan), "available": False}
+    values = np.stack([_column(table, f"{h.id}_exposure") for h in counted], axis=-1)
+    combine = (
+        index.adjusted_geometric_mean if weighting.method == "geometric" else index.weighted_max
+    )
+    return {"score": combine(values, weights), "available": True}
+
+
+def _object_column(items: list[Any]) -> npt.NDArray[np.object_]:
+    """An object array (not a list) so that a frame takes it as one column of lists."""
+    out = np.empty(len(items), dtype=object)
+    for k, item in enumerate(items):
+        out[k] = item
     return out
 
 
 def _drivers(
-    stacked: npt.NDArray[np.float64], ids: list[str], registry: Registry, weights: list[float]
+    table: Columns,
+    combined: Mapping[str, Any],
+    hazards: list[HazardSpec],
+    weighting: Weighting,
+    with_exposure: bool,
+    rows: int,
 ) -> npt.NDArray[np.object_]:
-    """The top hazards by share of the weighted hazard sum, one list per row of ``stacked``.
+    """The top weighted hazards by share of the weighted exposure (or intensity) sum.
 
-    An object array (not a list) so that a frame takes it as one column of lists.
+    Risk rests on hazard & exposure, so a driver is a hazard whose exposure score, times
+    its weight, makes up a large share of the district's; in a build without exposure
+    the intensity scores stand in. Context hazards are never drivers.
     """
-    shares = index.contributions(stacked, weights)
-    # Stable, so that equal shares keep catalog order (as a per-row argsort would).
+    candidates = [h for h in hazards if not h.context and weighting.weights.get(h.id, 0.0) > 0]
+    if with_exposure:
+        candidates = [h for h in candidates if f"{h.id}_exposure" in table]
+    if not candidates:
+        return _object_column([[] for _ in range(rows)])
+
+    def column(name: str) -> npt.NDArray[np.float64]:
+        source = combined if name in combined else table
+        return _column(source, name) if name in source else np.full(rows, np.nan)
+
+    kind = "exposure" if with_exposure else "score"
+    basis = np.stack([column(f"{h.id}_{kind}") for h in candidates], axis=-1)
+    weights = [weighting.weights[h.id] for h in candidates]
+    shares = index.contributions(basis, weights)
     order = np.argsort(-shares, axis=-1, kind="stable")[:, :TOP_DRIVERS]
-    total = sum(weights)
-    specs = [registry[i] for i in ids]
-    realised = [round(v / total, 4) for v in weights]
-    out = np.empty(len(stacked), dtype=object)
-    for row, (top, row_scores, row_shares) in enumerate(zip(order, stacked, shares, strict=True)):
-        items = []
-        for k in top:
-            if not row_shares[k] > 0:
+
+    def value(name: str, row: int, digits: int = 3) -> float | None:
+        v = float(column(name)[row])
+        return round(v, digits) if np.isfinite(v) else None
+
+    items: list[list[dict[str, Any]]] = []
+    for row in range(rows):
+        picked = []
+        for k in order[row]:
+            if not shares[row, k] > 0:
                 break
-            spec = specs[k]
-            items.append(
+            hazard = candidates[k]
+            level = value(f"{hazard.id}_level", row)
+            picked.append(
                 {
-                    "layer": spec.id,
-                    "title": spec.title,
-                    "group": spec.group,
-                    "score": round(float(row_scores[k]), 3),
-                    "weight": realised[k],
-                    "contribution": round(float(row_shares[k]), 4),
+                    "hazard": hazard.id,
+                    "title": hazard.title,
+                    "group": hazard.group,
+                    "score": value(f"{hazard.id}_score", row),
+                    "exposure": value(f"{hazard.id}_exposure", row),
+                    "level": int(level) if level is not None else index.NO_DATA,
+                    "people_exposed": value(f"{hazard.id}_exposed", row, 0),
+                    "weight": round(weights[k], 4),
+                    "contribution": round(float(shares[row, k]), 4),
                 }
             )
-        out[row] = items
-    return out
+        items.append(picked)
+    return _object_column(items)
+
+
+def _confidence(
+    table: Columns,
+    registry: Registry,
+    ids: list[str],
+    weights: list[float],
+    out: Mapping[str, Any],
+    dims: Mapping[str, Mapping[str, Any]],
+    with_exposure: bool,
+    rows: int,
+) -> dict[str, Any]:
+    """Confidence from data coverage and completeness, and a note saying what is missing."""
+    parts = []
+    for layer, weight in zip(ids, weights, strict=True):
+        if weight <= 0 or f"{layer}_coverage" not in table:
+            continue
+        cov = _column(table, f"{layer}_coverage")
+        if f"{layer}_completeness" in table:
+            cov = cov * np.nan_to_num(_column(table, f"{layer}_completeness"), nan=0.0)
+        parts.append(cov)
+    min_cov = np.fmin.reduce(np.stack(parts), axis=0) if parts else np.ones(rows)
+    flags = confidence(min_cov)
+    notes: list[str] = []
+    for row in range(rows):
+        missing = []
+        if not np.isfinite(out["hazard"][row]):
+            missing.append("hazard")
+        if with_exposure and not np.isfinite(out["hazard_exposure"][row]):
+            missing.append("hazard & exposure")
+        for name, dim in dims.items():
+            if dim["categories"] and not np.isfinite(dim["score"][row]):
+                missing.append(name.replace("_", " "))
+        if missing:
+            flags[row] = "low"
+            notes.append("no data for " + ", ".join(missing))
+        elif flags[row] != "high":
+            notes.append(f"hazard data cover {min_cov[row]:.0%} of the district")
+        else:
+            notes.append("")
+    return {"min_coverage": min_cov, "confidence": flags, "confidence_note": notes}
 
 
 def drivers_text(drivers: list[dict[str, Any]] | str) -> str:
-    """A short sentence naming the drivers, e.g. ``"Dust-storm days (41%), Heat (30%)"``."""
+    """A short sentence naming the drivers, e.g. ``"Dust and salt storms (41%), Heat (30%)"``."""
     items = json.loads(drivers) if isinstance(drivers, str) else drivers
     return ", ".join(f"{d['title']} ({round(100 * d['contribution'])}%)" for d in items)

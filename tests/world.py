@@ -26,16 +26,21 @@ from pyproj import Transformer
 from shapely.geometry import box
 
 IDS = ("A", "B", "C", "D")
-#: The hazard layers the world's build has (every hazard of the catalogue).
-HAZARDS = (
+#: The hazard layers the world's build has (every hazard layer of the catalogue).
+HAZARD_LAYERS = (
     "flood_rp10",
     "flood_rp100",
     "groundwater_salinity",
     "dust_days",
     "heat_days",
-    "drought",
+    "dry_years",
     "warming_trend",
+    "spi_recent",
 )
+#: The hazards (what weights name), context hazards last.
+HAZARDS = ("river_flood", "salinity", "dust", "heat", "drought", "warming", "drought_status")
+#: The hazards that count by default (not context).
+WEIGHTED_HAZARDS = HAZARDS[:5]
 TOWN = (60.25, 44.55)
 TOWN_PEOPLE = 20_000.0
 RURAL_PEOPLE_PER_CELL = 2.0  # on the 0.01-degree population grid
