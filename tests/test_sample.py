@@ -1,15 +1,21 @@
 """The illustrative sample data set, checked against the published facts.
 
 The sample is generated once per session into a temporary folder; every check
-compares it with ``../shared/data/facts.json`` (read here, never by the
+compares it with ``data/reference/facts.json`` (read here, never by the
 generator) or with the contract the rest of the platform relies on (file
 names, fields, CRSs, grids, illustrative markings, byte-reproducibility).
+
+People in a flood are counted by the cell-centre rule: each 30-arc-second cell
+of ``population.tif`` takes the depth of the 0.01-degree flood cell that holds
+its centre.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,12 +31,14 @@ from affine import Affine
 from pyproj import Geod, Transformer
 from rasterio.features import rasterize
 from rio_cogeo.cogeo import cog_validate
+from scipy import ndimage
+from scipy.stats import linregress
 from shapely.geometry import shape
 
 from layers.sample import make_sample
 
 REPO = Path(__file__).resolve().parents[1]
-FACTS_PATH = REPO.parent / "shared" / "data" / "facts.json"
+FACTS_PATH = REPO / "data" / "reference" / "facts.json"
 COMMITTED = REPO / "data" / "sample"
 
 GENERATED = (
@@ -64,6 +72,7 @@ DISTRICT_PROPERTIES = [
     "KATO",
     "area_km2",
     "population",
+    "note",
 ]
 #: District properties and the facts.json "district_extents" keys they copy.
 PROPERTY_FACTS = {"ADM2_EN": "name_en", "ADM2_KK": "name_kk", "ADM2_RU": "name_ru", "KATO": "kato"}
@@ -78,6 +87,20 @@ KAZALY_TOWN = (62.107, 45.763)
 FLOOD_REACHES = {"Kyzylorda": (65.504, 44.843), "Kazaly": KAZALY_TOWN}
 #: Dust-storm gradient of facts.json "dust_storms": from the Aral Sea towards the south-east.
 DUST_ORDER = ["Aral", "Kazaly", "Karmakshy", "Zhalagash", "Shieli", "Zhanakorgan"]
+KYZYLORDA_CITY = "KZ431000"
+KAZALY = "KZ434400"
+BAIKONUR = "KZ431900"
+#: Damaging flood depth and the share of a district's area over which the 10-year
+#: flood reaching it makes the district's river-flood hazard "high" (ThinkHazard!,
+#: layers/catalog.toml).
+DAMAGING_DEPTH_M = 0.5
+HIGH_HAZARD_AREA_SHARE = 0.01
+#: People per km2 of a built-up cell (the Degree of Urbanisation's urban clusters).
+URBAN_CLUSTER_DENSITY = 300.0
+#: At most this many of the city district's people may live in the 10-year flood deeper
+#: than 0.5 m: the city is protected by dikes (facts.json "floods"), and only 1,317 were
+#: evacuated near it in the worst recorded flood.
+CITY_PEOPLE_IN_10_YEAR_FLOOD = 5_000
 
 _GEOD = Geod(ellps="WGS84")
 
@@ -175,6 +198,51 @@ def _point_value(sample: Path, name: str, lonlat: tuple[float, float]) -> float:
     return float(values[row, col])
 
 
+def _cell_areas_km2(transform: Affine, shape_: tuple[int, int]) -> np.ndarray:
+    """Geodesic (WGS 84) area of every cell of a lon/lat grid, km2, shape (rows, cols)."""
+    rows = np.arange(shape_[0])
+    north = transform.f + rows * transform.e
+    south = north + transform.e
+    west, east = transform.c, transform.c + transform.a
+    band = [
+        abs(_GEOD.polygon_area_perimeter([west, east, east, west], [s, s, n, n])[0]) / 1e6
+        for s, n in zip(south, north, strict=True)
+    ]
+    return np.repeat(np.asarray(band)[:, None], shape_[1], axis=1)
+
+
+def _depth_where_people_live(sample: Path, flood: str) -> tuple[np.ndarray, np.ndarray]:
+    """People per population cell and the flood depth at its centre (cell-centre rule).
+
+    Returns:
+        (people, depth), both shaped like ``population.tif``: people 0 where NaN,
+        depth NaN where the centre falls outside the flood raster or the oblast.
+    """
+    people, pop_transform, pop_shape = _read(sample / "population.tif")
+    depth, transform, shape_ = _read(sample / flood)
+    rows, cols = np.indices(pop_shape)
+    lon, lat = pop_transform * (cols + 0.5, rows + 0.5)
+    frow = np.floor((lat - transform.f) / transform.e).astype(int)
+    fcol = np.floor((lon - transform.c) / transform.a).astype(int)
+    inside = (frow >= 0) & (frow < shape_[0]) & (fcol >= 0) & (fcol < shape_[1])
+    at = np.where(inside, depth[frow.clip(0, shape_[0] - 1), fcol.clip(0, shape_[1] - 1)], np.nan)
+    return np.nan_to_num(people.astype(np.float64)), at
+
+
+def _worst_flood(facts: dict[str, Any]) -> dict[str, Any]:
+    """The recorded flood with the largest flooded area (facts.json "floods")."""
+    events = [e for e in facts["floods"]["events"] if "flooded_km2" in e]
+    return dict(max(events, key=lambda e: e["flooded_km2"]))
+
+
+def _people_at_ice_jam_risk(facts: dict[str, Any]) -> int:
+    """People at ice-jam risk in 2017 (facts.json "floods": "... 70,000 people at ...")."""
+    (event,) = [e for e in facts["floods"]["events"] if e["when"] == "2017"]
+    match = re.search(r"([\d,]+) people", event["where"])
+    assert match, event
+    return int(match.group(1).replace(",", ""))
+
+
 # ----------------------------------------------------------------------------- districts
 
 
@@ -243,6 +311,21 @@ def test_baikonur_is_a_small_enclave_cut_out_of_karmakshy(
     assert shapely.Polygon(karmakshy.exterior).contains(baikonur)
     holes = [shapely.Polygon(ring) for ring in karmakshy.interiors]
     assert any(h.equals(baikonur) for h in holes)
+
+
+def test_baikonur_alone_carries_a_note_that_it_is_leased_and_outside_the_oblast_total(
+    districts: dict[str, Any], facts: dict[str, Any]
+) -> None:
+    published = facts["district_population"][BAIKONUR]["note"]
+    assert "leased" in published and "not in the oblast total" in published
+    notes = {f["properties"]["ADM2_PCODE"]: f["properties"]["note"] for f in districts["features"]}
+    assert all(note == "" for code, note in notes.items() if code != BAIKONUR), notes
+    note = notes[BAIKONUR]
+    assert note.count(". ") == 0 and note.endswith("."), "one sentence"
+    for words in ("Baikonur", "leased to Russia", "not part of the oblast total"):
+        assert words in note, note
+    config = tomllib.loads((COMMITTED / "build.toml").read_text(encoding="utf-8"))
+    assert config["districts"]["note_field"] == "note"
 
 
 # ----------------------------------------------------------------------------- hydrography
@@ -398,6 +481,81 @@ def test_flood_depths_rp100_covers_rp10_and_peaks_in_the_ice_jam_reaches(sample:
         assert flooded[near < 40].mean() > 1.5 * flooded[near > 80].mean()
 
 
+def test_ten_year_flood_is_a_few_hundred_km2_and_a_few_thousand_people(
+    sample: Path,
+    geometries: dict[str, shapely.Geometry],
+    hydrography: list[dict[str, Any]],
+    facts: dict[str, Any],
+) -> None:
+    # The worst recorded flood (winter 2003-2004) covered 590 km2 and 2,079 people were
+    # evacuated: the 10-year flood's damaging depth covers a few hundred km2, never
+    # thousands, and people of that order (within a factor of 5), not hundreds of thousands.
+    worst = _worst_flood(facts)
+    rp10, transform, shape_ = _read(sample / "flood_rp10.tif")
+    areas = _cell_areas_km2(transform, shape_)
+    deep = np.nan_to_num(rp10) > DAMAGING_DEPTH_M
+    area = float(areas[deep].sum())
+    assert worst["flooded_km2"] / 4 <= area <= worst["flooded_km2"], area
+    people, depth = _depth_where_people_live(sample, "flood_rp10.tif")
+    exposed = float(people[np.nan_to_num(depth) > DAMAGING_DEPTH_M].sum())
+    assert exposed <= 5 * worst["evacuated"], exposed
+    # The 2007 Kazaly flood: some of that damaging depth lies in Kazaly district, next to
+    # the river and no more than the worst recorded flood's area.
+    kazaly = _labels(sample, "flood_rp10.tif", geometries)[KAZALY] & deep
+    assert 20.0 <= float(areas[kazaly].sum()) <= worst["flooded_km2"]
+    rows, cols = np.nonzero(kazaly)
+    lon, lat = rasterio.transform.xy(transform, rows, cols)
+    river = _projected(_by_kind(hydrography, "river"), "EPSG:32641")
+    points = _projected(shapely.points(lon, lat), "EPSG:32641")
+    assert float(shapely.distance(points, river).max()) / 1000.0 < 10.0
+
+
+def test_kyzylorda_city_is_dry_behind_its_dikes_but_its_floodplain_floods(
+    sample: Path, geometries: dict[str, shapely.Geometry], facts: dict[str, Any]
+) -> None:
+    # Kyzylorda city is protected by dikes (facts.json "floods").
+    centre = facts["district_centres"]["by_pcode"][KYZYLORDA_CITY]
+    assert _point_value(sample, "flood_rp10.tif", (centre["lon"], centre["lat"])) == 0.0
+    people, depth = _depth_where_people_live(sample, "flood_rp10.tif")
+    city = _labels(sample, "population.tif", geometries)[KYZYLORDA_CITY]
+    # Its built-up area, the cells of at least 300 people per km2 connected to the centre
+    # (an "urban cluster" of the Degree of Urbanisation), holds most of the district's
+    # people and is dry.
+    _, pop_transform, pop_shape = _read(sample / "population.tif")
+    dense = people / _cell_areas_km2(pop_transform, pop_shape) >= URBAN_CLUSTER_DENSITY
+    clusters, _ = ndimage.label(dense, structure=np.ones((3, 3)))
+    centre_cell = rasterio.transform.rowcol(pop_transform, centre["lon"], centre["lat"])
+    built_up = clusters == clusters[centre_cell]
+    assert float(people[built_up].sum()) > 0.75 * float(people[city].sum())
+    assert (depth[built_up] == 0).all()
+    exposed = float(people[city & (np.nan_to_num(depth) > DAMAGING_DEPTH_M)].sum())
+    assert exposed < CITY_PEOPLE_IN_10_YEAR_FLOOD, exposed
+    # Outside the dikes the recorded ice-jam reach floods: damaging depth over at least
+    # 1.5 % of the district, a "high" river-flood hazard (ThinkHazard! needs 1 %).
+    rp10, transform, shape_ = _read(sample / "flood_rp10.tif")
+    district = _labels(sample, "flood_rp10.tif", geometries)[KYZYLORDA_CITY]
+    deep = district & (np.nan_to_num(rp10) > DAMAGING_DEPTH_M)
+    share = float(_cell_areas_km2(transform, shape_)[deep].sum()) / float(
+        facts["district_extents"]["by_pcode"][KYZYLORDA_CITY]["area_km2"]
+    )
+    assert share >= 1.5 * HIGH_HAZARD_AREA_SHARE, share
+
+
+def test_hundred_year_flood_reaches_about_the_people_at_ice_jam_risk(
+    sample: Path, facts: dict[str, Any]
+) -> None:
+    # In 2017, 70,000 people in 29 riverside villages were at ice-jam risk: the 100-year
+    # flood's damaging depth reaches that many within a factor of 2, and its whole extent
+    # (any depth) between half as many and 200,000 people.
+    at_risk = _people_at_ice_jam_risk(facts)
+    people, depth = _depth_where_people_live(sample, "flood_rp100.tif")
+    damaging = float(people[np.nan_to_num(depth) >= DAMAGING_DEPTH_M].sum())
+    assert at_risk / 2 <= damaging <= 2 * at_risk, damaging
+    anywhere = float(people[np.nan_to_num(depth) > 0].sum())
+    assert at_risk / 2 <= anywhere <= 200_000, anywhere
+    assert anywhere > damaging
+
+
 def test_utm_rasters_cover_the_oblast_in_metres(sample: Path) -> None:
     elevation, _, _ = _read(sample / "elevation.tif")
     salinity, _, _ = _read(sample / "groundwater_salinity.tif")
@@ -483,6 +641,61 @@ def test_climate_normals_match_the_published_ranges(
     assert annual_pr == pytest.approx(published["annual_precip_mm"], rel=0.15)
 
 
+def test_kyzylorda_july_maximum_is_the_published_day_temperature(
+    climate: xr.Dataset, facts: dict[str, Any]
+) -> None:
+    centre = facts["district_centres"]["by_pcode"][KYZYLORDA_CITY]
+    day, _night = facts["climate"]["kyzylorda_city_july_day_night_c"]
+    tasmax_c = _at(climate["tasmax"], (centre["lon"], centre["lat"])) - 273.15
+    july = float(tasmax_c[tasmax_c["time.month"] == 7].mean())
+    assert july == pytest.approx(day, abs=0.5)
+
+
+def _cells_in(climate: xr.Dataset, geom: shapely.Geometry) -> np.ndarray:
+    """Climate cells whose centre lies in ``geom``, shape (lat, lon)."""
+    lon, lat = np.meshgrid(climate["lon"].values, climate["lat"].values)
+    return np.asarray(shapely.contains_xy(geom, lon, lat))
+
+
+def test_rainfall_has_no_trend_but_wet_and_dry_years(
+    climate: xr.Dataset,
+    geometries: dict[str, shapely.Geometry],
+    names: dict[str, str],
+    facts: dict[str, Any],
+) -> None:
+    # About 175 mm a year (facts.json "climate"), with no trend over 1991-2020.
+    annual = (climate["pr"] * 86400.0).groupby("time.year").sum()
+    years, totals = annual["year"].values, annual.values  # (year, lat, lon), mm
+
+    def change(series: np.ndarray) -> np.ndarray:
+        """2011-2020 mean against the 1991-2000 mean, minus 1."""
+        return np.asarray(
+            series[years >= 2011].mean(axis=0) / series[years <= 2000].mean(axis=0) - 1
+        )
+
+    oblast_cells = _cells_in(climate, shapely.union_all(list(geometries.values())))
+    oblast = totals[:, oblast_cells].mean(axis=1)
+    assert abs(float(oblast.mean()) - facts["climate"]["annual_precip_mm"]) <= 15.0
+    assert abs(float(change(oblast))) <= 0.10
+    assert linregress(years, oblast).pvalue > 0.05
+    cells = totals[:, oblast_cells]
+    assert float(np.abs(change(cells)).max()) <= 0.15
+    means = {}
+    for code, geom in geometries.items():
+        inside = _cells_in(climate, geom)
+        if not inside.any():  # Baikonur holds no 0.25-degree cell centre
+            continue
+        district = totals[:, inside].mean(axis=1)
+        means[code] = float(district.mean())
+        assert abs(float(change(district))) <= 0.15, code
+        assert 0.2 <= float(district.std() / district.mean()) <= 0.45, code
+    # Realistic year-to-year variability: dry years exist.
+    assert 0.25 <= float(oblast.std() / oblast.mean()) <= 0.35
+    assert float(oblast.min()) < 0.6 * float(oblast.mean())
+    # Drier in the north-west (Aral) than in the south-east (Zhanakorgan).
+    assert means[names["Aral"]] + 30 < means[names["Zhanakorgan"]]
+
+
 def test_climate_warms_about_0_3_degrees_per_decade(climate: xr.Dataset) -> None:
     annual = (climate["tasmax"] - 273.15).groupby("time.year").mean().mean(["lat", "lon"])
     slope = np.polyfit(annual["year"].values, annual.values, 1)[0] * 10
@@ -539,6 +752,9 @@ def test_readme_explains_the_set(sample: Path) -> None:
         assert f"`{name}`" in text, name
     for source in ("HDX COD-AB", "OpenStreetMap", "Natural Earth", "Orlovsky", "Zakirova", "IRIN"):
         assert source in text
+    # The facts the floods, rainfall, heat and Baikonur follow are named.
+    for fact in ("590 km2", "2,079", "70,000", "dikes", "no trend", "36 degC", "leased"):
+        assert fact in text, fact
 
 
 def test_every_file_marks_itself_illustrative(sample: Path) -> None:

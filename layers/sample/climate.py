@@ -7,18 +7,25 @@ Temperature: monthly normals of the *mean* temperature follow the facts (July
 25.9 degC in the north-west rising to 28.2 degC in the south-east; January
 through Aral's -13.4..-11.3 degC and Kyzylorda's day/night -5/-12 degC), and the
 daily maximum adds half the diurnal range read off Kyzylorda's day/night pairs
-(15 K in July, 7 K in January). Daily weather is a sum of smooth spatial patterns
-with red-noise (AR(1)) amplitudes, stronger in winter; its monthly means and
-linear trend are removed, so every cell's normals and trend are exactly as set:
-0.3 degC per decade on average, a little more near the dried seabed (the
-published 2 degC over the Aralkum in 1986-2020 is stronger still and not
-reproduced here).
+(15 K in July, 7 K in January). That alone would give Kyzylorda a July mean
+maximum of 34.9 degC against the published 36 degC, so a warm summer anomaly of
+the middle valley, centred on the city and fading over about 100 km, adds the
+difference (July +1.1 degC, January nothing). Daily weather is a sum of smooth
+spatial patterns with red-noise (AR(1)) amplitudes, stronger in winter; its
+monthly means and linear trend are removed, so every cell's normals and trend
+are exactly as set: 0.3 degC per decade on average, a little more near the
+dried seabed (the published 2 degC over the Aralkum in 1986-2020 is stronger
+still and not reproduced here).
 
 Precipitation: about 175 mm a year (the published figure) on average, 140 mm in
 the north-west to 210 mm in the south-east, falling mostly from October to May
 with a near-rainless summer; whether it rains and how much follow one smooth
 random field per day (storms cover several cells), so dry spells are long and
-realistic; wet and dry years alternate in runs for the drought index.
+realistic. Wet and dry years alternate in runs for the drought index (a
+year-to-year coefficient of variation of about 0.3 over the oblast, driest years
+about half the normal), but the facts give no trend, so there is none: the year
+factors are balanced per decade and detrended, and every cell's decades
+(1991-2000, 2001-2010, 2011-2020) are scaled to its normal.
 """
 
 from __future__ import annotations
@@ -43,7 +50,7 @@ from layers.sample.facts import (
     KYZYLORDA_JULY_DAY_NIGHT_C,
     OBLAST_BBOX,
 )
-from layers.sample.grids import CLIMATE_LAT, CLIMATE_LON, FloatArray
+from layers.sample.grids import CLIMATE_LAT, CLIMATE_LON, FloatArray, to_utm_km
 
 #: First and last day of the series (inclusive).
 START = np.datetime64("1991-01-01")
@@ -58,6 +65,8 @@ ANNUAL_OFFSET_C = 0.4
 #: Diurnal temperature range in January and July, K (Kyzylorda day minus night).
 DTR_JAN_K = KYZYLORDA_JAN_DAY_NIGHT_C[0] - KYZYLORDA_JAN_DAY_NIGHT_C[1]
 DTR_JUL_K = KYZYLORDA_JULY_DAY_NIGHT_C[0] - KYZYLORDA_JULY_DAY_NIGHT_C[1]
+#: Reach (Gaussian sigma) of the middle valley's warm July days around Kyzylorda, km.
+VALLEY_SIGMA_KM = 100.0
 #: Standard deviation of daily Tmax anomalies in mid-winter and mid-summer, K.
 SIGMA_WINTER_K = 5.5
 SIGMA_SUMMER_K = 3.0
@@ -68,6 +77,8 @@ WET_DAY_PROBABILITY = (0.20, 0.20, 0.22, 0.18, 0.13, 0.07, 0.05, 0.04, 0.05, 0.1
 #: Annual precipitation at the north-west and south-east ends of the oblast, mm.
 PRECIP_NW_MM = ANNUAL_PRECIP_MM - 35.0
 PRECIP_SE_MM = ANNUAL_PRECIP_MM + 35.0
+#: Coefficient of variation of the year-to-year precipitation factor (wet and dry years).
+YEAR_FACTOR_CV = 0.24
 #: Shape of the gamma distribution of wet-day amounts (below 1: many small showers).
 WET_DAY_GAMMA_SHAPE = 0.7
 
@@ -126,6 +137,32 @@ def monthly_mean_normals_c(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray
     return january, july
 
 
+def valley_warmth_c(lon: FloatArray, lat: FloatArray) -> FloatArray:
+    """Extra July mean daily maximum of the middle Syr Darya valley, degC, shape of ``lon``.
+
+    The diagonal July gradient plus half the diurnal range gives Kyzylorda a
+    July maximum of 34.9 degC, but its published July day is 36 degC (its day
+    and night, 36/21 degC, average 28.5 degC, a little above the published
+    south-eastern July mean of 28.2 degC). A Gaussian warm anomaly centred on
+    the city (sigma :data:`VALLEY_SIGMA_KM`) makes up the difference there and
+    fades away from it, so the gradient holds elsewhere.
+
+    Args:
+        lon: Longitudes, degrees (EPSG:4326).
+        lat: Latitudes, degrees, same shape.
+
+    Returns:
+        float64 degC, shape of ``lon``: about 1.1 at the city, near 0 beyond 300 km.
+    """
+    city_lon, city_lat = BY_PCODE[KYZYLORDA_CITY].centre
+    july_mean = monthly_mean_normals_c(np.array(city_lon), np.array(city_lat))[1]
+    gap = KYZYLORDA_JULY_DAY_NIGHT_C[0] - (float(july_mean) + DTR_JUL_K / 2)
+    x, y = to_utm_km(lon, lat)
+    cx, cy = to_utm_km(np.array([city_lon]), np.array([city_lat]))
+    r2 = (x - cx[0]) ** 2 + (y - cy[0]) ** 2
+    return np.asarray(gap * np.exp(-r2 / (2 * VALLEY_SIGMA_KM**2)))
+
+
 def _red_noise(rng: np.random.Generator, n: int, phi: float, count: int) -> FloatArray:
     """``count`` AR(1) series of length ``n`` with lag-1 correlation ``phi``, unit variance."""
     shocks = rng.standard_normal((n, count)) * np.sqrt(1 - phi**2)
@@ -172,8 +209,11 @@ def daily_tasmax_c(
     january, july = monthly_mean_normals_c(lon, lat)
     annual = (january + july) / 2 + ANNUAL_OFFSET_C
     # Tmax normals: the mean temperature plus half the diurnal range.
-    tx_jan, tx_jul = january + DTR_JAN_K / 2, july + DTR_JUL_K / 2
-    tx_annual = annual + (DTR_JAN_K + DTR_JUL_K) / 4
+    # ... and the middle valley's warm summer days: July +valley, January +0, the
+    # annual mean +valley/2 (so spring and autumn are not cooled to make room).
+    valley = valley_warmth_c(lon, lat)
+    tx_jan, tx_jul = january + DTR_JAN_K / 2, july + DTR_JUL_K / 2 + valley
+    tx_annual = annual + (DTR_JAN_K + DTR_JUL_K) / 4 + valley / 2
     first = (tx_jul - tx_jan) / 2 / _MONTH_FLATTENING_1
     second = ((tx_jul + tx_jan) / 2 - tx_annual) / _MONTH_FLATTENING_2
     doy = (time - time.astype("datetime64[Y]")).astype(float)
@@ -215,6 +255,32 @@ def _gamma_quantile(u: FloatArray) -> FloatArray:
     return np.asarray(table[np.clip((u * levels).astype(np.int64), 0, levels - 1)])
 
 
+def balanced_year_factors(noise: FloatArray) -> FloatArray:
+    """Wet and dry years without a trend: one precipitation factor per year, mean 1.
+
+    The year-to-year noise keeps its runs of wet and dry years, but its mean in
+    each decade (1991-2000, 2001-2010, 2011-2020) and its linear trend are
+    projected out (least squares on decade indicators and time), so the decades
+    are equally wet (the facts give 175 mm a year and no trend); it is then
+    scaled to :data:`YEAR_FACTOR_CV`.
+
+    Args:
+        noise: One value per year from 1991, shape (years,).
+
+    Returns:
+        Factors, shape (years,), mean 1 in every decade, no linear trend.
+    """
+    n = len(noise)
+    t = np.arange(n, dtype=float)
+    decades = np.arange(n) // 10
+    design = np.column_stack([decades == d for d in np.unique(decades)] + [t - t.mean()])
+    coef, *_ = np.linalg.lstsq(design.astype(float), noise, rcond=None)
+    anomaly = noise - design @ coef
+    factor = 1.0 + YEAR_FACTOR_CV * anomaly / anomaly.std()
+    # A factor near 0 would be a rainless year: the driest sample year keeps a quarter.
+    return np.asarray(np.clip(factor, 0.25, None))
+
+
 def daily_pr_mm(rng: np.random.Generator, time: NDArray[np.datetime64]) -> FloatArray:
     """Daily precipitation on the climate grid, mm/day, shape (time, lat, lon).
 
@@ -223,7 +289,8 @@ def daily_pr_mm(rng: np.random.Generator, time: NDArray[np.datetime64]) -> Float
         time: The days, datetime64[D].
 
     Returns:
-        float64 amounts rounded to 0.1 mm (many days exactly 0).
+        float64 amounts rounded to 0.1 mm (many days exactly 0); every decade of
+        every cell has the cell's normal annual total on average.
     """
     lon, lat = np.meshgrid(CLIMATE_LON, CLIMATE_LAT)
     t = np.clip(_position_nw_se(lon, lat), 0, 1)
@@ -247,10 +314,15 @@ def daily_pr_mm(rng: np.random.Generator, time: NDArray[np.datetime64]) -> Float
     days_in_month = np.bincount(month, minlength=12) / (len(np.unique(year)))
     intensity = np.asarray(MONTHLY_PRECIP_SHARE) / (days_in_month * np.asarray(WET_DAY_PROBABILITY))
     years = int(year.max()) + 1
-    year_factor = np.exp(0.35 * _red_noise(rng, years, 0.45, 1)[:, 0])
+    year_factor = balanced_year_factors(_red_noise(rng, years, 0.45, 1)[:, 0])
     amount *= (intensity[month] * year_factor[year])[:, None, None]
-    # Scale each cell so that its 30-year mean annual total is the target exactly.
-    amount *= (annual_mm * years / amount.sum(axis=0))[None]
+    # Scale each decade of each cell to the cell's normal: a cell's own weather
+    # wanders by about 10 % from decade to decade, enough to fake a local trend.
+    decade = year // 10
+    for d in np.unique(decade):
+        rows = decade == d
+        count = len(np.unique(year[rows]))
+        amount[rows] *= (annual_mm * count / amount[rows].sum(axis=0))[None]
     return np.asarray(np.round(amount, 1), dtype=np.float64)
 
 

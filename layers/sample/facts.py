@@ -1,7 +1,7 @@
 """Published facts the sample data set follows, transcribed as constants.
 
 Every number here was copied by hand from the project's fact sheet
-(``shared/data/facts.json``); the comment above each block names the block and
+(``data/reference/facts.json``); the comment above each block names the block and
 the source it cites. The generator never reads that file at run time, so the
 sample can be rebuilt from this repository alone. Coordinates are EPSG:4326
 (longitude, latitude in degrees); areas are km2.
@@ -108,6 +108,12 @@ DISTRICTS: Final[tuple[District, ...]] = (
 
 BY_PCODE: Final = {d.pcode: d for d in DISTRICTS}
 BAIKONUR: Final = "KZ431900"
+# facts.json "district_population" KZ431900: "Baikonur, leased city, not in the oblast
+# total". Said on the district itself, so that nobody adds its people to the oblast's.
+DISTRICT_NOTES: Final[dict[str, str]] = {
+    BAIKONUR: "Baikonur is a city leased to Russia, and its population is not part of "
+    "the oblast total.",
+}
 KARMAKSHY: Final = "KZ434600"
 ARAL: Final = "KZ433200"
 KAZALY: Final = "KZ434400"
@@ -171,3 +177,11 @@ FLOOD_HOTSPOTS: Final[dict[str, LonLat]] = {
     "Kyzylorda city reach": (65.504, 44.843),
     "Kazaly district reach": (62.107, 45.763),
 }
+# The same block's magnitudes, which the sample's flood extents are sized by: the
+# worst recorded flood (winter 2003-2004) covered 590 km2 and 2,079 people were
+# evacuated; in 2017, 70,000 people in 29 riverside villages were at ice-jam risk;
+# Kyzylorda city is protected by dikes.
+WORST_FLOOD_KM2: Final = 590.0
+WORST_FLOOD_EVACUATED: Final = 2_079
+ICE_JAM_AT_RISK_2017: Final = 70_000
+ICE_JAM_VILLAGES_2017: Final = 29

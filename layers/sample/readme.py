@@ -8,12 +8,19 @@ from layers.sample.facts import (
     ANNUAL_PRECIP_MM,
     ARAL_1950S_AREA_KM2,
     ARALKUM_IN_OBLAST_KM2,
+    BAIKONUR,
+    DISTRICT_NOTES,
     DISTRICTS,
     DUST_DAYS_RANGE,
+    ICE_JAM_AT_RISK_2017,
+    ICE_JAM_VILLAGES_2017,
     NORTH_ARAL_AREA_KM2,
     OBLAST_AREA_KM2,
     SYR_DARYA_LENGTH_KM,
+    WORST_FLOOD_EVACUATED,
+    WORST_FLOOD_KM2,
 )
+from layers.sample.hazards import embankments
 from layers.sample.world import SEED
 from layers.sample.write import write_text
 
@@ -22,7 +29,8 @@ FILES: tuple[tuple[str, str, str, str, str], ...] = (
     (
         "`districts.geojson`",
         "the 9 district-level units, properties `ADM2_PCODE`, `ADM2_EN`, `ADM2_KK`, `ADM2_RU`, "
-        "`KATO`, `area_km2` (geodesic area of the drawn polygon), `population` (published)",
+        "`KATO`, `area_km2` (geodesic area of the drawn polygon), `population` (published), "
+        "`note` (empty but for Baikonur, the leased city)",
         "km2, people",
         "EPSG:4326",
         "vector",
@@ -52,7 +60,8 @@ FILES: tuple[tuple[str, str, str, str, str], ...] = (
     ),
     (
         "`flood_rp10.tif`, `flood_rp100.tif`",
-        "river flood depth, 10- and 100-year return periods; 0 outside the floodplain",
+        "river flood depth, 10- and 100-year return periods; 0 outside the floodplain and "
+        "behind the towns' dikes",
         "m",
         "EPSG:4326",
         "0.01 degree",
@@ -126,6 +135,8 @@ Sources as named in the project's fact sheet; numbers transcribed in
   real bounding box and fitted to its published area; together they cover
   {union:,.0f} km2 (published: {oblast_area:,.0f} km2). Baikonur is a small enclave
   cut out of Karmakshy; Aral has two parts, its small second part an exclave inside Kazaly.
+  Baikonur's `note` repeats the statistics office's caveat:
+  {baikonur_note}
 {district_lines}
 - **Syr Darya**: a meandering line through the published waypoints (Natural Earth 1:10m
   rivers, public domain), {river_km:.0f} km long in the oblast as published, passing through
@@ -136,18 +147,35 @@ Sources as named in the project's fact sheet; numbers transcribed in
   1:10m historic lakes); the Aralkum is the difference, {aralkum_sample:,.0f} km2 of it in the
   oblast (published: {aralkum:,.0f} km2, a Natural Earth difference). The Large Aral's
   western basin, outside the oblast, is drawn without a published figure.
-- **Flood depth**: deepest in the reaches of the recorded ice-jam floods near Kyzylorda city
-  (2003-2004, 590 km2 flooded) and in Kazaly district (2007) (IRIN; Caravan; press
-  reports); the 100-year flood is deeper and wider than the 10-year flood everywhere.
+- **Flood depth** (IRIN; Caravan; press reports): deepest in the reaches of the recorded
+  ice-jam floods near Kyzylorda city (2003-2004) and in Kazaly district near Kazaly town
+  (2007), and sized by the recorded magnitudes. The worst flood (winter 2003-2004) covered
+  {worst_km2:,.0f} km2 and {evacuated:,} people were evacuated: the 10-year flood is deeper
+  than 0.5 m over a few hundred km2 of the oblast (between a quarter of that area and all
+  of it), mostly empty floodplain where a few thousand people live. In 2017, {at_risk:,}
+  people in {villages} riverside villages were at ice-jam risk: about as many (within a
+  factor of 2) live where the 100-year flood is 0.5 m deep or more. Kyzylorda city is
+  protected by dikes: the 10-year flood stays out of its built-up area (within
+  {dike_km:.0f} km of the centre), so fewer than 5,000 of the city district's people live
+  where it is deeper than 0.5 m, while the floodplain outside the dikes is flooded deeper
+  than 0.5 m over more than 1.5 % of the district, a "high" river-flood hazard by the
+  ThinkHazard! rule (1 % of the area). The 100-year flood overtops the dikes on the
+  outskirts (beyond {core_km:.0f} km of the centre). The other towns have embankments
+  scaled to their size, an assumption of the sample (the facts name only Kyzylorda's
+  dikes). The 100-year flood is deeper and wider than the 10-year flood everywhere.
 - **Dust-storm days**: {dust_low:.0f}-{dust_high:.0f} days per year (Orlovsky et al.; Issanova
   et al.), highest near the Aralkum and in Aral and Kazaly, falling towards Shieli and
   Zhanakorgan.
 - **Climate**: July mean temperature 25.9 degC in the north-west to 28.2 degC in the
   south-east; Aral January -13.4..-11.3 degC; Kyzylorda day/night -5/-12 degC in January and
   36/21 degC in July, which also give the diurnal range used to turn mean temperatures into
-  daily maxima; annual precipitation about {precip:.0f} mm, mostly October to May
-  (encyclopedic entries; Zakirova 2016). Warming about 0.3 degC per decade, a little more
-  near the dried seabed.
+  daily maxima; Kyzylorda's July mean daily maximum is the published 36 degC (a warm summer
+  anomaly of the middle valley, fading over about 100 km, adds the 1.1 degC that the
+  north-west to south-east gradient lacks there); annual precipitation about {precip:.0f} mm,
+  140 mm in the north-west to 210 mm in the south-east, mostly October to May (encyclopedic
+  entries; Zakirova 2016), with no trend: wet and dry years (a year-to-year coefficient of
+  variation of about 0.3) but every decade of 1991-2020 as wet as the others in every cell.
+  Warming about 0.3 degC per decade, a little more near the dried seabed.
 - **Elevation, groundwater mineralization, vulnerability**: no published grid or table is
   used; the values are invented to be plausible (river falling from about 190 m to the Small
   Aral at 42 m; groundwater fresh in the valley and a brine under the Aralkum; a young
@@ -168,6 +196,7 @@ def readme_text(union_km2: float, aralkum_in_oblast_km2: float) -> str:
         for d in DISTRICTS
     )
     rows = [("file", "what", "units", "CRS", "grid"), ("---",) * 5, *FILES]
+    city_dikes = next(ring for ring in embankments() if ring.town == "Kyzylorda")
     files_table = "\n".join("| " + " | ".join(row) + " |" for row in rows)
     return _TEMPLATE.format(
         seed=SEED,
@@ -183,6 +212,13 @@ def readme_text(union_km2: float, aralkum_in_oblast_km2: float) -> str:
         dust_low=DUST_DAYS_RANGE[0],
         dust_high=DUST_DAYS_RANGE[1],
         precip=ANNUAL_PRECIP_MM,
+        baikonur_note=DISTRICT_NOTES[BAIKONUR],
+        worst_km2=WORST_FLOOD_KM2,
+        evacuated=WORST_FLOOD_EVACUATED,
+        at_risk=ICE_JAM_AT_RISK_2017,
+        villages=ICE_JAM_VILLAGES_2017,
+        dike_km=city_dikes.radius_km,
+        core_km=city_dikes.core_km,
     )
 
 
