@@ -16,8 +16,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import Settings
 from layers.pipeline import build
 from layers.result import BuildResult, open_build
 from tests import world
@@ -55,22 +53,32 @@ def built(build_root: Path) -> BuildResult:
     return open_build(build_root)
 
 
+# The service is imported inside its fixtures: tests of the pipeline need no API.
+
+
 @pytest.fixture(scope="session")
-def settings(build_root: Path) -> Settings:
-    """Default service settings pointing at the tiny-world build."""
+def settings(build_root: Path) -> Any:
+    """Default service settings (``api.settings.Settings``) pointing at the tiny world."""
+    from api.settings import Settings
+
     return Settings(build_dir=build_root)
 
 
 @pytest.fixture(scope="session")
-def client(settings: Settings) -> Iterator[TestClient]:
+def client(settings: Any) -> Iterator[TestClient]:
     """A client of the default service (read-only, no CORS, no API key)."""
+    from api.app import create_app
+
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
 
 @pytest.fixture
-def make_client(settings: Settings) -> Iterator[MakeClient]:
+def make_client(settings: Any) -> Iterator[MakeClient]:
     """Factory of clients with changed settings, e.g. ``make_client(api_key="s3cret")``."""
+    from api.app import create_app
+    from api.settings import Settings
+
     with ExitStack() as stack:
 
         def make(**changes: Any) -> TestClient:

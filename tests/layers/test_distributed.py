@@ -46,7 +46,7 @@ def test_local_cluster_build_equals_single_process(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(
         single.table().drop(columns=volatile), clustered.table().drop(columns=volatile)
     )
-    for name in ("flood_rp10", "groundwater_salinity", "dust_days_score", "composite", "risk"):
+    for name in ("flood_rp10", "groundwater_salinity", "dust_days_score", "composite", "exposed"):
         with rasterio.open(single.raster(name)) as a, rasterio.open(clustered.raster(name)) as b:
             np.testing.assert_array_equal(a.read(1), b.read(1), err_msg=name)
             assert a.transform == b.transform and a.crs == b.crs

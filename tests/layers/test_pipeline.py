@@ -19,7 +19,8 @@ from layers.pipeline import build
 from layers.result import BuildResult, open_build
 from tests import world
 
-HAZARDS = world.HAZARDS
+HAZARD_LAYERS = world.HAZARD_LAYERS
+WEIGHTED = world.WEIGHTED_HAZARDS
 
 
 # ``world_dir`` and ``built`` are the session fixtures of tests/conftest.py: the tiny
@@ -47,15 +48,26 @@ def test_publishes_current_with_a_complete_manifest(built: BuildResult) -> None:
         "districts.parquet",
         "districts.csv",
         "composite.tif",
-        "risk.tif",
+        "exposed.tif",
+        "vulnerability.tif",
+        "lack_of_coping.tif",
         "people.tif",
         "zones.tif",
         "basemap/hillshade.tif",
         "basemap/hydrography.geojson",
     }
-    expected |= {f"layers/{h}.tif" for h in HAZARDS} | {f"layers/{h}.score.tif" for h in HAZARDS}
+    expected |= {f"layers/{h}.tif" for h in HAZARD_LAYERS}
+    expected |= {f"layers/{h}.score.tif" for h in HAZARD_LAYERS}
     assert expected <= set(manifest["outputs"])
-    assert set(manifest["timings"]) >= {"districts", "risk", "flood_rp10"}
+    # No cell-level risk: risk is a district index.
+    assert "risk.tif" not in manifest["outputs"]
+    assert set(manifest["timings"]) >= {"districts", "hazards", "risk", "flood_rp10"}
+    # The class cut-offs are named by their INFORM release; the hazards are stored.
+    assert manifest["scoring"]["classes"]["name"] == "INFORM Risk 2025 (v0.7.0)"
+    assert manifest["scoring"]["classes"]["breaks"] == [2.2, 3.2, 5.1, 6.9]
+    assert set(manifest["catalog"]["hazards"]) == set(world.HAZARDS)
+    assert manifest["quality"]["heat_days"]["min_share_of_years"] == 1.0
+    assert manifest["warnings"] == []
 
 
 def test_every_raster_is_a_valid_cog_with_overviews_or_small(built: BuildResult) -> None:
@@ -70,11 +82,15 @@ def test_every_raster_is_a_valid_cog_with_overviews_or_small(built: BuildResult)
 def test_every_district_has_every_layer(built: BuildResult) -> None:
     table = built.table()
     assert sorted(table.index) == list(world.IDS)
-    for layer in (*HAZARDS, "population", "children_under5", "hospital_access"):
+    for layer in (*HAZARD_LAYERS, "children_under5", "hospital_access"):
         assert np.isfinite(table[f"{layer}_score"]).all(), layer
         assert table[f"{layer}_score"].between(0, 10).all(), layer
+    for hazard in world.HAZARDS:
+        assert table[f"{hazard}_level"].between(0, 3).all(), hazard
+        assert table[f"{hazard}_score"].between(0, 10).all(), hazard
     assert np.isfinite(table["risk"]).all()
     assert sorted(table["rank"]) == [1, 2, 3, 4]
+    assert (table["rank_by"] == "risk").all()
 
 
 def test_flood_levels_follow_thresholds_and_area_fraction(built: BuildResult) -> None:
@@ -83,18 +99,52 @@ def test_flood_levels_follow_thresholds_and_area_fraction(built: BuildResult) ->
     assert spec.levels is not None
     # A: the strip is 0.2 of 1 degree wide (20 % of the area) at 1.2 m > the high
     # threshold, far above the 1 % area fraction: high. Elsewhere there is no water.
-    assert FLOOD_HIGH <= world.FLOOD_RP10_DEPTH
+    assert FLOOD_DAMAGING <= world.FLOOD_RP10_DEPTH
     assert table.loc["A", "flood_rp10_level"] == index.HIGH
     assert (table.loc[["B", "C", "D"], "flood_rp10_level"] == index.VERY_LOW).all()
+    # The hazard follows ThinkHazard!'s rule: 0.5 m over >= 1 % in the 10-year flood.
+    assert table.loc["A", "river_flood_level"] == index.HIGH
+    assert (table.loc[["B", "C", "D"], "river_flood_level"] == index.VERY_LOW).all()
     # People in high-level flood cells: the rural carpet under the strip only.
     assert table.loc["A", "flood_rp10_people_high"] > 0
     assert table.loc["B", "flood_rp10_people_high"] == 0
     # Non-hazard layers are "not applicable", never "very low".
-    assert (table["population_level"] == index.NOT_APPLICABLE).all()
     assert (table["poverty_level"] == index.NOT_APPLICABLE).all()
 
 
-FLOOD_HIGH = 0.5
+FLOOD_DAMAGING = 0.5
+
+
+def test_people_exposed_per_hazard(built: BuildResult) -> None:
+    table = built.table()
+    # River flood: the people where the 100-year depth exceeds 0.5 m, in A a strip of
+    # lon 60.30-60.70 (8 of the 20 columns of 0.05 degree) of rural carpet, 2 people per
+    # 0.01-degree cell: 8 x 20 cells x 50 people = 8,000, give or take a column of 1,000
+    # at the blurred edges of the bilinear resampling.
+    assert table.loc["A", "river_flood_exposed"] == pytest.approx(8_000, abs=1_000)
+    assert (table.loc[["B", "C", "D"], "river_flood_exposed"] == 0).all()
+    # Dust: A's 60 storm days pass the 35-day exposure threshold everywhere, C's 30 nowhere
+    # but in its first column on A's side, where the bilinear resampling of the 0.1-degree
+    # field blurs 60 into 30 (10 cells of 50 people).
+    assert table.loc["A", "dust_exposed"] == pytest.approx(table.loc["A", "population"], rel=1e-6)
+    assert table.loc["C", "dust_exposed"] == pytest.approx(500, abs=1)
+    assert table.loc["D", "dust_exposed"] == 0
+    assert table.loc["A", "dust_exposed_share"] == pytest.approx(1.0)
+    # INFORM exposure: mean of log10 people on 1..100,000 and of the share on 0..1.
+    people, share = (
+        table.loc["A", "river_flood_exposed"],
+        table.loc["A", "river_flood_exposed_share"],
+    )
+    expected = (np.log10(people) / 5 * 10 + share * 10) / 2
+    assert table.loc["A", "river_flood_exposure"] == pytest.approx(expected)
+    assert table.loc["D", "dust_exposure"] == 0.0
+    # People exposed to any hazard lie between the largest single hazard and everyone.
+    exposed = table[[f"{h}_exposed" for h in WEIGHTED]].max(axis=1)
+    assert (table["people_exposed"] >= exposed - 1e-6).all()
+    assert (table["people_exposed"] <= table["population"] + 0.1).all()  # rounded to 0.1
+    # Context hazards have a level but no exposure.
+    assert "warming_exposed" not in table
+    assert table["warming_level"].between(0, 3).all()
 
 
 def test_small_enclave_gets_values_from_its_cell(built: BuildResult) -> None:
@@ -125,49 +175,109 @@ def test_population_totals_are_preserved(built: BuildResult) -> None:
     assert table["population"].sum() == pytest.approx(2 * rural + world.TOWN_PEOPLE, rel=0.005)
 
 
+def _agm(values: np.ndarray, weights: list[float]) -> np.ndarray:
+    """INFORM's adjusted geometric mean by hand, one row per district."""
+    w = np.asarray(weights) / np.sum(weights)
+    gaps = (10.0 - values) * 0.9 + 1.0
+    return (10.0 - np.prod(gaps**w, axis=1)) * 10.0 / 9.0
+
+
 def test_dimensions_combine_as_inform(built: BuildResult) -> None:
     table = built.table()
-    he = np.sqrt(table["hazard"] * table["exposure"])
-    expected = np.cbrt(he * table["vulnerability"] * table["coping"])
+    # Each hazard's intensity: the mean of its layers' scores (equal weights within).
+    np.testing.assert_allclose(
+        table["river_flood_score"], (table["flood_rp10_score"] + table["flood_rp100_score"]) / 2
+    )
+    np.testing.assert_allclose(table["dust_score"], table["dust_days_score"])
+    # The composite hazard: AGM over the five weighted hazards, context ones left out.
+    intensity = table[[f"{h}_score" for h in WEIGHTED]].to_numpy()
+    np.testing.assert_allclose(table["hazard"], _agm(intensity, [1] * 5), rtol=1e-9)
+    # Hazard & exposure: AGM of the hazards' exposure scores.
+    exposure = table[[f"{h}_exposure" for h in WEIGHTED]].to_numpy()
+    np.testing.assert_allclose(table["hazard_exposure"], _agm(exposure, [1] * 5), rtol=1e-9)
+    # Vulnerability: socio-economic (poverty) and vulnerable groups (the mean of the three
+    # group indicators), combined by the AGM.
+    groups = table[["children_under5_score", "elderly_over65_score", "disability_score"]]
+    vulnerability = _agm(np.column_stack([table["poverty_score"], groups.mean(axis=1)]), [1, 1])
+    np.testing.assert_allclose(table["vulnerability"], vulnerability, rtol=1e-9)
+    np.testing.assert_allclose(table["vulnerability_vulnerable_groups"], groups.mean(axis=1))
+    # Lack of coping: access to health (beds, physicians) and physical access (travel).
+    health = table[["hospital_beds_score", "physicians_score"]].mean(axis=1)
+    lcc = _agm(np.column_stack([health, table["hospital_access_score"]]), [1, 1])
+    np.testing.assert_allclose(table["lack_of_coping"], lcc, rtol=1e-9)
+    # Risk: the cube root of the three dimensions' product.
+    expected = np.cbrt(table["hazard_exposure"] * table["vulnerability"] * table["lack_of_coping"])
     np.testing.assert_allclose(table["risk"], expected, rtol=1e-9)
     assert (table["hazard_max"] >= table["hazard_geometric"] - 1e-9).all()
-    assert list(table["risk_class"]) == index.risk_class_label(table["risk"])
-    # Rank 1 has the highest risk.
+    assert list(table["risk_class"]) == index.risk_class_label(table["risk"].to_numpy())
+    assert (table["classes"] == "INFORM Risk 2025 (v0.7.0)").all()
+    # Rank 1 has the highest risk; ranks by hazard and by people exposed too.
     assert table.sort_values("rank")["risk"].is_monotonic_decreasing
-    vuln = [f"{s.id}_score" for s in built.registry.by_role("vulnerability")]
-    np.testing.assert_allclose(table["vulnerability"], table[vuln].mean(axis=1))
+    assert table.sort_values("rank_hazard")["hazard"].is_monotonic_decreasing
+    assert table.sort_values("rank_exposed")["people_exposed"].is_monotonic_decreasing
 
 
-def test_drivers_explain_the_composite(built: BuildResult) -> None:
+def test_headline_hazard_level_is_the_highest_non_context_level(built: BuildResult) -> None:
+    table = built.table()
+    levels = table[[f"{h}_level" for h in WEIGHTED]]
+    assert (table["hazard_level"] == levels.max(axis=1)).all()
+    for code, row in table.iterrows():
+        at_top = [h for h in WEIGHTED if row[f"{h}_level"] == row["hazard_level"]]
+        assert row["hazard_level_hazards"] == at_top, code
+    # A's flood is high (the 10-year strip) and is named among its top hazards.
+    assert table.loc["A", "hazard_level"] == index.HIGH
+    assert "river_flood" in table.loc["A", "hazard_level_hazards"]
+
+
+def test_drivers_are_hazards_by_weighted_exposure(built: BuildResult) -> None:
     table = built.table()
     weights = built.manifest["scoring"]["weights"]
+    # One hazard, one vote: the five hazards weigh a fifth each, context hazards nothing.
+    assert weights == {**dict.fromkeys(WEIGHTED, 0.2), "warming": 0.0, "drought_status": 0.0}
     for code, row in table.iterrows():
         drivers = row["drivers"]
         assert 1 <= len(drivers) <= scoring.TOP_DRIVERS, code
         shares = [d["contribution"] for d in drivers]
         assert shares == sorted(shares, reverse=True)
-        top = drivers[0]
-        weighted = {h: row[f"{h}_score"] * weights[h] for h in HAZARDS}
-        assert top["layer"] == max(weighted, key=weighted.get)  # type: ignore[arg-type]
+        weighted = {h: row[f"{h}_exposure"] * weights[h] for h in WEIGHTED}
+        assert drivers[0]["hazard"] == max(weighted, key=weighted.get)  # type: ignore[arg-type]
+        assert {d["hazard"] for d in drivers} <= set(WEIGHTED)  # never a context hazard
+        assert drivers[0]["people_exposed"] == round(row[f"{drivers[0]['hazard']}_exposed"])
     assert table.loc["A", "confidence"] == "high"
+    assert table.loc["A", "confidence_note"] == ""
 
 
-def test_rescore_changes_weights_not_layer_scores(built: BuildResult) -> None:
-    flood_only = built.rescore(weights={h: (1.0 if h == "flood_rp10" else 0.0) for h in HAZARDS})
+def test_rescore_by_hazard_and_by_layer_within_a_hazard(built: BuildResult) -> None:
+    flood_only = built.rescore(weights={h: (1.0 if h == "river_flood" else 0.0) for h in WEIGHTED})
     table = flood_only.set_index("code")
-    assert json.loads(table.loc["A", "weights"])["flood_rp10"] == pytest.approx(1.0)
-    np.testing.assert_allclose(table["hazard"], table.loc[:, "flood_rp10_score"], atol=1e-9)
+    assert json.loads(table.loc["A", "weights"])["river_flood"] == pytest.approx(1.0)
+    np.testing.assert_allclose(table["hazard"], table["river_flood_score"], atol=1e-9)
+    np.testing.assert_allclose(table["hazard_exposure"], table["river_flood_exposure"], atol=1e-9)
     np.testing.assert_allclose(
         table["flood_rp10_score"], built.table().loc[table.index, "flood_rp10_score"]
     )
+    # A layer's weight within its hazard: the 10-year flood three times the 100-year.
+    within = built.rescore(weights={"flood_rp10": 3.0}).set_index("code")
+    np.testing.assert_allclose(
+        within["river_flood_score"],
+        0.75 * within["flood_rp10_score"] + 0.25 * within["flood_rp100_score"],
+    )
+    # A context hazard weighs only when weighted, and is never a driver.
+    warmed = built.rescore(weights={"warming": 5.0}).set_index("code")
+    assert not np.allclose(warmed["hazard"], built.table().loc[warmed.index, "hazard"])
+    assert all(d["hazard"] != "warming" for drivers in warmed["drivers"] for d in drivers)
     maxed = built.rescore(method="max").set_index("code")
     np.testing.assert_allclose(maxed["hazard"], maxed["hazard_max"])
     assert (maxed["method"] == "max").all()
+    with pytest.raises(ConfigError, match="hazards: river_flood"):
+        built.rescore(weights={"lava": 1.0})
+    with pytest.raises(ConfigError, match="not a hazard layer"):
+        built.rescore(weights={"poverty": 1.0})
 
 
 def test_layers_dataset_is_lazy_and_on_one_grid(built: BuildResult) -> None:
     ds = built.layers
-    assert {"flood_rp10", "flood_rp10_score", "composite", "risk", "people"} <= set(ds)
+    assert {"flood_rp10", "flood_rp10_score", "composite", "exposed", "people"} <= set(ds)
     assert ds["flood_rp10"].chunks is not None
     assert ds.sizes == {"y": 20, "x": 40}
     composite = ds["composite"].values
@@ -220,22 +330,28 @@ def test_units_are_converted(world_dir: Path, tmp_path: Path) -> None:
         )
 
 
-def test_composite_and_risk_rasters_combine_the_score_rasters(
+def test_composite_and_exposed_rasters_follow_the_layers(
     built: BuildResult, world_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ds = built.layers
-    scores = {h: ds[f"{h}_score"].to_numpy() for h in HAZARDS}
+    scores = {h: ds[f"{h}_score"].to_numpy() for h in HAZARD_LAYERS}
     expected = scoring.composite_cells(scores, built.registry, built.weighting())
     np.testing.assert_allclose(ds["composite"].to_numpy(), expected, rtol=1e-6, equal_nan=True)
-    risk = scoring.risk_cells(
-        ds["composite"].to_numpy(),
-        ds["population_score"].to_numpy(),
-        ds["vulnerability"].to_numpy(),
-        ds["coping"].to_numpy(),
-    )
-    np.testing.assert_allclose(ds["risk"].to_numpy(), risk, rtol=1e-6, equal_nan=True)
+    # Exposed: people per km2 where any counted hazard passes its exposure threshold.
+    above = np.zeros(ds["people"].shape, dtype=bool)
+    for hazard in built.registry.hazards:
+        if hazard.exposure is not None:
+            raw = ds[hazard.exposure.layer].to_numpy()
+            above |= np.nan_to_num(raw, nan=-np.inf) > hazard.exposure.threshold
+    people = ds["people"].to_numpy()
+    exposed = ds["exposed"].to_numpy()
+    assert np.all(exposed[~above & np.isfinite(people)] == 0)
+    assert np.all(exposed[above & (people > 0)] > 0)
+    # Its district sums are the people exposed to any hazard.
+    table = built.table()
+    assert table.loc["A", "people_exposed"] == pytest.approx(table.loc["A", "population"])
     # Chunks are combined in strips of rows; strips of one row give the same rasters.
-    monkeypatch.setattr("layers.pipeline.STRIP_CELLS", 1)
+    monkeypatch.setattr("layers.rasters.STRIP_CELLS", 1)
     stripped = build(world_dir / "build.toml", out=tmp_path, progress=False).layers
-    for name in ("composite", "risk", "dust_days_score"):
+    for name in ("composite", "exposed", "dust_days_score"):
         np.testing.assert_array_equal(stripped[name].to_numpy(), ds[name].to_numpy())

@@ -12,13 +12,13 @@ from layers.config import load_config
 from layers.pipeline import DEFAULT_CONFIG, build
 from layers.result import open_build
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "boundaries"
+# The official boundaries, kept in the repository with their licence (data/reference).
+REAL = Path(__file__).resolve().parents[2] / "data" / "reference" / "boundaries"
 ADM2 = REAL / "kyzylorda_adm2.geojson"
 
 
 @pytest.mark.real_data
 @pytest.mark.slow
-@pytest.mark.skipif(not ADM2.is_file(), reason="../shared/data/boundaries is not on this machine")
 def test_real_boundaries_get_finite_results(tmp_path: Path) -> None:
     cfg = load_config(DEFAULT_CONFIG).with_districts(ADM2, "ADM2_PCODE", "ADM2_EN")
     result = build(cfg, out=tmp_path, progress=False)
@@ -26,10 +26,12 @@ def test_real_boundaries_get_finite_results(tmp_path: Path) -> None:
     assert len(table) == 9
     assert "KZ433200" in table.index  # Aral, drawn in two parts
     assert any("baik" in str(name).lower() or "bayk" in str(name).lower() for name in table["name"])
-    for column in ("risk", "hazard", "exposure", "vulnerability", "coping", "dust_days_value"):
+    columns = ("risk", "hazard", "hazard_exposure", "vulnerability", "lack_of_coping")
+    for column in (*columns, "dust_days_value", "people_exposed"):
         assert np.isfinite(table[column].to_numpy(dtype=float)).all(), column
-    hazards = [s.id for s in result.registry.hazards]
+    hazards = [h.id for h in result.registry.hazards]
     assert np.isfinite(table[[f"{h}_score" for h in hazards]].to_numpy(dtype=float)).all()
+    assert table[[f"{h}_level" for h in hazards]].isin([0, 1, 2, 3]).all().all()
     assert sorted(table["rank"]) == list(range(1, 10))
     # The enclave (about 38 km2, a few 0.01-degree cells) still has its own population.
     baikonur = table[table["name"].str.lower().str.contains("baik|bayk")].iloc[0]
@@ -47,11 +49,16 @@ def test_sample_build_is_complete_and_consistent(sample_build_root: Path) -> Non
     assert {"districts", "climate", "population", "vulnerability"} <= set(manifest["inputs"])
     assert all(meta["sha256"] for meta in manifest["inputs"].values())
     for spec in result.registry.values():
-        scores = table[f"{spec.id}_score"].to_numpy(dtype=float)
-        assert np.isfinite(scores).all(), spec.id
+        values = table[f"{spec.id}_value"].to_numpy(dtype=float)
+        assert np.isfinite(values).all(), spec.id
         if spec.role == "hazard" and spec.levels is not None:
             levels = table[f"{spec.id}_level"].to_numpy()
             assert set(levels) <= {0, 1, 2, 3}, spec.id
+    for hazard in result.registry.hazards:
+        assert set(table[f"{hazard.id}_level"]) <= {0, 1, 2, 3}, hazard.id
+    # The population is a head count, labelled as people (not people per km2).
+    assert result.registry["population"].district_units_label == "people"
+    assert table["population_value"].sum() == pytest.approx(table["population"].sum(), rel=1e-6)
     for path in result.path.rglob("*.tif"):
         valid, errors, _ = cog_validate(str(path), quiet=True)
         assert valid, (path.name, errors)

@@ -17,13 +17,14 @@ from geopandas.testing import assert_geodataframe_equal
 from layers import scoring
 from layers.result import COMBINED, BuildResult
 
-HAZARDS = ("flood_rp10", "flood_rp100", "groundwater_salinity", "dust_days", "heat_days")
+HAZARDS = ("river_flood", "salinity", "dust", "heat", "drought")
 WEIGHTS = [
     (None, None, None),
     (None, None, "max"),
     ("public_health", None, None),
-    (None, {h: (1.0 if h == "flood_rp10" else 0.0) for h in HAZARDS}, "geometric"),
-    ("agriculture", {"heat_days": 5.0, "dust_days": 0.5}, "max"),
+    (None, {h: (1.0 if h == "river_flood" else 0.0) for h in HAZARDS}, "geometric"),
+    ("agriculture", {"heat": 5.0, "dust": 0.5, "flood_rp100": 2.0}, "max"),
+    (None, {"warming": 1.0}, None),
 ]
 
 
@@ -31,11 +32,11 @@ def rescore_with_frames(build: BuildResult, weighting: scoring.Weighting) -> gpd
     """:meth:`BuildResult.rescore` as it was written first: combine, drop, concat, sort."""
     base = build.districts.set_index("code")
     combined = scoring.combine(base, build.registry, weighting)
-    out = base.drop(columns=[c for c in base.columns if c in COMBINED or c.startswith("hazard_")])
+    out = base.drop(columns=[c for c in base.columns if c in combined.columns or c in COMBINED])
     out = pd.concat([out, combined], axis=1)
     out["weights"] = json.dumps(weighting.to_dict()["weights"])
     gdf = gpd.GeoDataFrame(out.reset_index(), geometry="geometry", crs=build.districts.crs)
-    return gdf.sort_values("rank", kind="stable").reset_index(drop=True)
+    return gdf.sort_values("rank", kind="stable", na_position="last").reset_index(drop=True)
 
 
 @pytest.mark.parametrize(("profile", "weights", "method"), WEIGHTS)
@@ -66,19 +67,23 @@ def test_combine_columns_of_arrays_equal_the_frame(
     table = built.table()
     weighting = built.weighting(profile, weights, method)
     frame = scoring.combine(table, built.registry, weighting)
-    arrays = {c: table[c].to_numpy() for c in table.columns if c.endswith(("_score", "_coverage"))}
+    kinds = ("_score", "_coverage", "_completeness", "_level", "_exposure", "_exposed")
+    arrays = {c: table[c].to_numpy() for c in table.columns if c.endswith(kinds)}
+    arrays["people_exposed"] = table["people_exposed"].to_numpy()
     columns = scoring.combine_columns(arrays, built.registry, weighting, len(table))
     assert list(columns) == list(frame.columns)
     for name, values in columns.items():
         expected = frame[name].tolist()
         got = [values] * len(table) if isinstance(values, str) else list(values)
+        if name.endswith("_level"):
+            expected, got = [int(v) for v in expected], [int(v) for v in got]
         assert len(got) == len(expected), name
         for a, b in zip(got, expected, strict=True):
             assert a == b or (a != a and b != b), (name, a, b)  # NaN is NaN
 
 
 def test_rescored_columns_give_the_rescored_rows(built: BuildResult) -> None:
-    weighting = built.weighting(None, {"flood_rp10": 1.0, "heat_days": 3.0}, "max")
+    weighting = built.weighting(None, {"flood_rp10": 1.0, "heat": 3.0}, "max")
     order, columns = built.rescored_columns(weighting)
     table = built.rescore(weighting.profile, weighting.overrides, weighting.method)
     assert table["code"].tolist() == built.districts["code"].to_numpy()[order].tolist()

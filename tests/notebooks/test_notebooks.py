@@ -21,7 +21,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 SAMPLE = ROOT / "data" / "sample"
-OFFICIAL_BOUNDARIES = ROOT.parent / "shared" / "data" / "boundaries" / "kyzylorda_adm2.geojson"
+OFFICIAL_BOUNDARIES = ROOT / "data" / "reference" / "boundaries" / "kyzylorda_adm2.geojson"
 
 #: Seconds one cell may run (a sample build is the slowest cell, well under a minute).
 CELL_TIMEOUT = 300
