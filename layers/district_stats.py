@@ -49,8 +49,9 @@ def layer_columns(
         ``<id>_mean`` (mean over the district's cells, layer units),
         ``<id>_pop_mean`` (mean weighted by the people in each cell; NaN without
         population), ``<id>_score`` (0-10; exposure layers have none), ``<id>_coverage``,
-        ``<id>_level`` (the layer's own classes: -2 no data, 0-3 very low..high) and
-        ``<id>_people_high`` (people above its high threshold; NaN without population).
+        ``<id>_level`` (a hazard layer's own classes: -2 no data, 0-3 very low..high;
+        -1 not applicable for other roles) and, for hazard layers, ``<id>_people_high``
+        (people above the high threshold; NaN without population).
     """
     value = _statistic(spec, stats, people)
     coverage = np.asarray(stats.coverage, dtype=np.float64)
@@ -65,7 +66,10 @@ def layer_columns(
     if spec.role != "exposure":
         columns[f"{spec.id}_score"] = spec.score_district(columns[f"{spec.id}_value"])
     columns[f"{spec.id}_coverage"] = coverage
-    if spec.levels is not None:
+    if spec.role != "hazard" or spec.levels is None:
+        # Density classes of the people are a map legend, not a hazard level.
+        columns[f"{spec.id}_level"] = np.full(len(value), float(index.NOT_APPLICABLE))
+    else:
         frac = np.stack([_at(stats, t, "frac_above") for t in spec.levels], axis=-1)
         columns[f"{spec.id}_level"] = index.hazard_level(
             frac, spec.area_fraction, coverage, min_coverage

@@ -109,6 +109,7 @@ def test_flood_levels_follow_thresholds_and_area_fraction(built: BuildResult) ->
     assert table.loc["A", "flood_rp10_people_high"] > 0
     assert table.loc["B", "flood_rp10_people_high"] == 0
     # Non-hazard layers are "not applicable", never "very low".
+    assert (table["population_level"] == index.NOT_APPLICABLE).all()
     assert (table["poverty_level"] == index.NOT_APPLICABLE).all()
 
 
