@@ -130,6 +130,9 @@ def build(
     progress: bool = True,
     scheduler: str | None = None,
     workers: int | None = None,
+    name: str | None = None,
+    keep: int | None = None,
+    wait: float = 0.0,
 ) -> BuildResult:
     """Build every configured layer and publish the results atomically under ``out``.
 
@@ -146,6 +149,11 @@ def build(
         scheduler: Address of a Dask distributed scheduler (``tcp://host:8786``) to run
             the build on; ``None`` uses the local threaded scheduler.
         workers: Start a local Dask cluster with this many worker processes instead.
+        name: A name for this build (e.g. ``"baseline"``), recorded in its manifest;
+            :func:`layers.result.open_build` finds it by name and pruning spares it.
+        keep: Delete the oldest unnamed builds of ``out`` beyond this many (besides the
+            current one) after publishing; ``None`` (the default) deletes nothing.
+        wait: Seconds to wait for another build into ``out`` to finish (0: refuse).
 
     Returns:
         The published build (see :class:`~layers.result.BuildResult`).
@@ -153,6 +161,7 @@ def build(
     Raises:
         geo.errors.InputError: An input is missing or invalid (one sentence says which).
         geo.errors.ConfigError: The configuration or weights are wrong.
+        layers.publish.BuildInProgress: Another build writes into ``out``.
     """
     cfg = _config(config)
     catalog = _select(registry or load_catalog(), cfg)
@@ -164,13 +173,14 @@ def build(
         cfg.scoring.risk_classes(),
     )
     root = Path(out)
-    root.mkdir(parents=True, exist_ok=True)
     gdal = {} if "GDAL_CACHEMAX" in os.environ else {"GDAL_CACHEMAX": BUILD_GDAL_CACHE_MB}
-    with _dask_client(scheduler, workers), rasterio.Env(**gdal):
+    with publish.root_lock(root, wait), _dask_client(scheduler, workers), rasterio.Env(**gdal):
         version = publish.new_version(_digest(cfg))
         with publish.staging(root, version) as work:
-            _run(cfg, catalog, weighting, work, version, progress)
+            _run(cfg, catalog, weighting, work, version, progress, name)
             final = publish.publish(root, work)
+        if keep is not None:
+            publish.prune(root, keep)
     return open_build(final)
 
 
@@ -199,6 +209,7 @@ def _run(
     work: Path,
     version: str,
     progress: bool,
+    name: str | None = None,
 ) -> None:
     spatial = [spec for spec in catalog.values() if spec.spatial]
     columns = [spec for spec in catalog.values() if not spec.spatial]
@@ -298,6 +309,7 @@ def _run(
             ]
             built = manifest(cfg, catalog, weighting, version, grid, districts, outputs)
             built["timings"] = steps.timings
+            built["name"] = name
             publish.write_manifest(work, built)
         finally:
             steps.close()

@@ -113,6 +113,19 @@ class BuildResult:
         """The build version (UTC time stamp plus digest)."""
         return str(self.manifest["version"])
 
+    @property
+    def name(self) -> str | None:
+        """The name the build was given (``build(..., name=...)``), if any."""
+        return self.manifest.get("name")
+
+    def _check_present(self) -> None:
+        if not (self.path / publish.MANIFEST).is_file():
+            raise NotFoundError(
+                f"build {self.version} was removed from {self.path.parent.parent.name} since "
+                "it was opened (deleted, or pruned by a later build with keep=): open the "
+                "current build with open_build(), or keep builds you need with name="
+            )
+
     def raster(self, name: str) -> Path:
         """Path of one raster of the build.
 
@@ -121,8 +134,10 @@ class BuildResult:
         ``hillshade``.
 
         Raises:
-            NotFoundError: The build has no such raster.
+            NotFoundError: The build has no such raster, or was removed since it was
+                opened.
         """
+        self._check_present()
         layers = self.manifest.get("layers", {})
         rasters = {**self.manifest.get("rasters", {}), **self.manifest.get("basemap", {})}
         if name in layers and "raw" in layers[name]:
@@ -146,6 +161,7 @@ class BuildResult:
         ``composite`` (hazard), ``exposed`` (people per km2 exposed to a hazard),
         ``people``, ``vulnerability`` and ``lack_of_coping`` too.
         """
+        self._check_present()
         names = [i for i, meta in self.manifest.get("layers", {}).items() if "raw" in meta]
         names += [f"{i}_score" for i in list(names)]
         names += [
@@ -266,14 +282,23 @@ class BuildResult:
         }
 
 
-def open_build(path: str | Path = "build") -> BuildResult:
+def open_build(path: str | Path = "build", name: str | None = None) -> BuildResult:
     """Open the build published under ``path`` (a root with ``current``, or a build).
 
+    Args:
+        path: An output root (its ``current`` build) or a build directory.
+        name: Open the newest build of the root with this name instead of ``current``
+            (``build(..., name="baseline")``).
+
     Raises:
-        NotFoundError: Nothing is published there.
+        NotFoundError: Nothing is published there (or nothing of that name).
         InputError: The build is incomplete or damaged.
     """
-    build_dir = publish.resolve_build(Path(path))
+    build_dir = (
+        publish.find_named(Path(path), name)
+        if name is not None
+        else publish.resolve_build(Path(path))
+    )
     manifest = publish.read_manifest(build_dir)
     publish.verify(build_dir, manifest)
     try:
