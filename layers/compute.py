@@ -21,7 +21,7 @@ from geo.errors import ConfigError, InputError, InputWarning
 from geo.grid import GridSpec, align
 from geo.io import read_raster, read_timeseries
 from geo.tables import read_table
-from layers import indicators
+from layers import indicators, units
 from layers.config import InputConfig
 from layers.registry import LayerSpec
 from layers.units import convert
@@ -66,13 +66,30 @@ def _with_units(da: xr.DataArray, spec: LayerSpec, source: InputConfig) -> xr.Da
 
 
 def people_on_grid(source: InputConfig, grid: GridSpec, spec: LayerSpec) -> xr.DataArray:
-    """People per cell on ``grid`` (sum-preserving), float64, lazy."""
+    """People per cell on ``grid`` (sum-preserving), float64, lazy.
+
+    The input counts people per cell (units ``person``, or none), or gives a density
+    (``person/km**2``, ``person ha-1``, ...), which is multiplied by the input's own cell
+    areas first: summing densities as if they were heads would be silently wrong.
+
+    Raises:
+        InputError: The units are neither a count nor a density of people.
+    """
     people = read_raster(source.path)
-    declared = people.attrs.get("units") or source.units or "person"
-    if not str(declared).startswith(("person", "people", "1", "count")):
+    declared = str(people.attrs.get("units") or source.units or "person")
+    name = source.path.name
+    if units.is_compatible(declared, "person"):
+        people = people * float(convert(np.asarray([1.0]), declared, "person", name)[0])
+    elif units.is_compatible(declared, "person/km**2"):
+        per_km2 = float(convert(np.asarray([1.0]), declared, "person/km**2", name)[0])
+        areas = GridSpec.from_raster(people).cell_area_km2()  # rows north first
+        if people.sizes["y"] > 1 and float(people["y"][0]) < float(people["y"][-1]):
+            areas = areas[::-1]
+        people = people * xr.DataArray(areas * per_km2, dims=("y",), coords={"y": people["y"]})
+    else:
         raise InputError(
-            f"{source.path.name} is in {declared!r}; the population input must count people "
-            "per cell (units 'person')"
+            f"{name} is in {declared!r}; the population input must count people per cell "
+            "(units 'person') or give their density (e.g. 'person/km**2')"
         )
     aligned = align(people, grid, "sum")
     aligned.attrs = {"units": "person"}

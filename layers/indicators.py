@@ -5,8 +5,11 @@ climate series, ``(y, x)`` for fields) and returns a ``(y, x)`` DataArray in the
 catalog declares for the layer (set in ``attrs["units"]``). Nothing here opens a file or
 knows about the build grid; alignment happens afterwards in :mod:`geo.grid`.
 
-Climate indicators work on any CF calendar (standard, ``noleap``, ``360_day``): time
-is handled by xarray and xclim, never by pandas timestamps. Years that miss more than
+Each climate indicator declares the dimensions of its inputs with xclim's
+``declare_units`` (a temperature, a precipitation flux), so a variable of the wrong kind
+is refused before anything is computed. Climate indicators work on any CF calendar
+(standard, ``noleap``, ``360_day``): time is handled by xarray and xclim, never by pandas
+timestamps. Years that miss more than
 :data:`MAX_MISSING` of their days fail xclim's missing-data check and are left out,
 never counted as zero; :func:`completeness` says how much of a series passed.
 """
@@ -14,14 +17,25 @@ never counted as zero; :func:`completeness` says how much of a series passed.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
+import pint
 import xarray as xr
+from xclim.core import units as xclim_units
 
 from geo.errors import InputError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def declare_units(**dimensions: str) -> Callable[[F], F]:
+    """The inputs' dimensions, checked at each call (xclim's ``declare_units``, typed)."""
+    return cast(Callable[[F], F], xclim_units.declare_units(**dimensions))
+
 
 #: Largest share of missing days a year may have and still count (xclim missing_pct).
 MAX_MISSING = 0.05
@@ -73,11 +87,19 @@ def check_plausible(series: xr.DataArray, role: str, source: str) -> None:
     low, high, units = PLAUSIBLE_MEAN[role]
     with _quiet_third_party():
         mean = float(series.mean().compute())
-        converted = float(
-            convert_units_to(
-                xr.DataArray(mean, attrs={"units": series.attrs["units"]}), units, context="hydro"
+        try:
+            converted = float(
+                convert_units_to(
+                    xr.DataArray(mean, attrs={"units": series.attrs["units"]}),
+                    units,
+                    context="hydro",
+                )
             )
-        )
+        except (pint.errors.PintError, ValueError) as err:
+            raise InputError(
+                f"{source}: {role} is in {series.attrs['units']!r}, which cannot be converted "
+                f"to {units}: fix its units attribute (CF units, e.g. 'K' or 'kg m-2 s-1')"
+            ) from err
     if not np.isfinite(converted) or not low <= converted <= high:
         raise InputError(
             f"{source}: {role} averages {mean:.4g} {series.attrs['units']} "
@@ -128,6 +150,7 @@ def _whole_periods(series: xr.DataArray, freq: str) -> np.ndarray:
     return np.flatnonzero(~_missing_years(gapless, freq).values)
 
 
+@declare_units(tasmax="[temperature]", thresh="[temperature]")
 def heat_days(tasmax: xr.DataArray, thresh: str = "35 degC") -> xr.DataArray:
     """Mean number of days per year with a daily maximum temperature above ``thresh``.
 
@@ -161,6 +184,7 @@ def _mean_of_valid_years(per_year: xr.DataArray) -> xr.DataArray:
     return out
 
 
+@declare_units(pr="[precipitation]", thresh="[length]")
 def dry_year_probability(
     pr: xr.DataArray, thresh: str = "100 mm", freq: str = "YS-OCT"
 ) -> xr.DataArray:
@@ -222,6 +246,7 @@ def dry_year_probability(
     return out.rename("dry_years")
 
 
+@declare_units(pr="[precipitation]")
 def drought_frequency(
     pr: xr.DataArray,
     window: int = 12,
@@ -290,6 +315,7 @@ def _iso_day(value: object) -> str:
     return str(value.strftime("%Y-%m-%d"))  # type: ignore[attr-defined]
 
 
+@declare_units(tas="[temperature]")
 def warming_trend(tas: xr.DataArray) -> xr.DataArray:
     """Least-squares linear trend of the yearly mean temperature, in kelvin per decade.
 
@@ -297,8 +323,8 @@ def warming_trend(tas: xr.DataArray) -> xr.DataArray:
         tas: Daily temperature (mean or maximum), dims ``(time, y, x)``, with ``units``.
 
     Returns:
-        Trend in ``K/decade``, dims ``(y, x)``; only years passing the missing-data check
-        count, and a cell needs two of them.
+        Trend in ``K yr-1`` (the build converts it to K/decade), dims ``(y, x)``; only
+        years passing the missing-data check count, and a cell needs two of them.
     """
     _years(tas)
     # A slope is the same in kelvin and degrees Celsius: no unit conversion is needed.
@@ -309,8 +335,10 @@ def warming_trend(tas: xr.DataArray) -> xr.DataArray:
     t = years.where(valid)
     t_anomaly = t - t.mean("time")
     slope = (t_anomaly * (annual - annual.mean("time"))).sum("time") / (t_anomaly**2).sum("time")
-    out = (slope * 10.0).where(valid.sum("time") >= 2)
-    out.attrs = {"units": "K/decade", "long_name": "linear trend of yearly mean temperature"}
+    # Per year, in units xclim's registry formats (its "decade" is a factor of ten); the
+    # build converts to the catalog's K/decade.
+    out = slope.where(valid.sum("time") >= 2)
+    out.attrs = {"units": "K yr-1", "long_name": "linear trend of yearly mean temperature"}
     return out.rename("warming_trend")
 
 

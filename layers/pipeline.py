@@ -12,6 +12,7 @@ The outputs are described in :mod:`layers.publish` (layout, atomic publishing) a
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -26,7 +27,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
+import shapely
 import xarray as xr
+from rasterio.transform import array_bounds
+from rasterio.warp import transform_bounds
 
 # tqdm.std, not tqdm.auto: the text bar works everywhere and needs no ipywidgets.
 from tqdm.std import tqdm
@@ -34,7 +38,7 @@ from tqdm.std import tqdm
 from geo import index
 from geo.errors import ConfigError, InputError, InputWarning
 from geo.grid import GridSpec
-from geo.io import read_districts, read_raster, write_cog, write_vectors
+from geo.io import raster_grid, read_districts, read_raster, write_cog, write_vectors
 from geo.zonal import ZonalStats, ZoneIndex
 from layers import compute, indicators, publish, rasters, scoring
 from layers.config import BuildConfig, load_config
@@ -62,8 +66,30 @@ def _config(config: BuildConfig | str | os.PathLike[str] | None) -> BuildConfig:
     return load_config(Path(config) if config is not None else DEFAULT_CONFIG)
 
 
+def _check_input_names(registry: Registry, config: BuildConfig) -> None:
+    """Refuse an input no catalog layer reads: a misspelt name would drop a layer silently."""
+    known = {spec.input for spec in registry.values()}
+    if config.basemap.elevation:
+        known.add(config.basemap.elevation)
+    for name in config.inputs:
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f"did you mean [inputs.{close[0]}]? " if close else ""
+            raise ConfigError(
+                f"unknown input [inputs.{name}]: no layer reads it; {hint}"
+                f"inputs the catalog reads: {', '.join(sorted(known))}"
+            )
+        roles = set(config.inputs[name].variables) - set(compute.CLIMATE_ALIASES)
+        if roles:
+            raise ConfigError(
+                f"[inputs.{name}] variables: unknown variable {', '.join(sorted(roles))}; "
+                f"name the file's variable of {', '.join(compute.CLIMATE_ALIASES)}"
+            )
+
+
 def _select(registry: Registry, config: BuildConfig) -> Registry:
     """The catalog layers this build can make: those named, or those with an input."""
+    _check_input_names(registry, config)
     if config.layers is not None:
         unknown = [i for i in config.layers if i not in registry]
         if unknown:
@@ -85,14 +111,63 @@ def _select(registry: Registry, config: BuildConfig) -> Registry:
     return registry.subset(chosen)
 
 
+#: A grid more than this many times the area the inputs cover is refused (a district
+#: shifted by tens of degrees would make the build run for many minutes on empty cells).
+MAX_GRID_OVERREACH = 4.0
+
+
 def _grid(config: BuildConfig, districts: gpd.GeoDataFrame) -> GridSpec:
     if config.grid.bounds is not None:
         bounds = config.grid.bounds
     else:
-        west, south, east, north = districts.to_crs(config.grid.crs).total_bounds
+        outlines = districts.to_crs(config.grid.crs)
+        west, south, east, north = outlines.total_bounds
         pad = config.grid.buffer
         bounds = (west - pad, south - pad, east + pad, north + pad)
+        _check_overreach(config, outlines, bounds)
     return GridSpec.from_bounds(bounds, config.grid.resolution, config.grid.crs)
+
+
+def _check_overreach(
+    config: BuildConfig, outlines: gpd.GeoDataFrame, bounds: tuple[float, ...]
+) -> None:
+    """Refuse a grid far larger than the inputs cover, naming the districts outside them.
+
+    Raises:
+        InputError: The districts' extent is more than :data:`MAX_GRID_OVERREACH` times
+            the part of it the raster inputs cover.
+    """
+    covered = [
+        shapely.box(
+            *transform_bounds(crs, config.grid.crs, *array_bounds(shape[0], shape[1], transform))
+        )
+        for source in config.inputs.values()
+        if source.kind == "raster" and source.path.is_file()
+        for crs, transform, shape in [raster_grid(source.path)]
+    ]
+    if not covered:
+        return
+    extent = shapely.box(*bounds)
+    inputs = shapely.union_all(covered)
+    inside = shapely.area(shapely.intersection(extent, inputs))
+    if inside <= 0 or shapely.area(extent) <= MAX_GRID_OVERREACH * inside:
+        return
+    d = config.districts
+    far = outlines[~outlines.geometry.intersects(inputs)]
+    names = [
+        f"{code}" + (f" ({name})" if d.name_field else "")
+        for code, name in zip(
+            far[d.id_field].astype(str),
+            far[d.name_field].astype(str) if d.name_field else far[d.id_field],
+            strict=True,
+        )
+    ]
+    which = ", ".join(names[:5]) if names else "some districts"
+    raise InputError(
+        f"district(s) {which} lie outside every input raster and stretch the analysis grid "
+        f"to {shapely.area(extent) / inside:.0f} times the area the inputs cover: check "
+        "their coordinates (a shifted or mis-projected feature?) or remove them"
+    )
 
 
 def _digest(config: BuildConfig) -> str:
@@ -376,6 +451,7 @@ def _layer(
     thresholds = catalog.thresholds(spec.id) if spec.role == "hazard" else spec.levels or ()
     stats = zones.stats(raw, weights=people, thresholds=thresholds)
     _check_coverage(spec, stats, cfg.inputs[spec.input].path.name, cfg.scoring.min_coverage)
+    _check_plausible(spec, stats, cfg.inputs[spec.input].path.name)
     write_cog(
         rasters.score(spec, raw),
         score_path,
@@ -466,6 +542,24 @@ def _check_coverage(spec: LayerSpec, stats: ZonalStats, source: str, min_coverag
             f"their {spec.id} level is 'no data'",
             InputWarning,
             stacklevel=3,
+        )
+
+
+def _check_plausible(spec: LayerSpec, stats: ZonalStats, source: str) -> None:
+    """Stop on values no real input has: a wrong units tag, or nodata read as data."""
+    if spec.plausible is None:
+        return
+    low, high = spec.plausible
+    minima = np.asarray(stats.min, dtype=np.float64)
+    maxima = np.asarray(stats.max, dtype=np.float64)
+    if not np.isfinite(maxima).any():
+        return
+    smallest, largest = float(np.nanmin(minima)), float(np.nanmax(maxima))
+    if smallest < low or largest > high:
+        raise InputError(
+            f"{source}: layer {spec.id!r} has values from {smallest:.4g} to {largest:.4g} "
+            f"{spec.units_label} over the districts, outside the plausible {low:g} to "
+            f"{high:g}: check the file's units tag and its nodata value"
         )
 
 

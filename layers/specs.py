@@ -89,6 +89,9 @@ class LayerSpec(_Frozen):
     levels: tuple[float, float, float] | None = None
     area_fraction: float = Field(default=0.1, gt=0.0, le=1.0)
     colors: tuple[str, str, str, str] | None = None
+    plausible: tuple[float, float] | None = Field(
+        default=None, description="range of values any real input lies in, layer units"
+    )
 
     @field_validator("id")
     @classmethod
@@ -122,6 +125,8 @@ class LayerSpec(_Frozen):
             raise ValueError(f"the group of a {self.role} layer is {self.role!r}")
         if self.role in ("vulnerability", "coping") and self.category is None:
             raise ValueError(f"a {self.role} indicator needs its INFORM category")
+        if self.plausible is not None and not self.plausible[0] < self.plausible[1]:
+            raise ValueError("the plausible range must be (low, high) with low < high")
         return self
 
     @property

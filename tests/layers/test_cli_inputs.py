@@ -76,9 +76,39 @@ def _missing_id(folder: Path) -> None:
 
 
 def _outside(folder: Path) -> None:
+    # Just east of every raster (they end by 62.2 E): the grid grows by a third.
     gdf = _districts(folder)
-    gdf.loc[3, "geometry"] = Polygon([(80, 10), (80.5, 10), (80.5, 10.5), (80, 10.5)])
+    gdf.loc[3, "geometry"] = Polygon([(62.5, 44.2), (62.7, 44.2), (62.7, 44.4), (62.5, 44.4)])
     _save(gdf, folder)
+
+
+def _shifted_by_fifty_degrees(folder: Path) -> None:
+    # A feature moved by a typo in its coordinates: the grid would be 50 times larger.
+    gdf = _districts(folder)
+    gdf.loc[1, "geometry"] = Polygon([(111, 44), (112, 44), (112, 44.5), (111, 44.5)])
+    _save(gdf, folder)
+
+
+def _rewrite_netcdf(folder: Path, change: Callable[[xr.Dataset], xr.Dataset]) -> None:
+    ds = xr.open_dataset(folder / "climate.nc").load()
+    ds.close()
+    (folder / "climate.nc").unlink()
+    change(ds).to_netcdf(folder / "climate.nc")
+
+
+def _celsius_tagged_kelvin(folder: Path) -> None:
+    def change(ds: xr.Dataset) -> xr.Dataset:
+        ds["tasmax"] = (ds["tasmax"] - 273.15).assign_attrs(units="K")
+        return ds
+
+    _rewrite_netcdf(folder, change)
+
+
+def _flood_in_cm_tagged_m(folder: Path) -> None:
+    path = folder / "flood_rp10.tif"
+    with rasterio.open(path, "r+") as ds:
+        data = ds.read(1)
+        ds.write(np.where(data == ds.nodata, data, data * 100.0), 1)
 
 
 def _truncate(name: str) -> Breaker:
@@ -164,6 +194,27 @@ CASES: list[tuple[str, Breaker | None, list[str], str]] = [
     ("netcdf without time", _netcdf_no_time, [], "time"),
     ("netcdf unknown units", _netcdf_bad_units, [], "units"),
     ("unknown layer", _replace_in_config('title = "Tiny world"', 'layers = ["lava"]'), [], "lava"),
+    (
+        "misspelt input",
+        _replace_in_config("[inputs.dust_days]", "[inputs.dust_day]"),
+        [],
+        "unknown input [inputs.dust_day]: no layer reads it; did you mean [inputs.dust_days]?",
+    ),
+    (
+        "unknown climate variable",
+        _replace_in_config('variables = { tasmax = "tasmax"', 'variables = { tmax = "tasmax"'),
+        [],
+        "[inputs.climate] variables: unknown variable tmax",
+    ),
+    ("celsius tagged as kelvin", _celsius_tagged_kelvin, [], "which no climate has"),
+    ("flood in cm tagged as m", _flood_in_cm_tagged_m, [], "outside the plausible 0 to 30"),
+    ("district shifted by 50 degrees", _shifted_by_fifty_degrees, [], "stretch the analysis grid"),
+    (
+        "unknown risk classes",
+        _replace_in_config('method = "geometric"', 'method = "geometric"\nclasses = "INFORM 1999"'),
+        [],
+        "unknown risk classes 'INFORM 1999'",
+    ),
     ("negative weight", None, ["--weights", "dust_days:-1"], "dust_days"),
     ("NaN weight", None, ["--weights", "dust_days:nan"], "dust_days"),
     ("unknown profile", None, ["--profile", "tourism"], "tourism"),

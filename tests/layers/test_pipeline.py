@@ -356,3 +356,46 @@ def test_composite_and_exposed_rasters_follow_the_layers(
     stripped = build(world_dir / "build.toml", out=tmp_path, progress=False).layers
     for name in ("composite", "exposed", "dust_days_score"):
         np.testing.assert_array_equal(stripped[name].to_numpy(), ds[name].to_numpy())
+
+
+def _retagged(source: Path, target: Path, factor: np.ndarray | float, units: str) -> Path:
+    """A copy of a raster with its values multiplied and another units tag."""
+    with rasterio.open(source) as src:
+        profile, data = src.profile, src.read(1)
+    with rasterio.open(target, "w", **profile) as dst:
+        dst.write(np.where(data == profile["nodata"], data, data * factor).astype("float32"), 1)
+        dst.update_tags(units=units)
+    return target
+
+
+def test_cf_units_and_population_densities_are_converted(
+    built: BuildResult, world_dir: Path, tmp_path: Path
+) -> None:
+    from geo.grid import GridSpec
+
+    # Salinity in mg L-1 (CF style, pint alone could not read it) gives the same g/L.
+    salinity = _retagged(
+        world_dir / "salinity_utm.tif", tmp_path / "salinity_mg.tif", 1000.0, "mg L-1"
+    )
+    # People as a density (person/km**2) are multiplied back by each cell's area, not
+    # summed as heads.
+    grid = GridSpec.from_raster(world_dir / "population.tif")
+    area = grid.cell_area_km2()[:, None]
+    density = _retagged(
+        world_dir / "population.tif", tmp_path / "density.tif", 1 / area, "person/km**2"
+    )
+    cfg = load_config(world_dir / "build.toml")
+    inputs = dict(cfg.inputs)
+    inputs["groundwater_salinity"] = inputs["groundwater_salinity"].model_copy(
+        update={"path": salinity}
+    )
+    inputs["population"] = inputs["population"].model_copy(update={"path": density})
+    cfg = cfg.model_copy(
+        update={"inputs": inputs, "layers": ["groundwater_salinity", "population"]}
+    )
+    table = build(cfg, out=tmp_path / "out", progress=False).table()
+    expected = built.table()
+    np.testing.assert_allclose(
+        table["groundwater_salinity_value"], expected["groundwater_salinity_value"], rtol=1e-5
+    )
+    np.testing.assert_allclose(table["population"], expected["population"], rtol=1e-5)
