@@ -1,6 +1,6 @@
 """Compute each catalog layer's raw indicator, in its declared units, on the build grid.
 
-The input kinds (DESIGN.md, data flow): a raster is aligned with the layer's declared
+The input kinds (docs/design.md, data flow): a raster is aligned with the layer's declared
 resampling; a daily climate series becomes an indicator on its own grid first (xclim
 works per cell, and the coarse grid is cheap) and is then aligned bilinearly; the
 population raster (people per cell) is aligned with the sum-preserving method and
