@@ -97,6 +97,8 @@ def people_on_grid(source: InputConfig, grid: GridSpec, spec: LayerSpec) -> xr.D
 
 
 SeriesCache = dict[tuple[Path, str], xr.DataArray]
+#: Climate series up to this size (decoded, in bytes) are read into memory once per build.
+SERIES_IN_MEMORY_BYTES = 512 * 1024 * 1024
 
 
 def _series(
@@ -110,9 +112,16 @@ def _series(
     cache = {} if cache is None else cache
     if key not in cache:
         series = read_timeseries(source.path, variable, aliases=CLIMATE_ALIASES.get(variable, ()))
+        if series.nbytes <= SERIES_IN_MEMORY_BYTES:
+            # Read once, used by every climate layer: a small series is faster in memory
+            # than as many dask tasks per layer.
+            series = series.load()
+        else:
+            # Indicators fit and count along time per cell: one chunk in time, split in
+            # space.
+            series = series.chunk({"time": -1, "y": "auto", "x": "auto"})
         indicators.check_plausible(series, role, source.path.name)
-        # Indicators fit and count along time per cell: one chunk in time, split in space.
-        cache[key] = series.chunk({"time": -1, "y": "auto", "x": "auto"})
+        cache[key] = series
     return cache[key], variable
 
 
