@@ -53,8 +53,11 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
+# Tests run on every core (pytest-xdist; sessions fixtures are built once per worker) and
+# the ten slowest are printed at the end of every run.
+PYTEST_ARGS ?= -n auto --dist loadfile --durations=10
 unit: $(VENV)/.dev-installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck unit
 
