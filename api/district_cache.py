@@ -104,6 +104,10 @@ def _rescored_rows(
         name: values.tolist() if isinstance(values, np.ndarray) else values
         for name, values in columns.items()
     }
+    # Ranks as the properties hold them: integers, or None for "not ranked".
+    for name in features.RANKS:
+        if name in lists:
+            lists[name] = [features.property_value(name, v) for v in lists[name]]
     values = [
         {name: v if isinstance(v, str) else v[i] for name, v in lists.items()} for i in range(rows)
     ]

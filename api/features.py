@@ -1,4 +1,4 @@
-"""District results as GeoJSON features, per-layer explanations and CSV.
+"""District results as GeoJSON features, per-layer and per-hazard explanations, CSV.
 
 Pure functions of a district table (a :class:`~layers.result.BuildResult` table or a
 rescored one) and the registry. The ``*_json`` variants assemble the same JSON from
@@ -16,8 +16,11 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping
 
+from api import hazards
 from api.encoding import dumps, join_object, members, number, plain
+from api.hazards import level_code, level_label
 from geo import index
+from geo.errors import NotFoundError
 from geo.vectors import csv_table, json_encode_nested
 from layers.registry import LayerSpec, Registry
 from layers.scoring import Weighting
@@ -28,12 +31,18 @@ COORDINATE_DECIMALS = 6
 _NOT_PROPERTIES = ("geometry", "weights")
 
 
-def level_label(level: Any) -> str:
-    """The label of a level code (``"no data"`` when it is missing)."""
-    try:
-        return index.LEVEL_LABELS[int(level)]
-    except (TypeError, ValueError, KeyError):
-        return index.LEVEL_LABELS[index.NO_DATA]
+#: What each district statistic is, in words (the map, the report and the API say it).
+STATISTIC_LABELS = {
+    "mean": "mean over the district",
+    "weighted_mean": "mean where people live (population-weighted)",
+    "p90": "90th percentile over the district",
+    "max": "highest value in the district",
+    "sum": "total over the district",
+    "people": "people living in the district",
+    "table": "district statistics",
+}
+#: Ranks: floats with NaN (no rank) in a table, integers or ``null`` in JSON.
+RANKS = ("rank", "rank_hazard", "rank_exposed")
 
 
 def level_threshold(spec: LayerSpec, level: int) -> float | None:
@@ -43,17 +52,46 @@ def level_threshold(spec: LayerSpec, level: int) -> float | None:
     return float(spec.levels[min(level, index.HIGH) - 1])
 
 
-def layer_result(spec: LayerSpec, row: Mapping[str, Any]) -> dict[str, Any]:
-    """One layer's value, score, level (with its threshold) and coverage in ``row``."""
-    raw_level = number(row.get(f"{spec.id}_level"))
-    level = int(raw_level) if raw_level is not None else index.NO_DATA
+def statistic(spec: LayerSpec) -> str:
+    """The district statistic a layer's ``value`` is (a key of :data:`STATISTIC_LABELS`)."""
+    if not spec.spatial:
+        return "table"
+    if spec.indicator == "population_density":
+        return "people"
+    return spec.district_statistic
+
+
+def _hazard_of(registry: Registry, spec: LayerSpec) -> str | None:
+    if spec.role != "hazard":
+        return None
+    try:
+        return registry.hazard_of(spec.id).id
+    except NotFoundError:
+        return None
+
+
+def layer_result(registry: Registry, spec: LayerSpec, row: Mapping[str, Any]) -> dict[str, Any]:
+    """One layer's district value (its statistic named), means, score, level and coverage.
+
+    ``value`` is the statistic the layer is scored on, in ``units``; ``mean`` (over the
+    district's cells) and ``pop_mean`` (weighted by the people in each cell) are in
+    ``cell_units`` and are given whichever statistic is scored.
+    """
+    level = level_code(row.get(f"{spec.id}_level"))
+    kind = statistic(spec)
     return {
         "id": spec.id,
         "title": spec.title,
         "role": spec.role,
         "group": spec.group,
-        "units": spec.units_label,
+        "hazard": _hazard_of(registry, spec),
+        "units": spec.district_units_label or spec.units_label,
+        "cell_units": spec.units_label,
+        "statistic": kind,
+        "statistic_label": STATISTIC_LABELS[kind],
         "value": number(row.get(f"{spec.id}_value")),
+        "mean": number(row.get(f"{spec.id}_mean")),
+        "pop_mean": number(row.get(f"{spec.id}_pop_mean")),
         "score": number(row.get(f"{spec.id}_score")),
         "level": level,
         "level_label": level_label(level),
@@ -61,13 +99,22 @@ def layer_result(spec: LayerSpec, row: Mapping[str, Any]) -> dict[str, Any]:
         "thresholds": list(spec.levels) if spec.levels is not None else None,
         "area_fraction": spec.area_fraction if spec.levels is not None else None,
         "coverage": number(row.get(f"{spec.id}_coverage")),
+        "completeness": number(row.get(f"{spec.id}_completeness")),
         "people_high": number(row.get(f"{spec.id}_people_high")),
     }
 
 
 def layer_results(registry: Registry, row: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """:func:`layer_result` of every layer of ``registry`` present in ``row``."""
-    return [layer_result(s, row) for s in registry.values() if f"{s.id}_score" in row]
+    """:func:`layer_result` of every layer of ``registry`` with a value in ``row``."""
+    return [layer_result(registry, s, row) for s in registry.values() if f"{s.id}_value" in row]
+
+
+def property_value(key: str, value: Any) -> Any:
+    """A table value as a JSON property: ranks become integers (``None`` = not ranked)."""
+    if key in RANKS:
+        found = number(value)
+        return int(found) if found is not None else None
+    return plain(value)
 
 
 def geometry(geom: shapely.Geometry | None, simplify: float = 0.0) -> dict[str, Any] | None:
@@ -82,7 +129,7 @@ def geometry(geom: shapely.Geometry | None, simplify: float = 0.0) -> dict[str, 
 
 def properties(row: Mapping[str, Any]) -> dict[str, Any]:
     """The flat properties of a district: every table column but geometry and weights."""
-    return {k: plain(v) for k, v in row.items() if k not in _NOT_PROPERTIES}
+    return {k: property_value(k, v) for k, v in row.items() if k not in _NOT_PROPERTIES}
 
 
 def feature(row: Mapping[str, Any], simplify: float = 0.0) -> dict[str, Any]:
@@ -102,7 +149,9 @@ def weights_members(build_version: str, weighting: Weighting) -> dict[str, Any]:
         "build": build_version,
         "profile": realised["profile"],
         "method": realised["method"],
+        "classes": realised["classes"]["name"],
         "weights": realised["weights"],
+        "layer_weights": realised["layer_weights"],
         "overrides": plain(realised["overrides"]),
     }
 
@@ -160,9 +209,10 @@ def detail(
     weighting: Weighting,
     simplify: float = 0.0,
 ) -> dict[str, Any]:
-    """One district as a Feature with every layer explained and the weights used."""
+    """One district as a Feature with every layer and hazard explained, and the weights."""
     out = feature(row, simplify)
     out["properties"]["layers"] = layer_results(registry, row)
+    out["properties"]["hazards"] = hazards.results(registry, row)
     members = weights_members(build_version, weighting)
     members.pop("overrides")
     return {**out, **members}

@@ -13,7 +13,7 @@ from layers import scoring
 from layers.registry import parse_weights
 from layers.result import BuildResult
 
-#: Longest ``weights`` string accepted (a few dozen layers with their weights).
+#: Longest ``weights`` string accepted (a few dozen hazards and layers with their weights).
 MAX_WEIGHTS_LENGTH = 1000
 #: Largest ``simplify`` tolerance in degrees (about 5 km): beyond it districts lose shape.
 MAX_SIMPLIFY_DEG = 0.05
@@ -36,16 +36,17 @@ class WeightParams:
         str | None,
         Query(
             max_length=MAX_WEIGHTS_LENGTH,
-            description="Hazard weights `layer:number,...` on top of the profile, each finite "
-            "and >= 0, not all zero; normalised to sum 1.",
-            examples=["dust_days:2,flood_rp100:1"],
+            description="Weights `id:number,...` on top of the profile, each finite and "
+            ">= 0: a hazard id (`GET /hazards`) sets the hazard's weight (one hazard, one "
+            "vote; normalised to sum 1), a hazard layer id its weight within its hazard.",
+            examples=["dust:2,river_flood:1", "flood_rp10:2"],
         ),
     ] = None
     method: Annotated[
         Literal["geometric", "max"] | None,
         Query(
-            description="Composite across hazard groups: INFORM's adjusted geometric mean "
-            "or the maximum; default: the build's.",
+            description="How hazards combine: INFORM's adjusted geometric mean or the "
+            "weighted maximum; default: the build's.",
         ),
     ] = None
 
@@ -58,7 +59,8 @@ class WeightParams:
         """The realised weights against ``build``'s hazards.
 
         Raises:
-            ApiError: 422 for an unknown profile or layer, or a bad weight.
+            ApiError: 422 for an unknown profile, hazard or layer, or a bad weight (the
+                sentence lists the hazards).
         """
         try:
             overrides = parse_weights(self.weights) if self.weights is not None else None

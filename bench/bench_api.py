@@ -43,11 +43,11 @@ from bench.synthetic import DATA_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
-ISSUE_QUERY = "weights=dust_days:2,flood_rp100:1&method=max"
+ISSUE_QUERY = "weights=dust:2,river_flood:1&method=max"
 DISTRICTS_P50_MS = 50.0
 HEALTHZ_P99_MS = 10.0
-#: Derived surfaces are always scores; other layers have raw values too.
-DERIVED = ("composite", "risk", "vulnerability", "coping")
+#: Derived surfaces have one colouring; other layers have raw values and scores.
+DERIVED = ("composite", "exposed", "vulnerability", "lack_of_coping")
 
 
 # ------------------------------------------------------------------ the served build
@@ -96,9 +96,9 @@ def serve_build(build_root: Path) -> Iterator[Server]:
 
 
 def hazards(base: str) -> list[str]:
-    """Ids of the served build's hazard layers."""
-    catalog = httpx.get(base + "/layers", timeout=30).json()
-    return [layer["id"] for layer in catalog["layers"] if layer.get("role") == "hazard"]
+    """Ids of the served build's hazards (what weights name)."""
+    catalog = httpx.get(base + "/hazards", timeout=30).json()
+    return [hazard["id"] for hazard in catalog["hazards"]]
 
 
 def weight_queries(hazard_ids: Sequence[str], count: int, seed: int = 1) -> list[str]:
@@ -115,7 +115,7 @@ def weight_queries(hazard_ids: Sequence[str], count: int, seed: int = 1) -> list
 def tile_layers(base: str) -> dict[str, dict[str, Any]]:
     """TileJSON (bounds, zoom range) of every layer of the build that has tiles."""
     catalog = httpx.get(base + "/layers", timeout=30).json()
-    ids = [layer["id"] for layer in catalog["layers"]] + ["composite", "risk"]
+    ids = [layer["id"] for layer in catalog["layers"]] + list(DERIVED)
     found = {}
     with httpx.Client(timeout=30) as http:
         for layer_id in dict.fromkeys(ids):

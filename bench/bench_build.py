@@ -12,9 +12,9 @@ synthetic float32 COG inputs over the oblast (:mod:`bench.synthetic`) of the sam
 size as the build grid: ``flood_rp10``, ``flood_rp100``, ``groundwater_salinity``,
 ``dust_days`` and ``population`` — 5 raster layers plus the district table (7 column
 layers), every step of a real build: alignment (bilinear; sum-preserving for people),
-zonal statistics, scores, composite and risk rasters, COGs with overviews, vectors,
-manifest. The grid resolution is chosen so that the build grid over the districts has
-exactly the requested columns x rows.
+zonal statistics, scores, composite, people-exposed and dimension rasters, COGs with
+overviews, vectors, manifest. The grid resolution is chosen so that the build grid over
+the districts has exactly the requested columns x rows.
 
 Each build runs in a fresh subprocess. Its peak memory is measured twice: the kernel's
 high-water mark of the build process (``ru_maxrss``, exact) and the resident set of

@@ -1,4 +1,4 @@
-"""The layer catalog and the weight profiles: ``/layers``, ``/layers/{id}``, ``/profiles``."""
+"""The catalog: ``/layers``, ``/layers/{id}``, ``/hazards`` and ``/profiles``."""
 
 from __future__ import annotations
 
@@ -6,16 +6,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from api import encoding, openapi
+from api import encoding, hazards, openapi
 from api.caching import cached, not_modified
-from api.features import level_label
+from api.features import STATISTIC_LABELS, statistic
+from api.hazards import level_label
 from api.problems import ApiError
-from api.schemas import Catalog, LayerDetail, Profiles
+from api.schemas import Catalog, Hazards, LayerDetail, Profiles
 from api.state import current_build
-from geo.errors import ConfigError
+from api.tiles.colormaps import exposed_legend
+from api.tiles.sources import SURFACES, Surface
+from geo.errors import ConfigError, NotFoundError
 from geo.index import LEVEL_LABELS
 from layers.registry import LayerSpec, score_legend
-from layers.result import BuildResult
+from layers.result import BuildResult, classes_from_manifest
 
 router = APIRouter(tags=["catalog"])
 JSON = "application/json"
@@ -34,16 +37,25 @@ def _has_raster(build: BuildResult, layer_id: str) -> bool:
     return "raw" in build.manifest.get("layers", {}).get(layer_id, {})
 
 
-def _links(request: Request, build: BuildResult, layer_id: str) -> dict[str, str | None]:
+def _links(request: Request, layer_id: str, has_tiles: bool) -> dict[str, str | None]:
     """Tile and TileJSON URLs built from this router's own route.
 
     ``url_for`` honours the root path and the scheme/host the proxy forwarded, so the
     URLs work behind ``--root-path`` and a reverse proxy.
     """
-    if not _has_raster(build, layer_id):
+    if not has_tiles:
         return {"tiles": None, "tilejson": None}
     base = str(request.url_for("layer", layer_id=layer_id))
     return {"tiles": base + "/tiles/{z}/{x}/{y}.png", "tilejson": base + "/tilejson.json"}
+
+
+def _hazard_id(build: BuildResult, spec: LayerSpec) -> str | None:
+    if spec.role != "hazard":
+        return None
+    try:
+        return build.registry.hazard_of(spec.id).id
+    except NotFoundError:
+        return None
 
 
 def layer_summary(build: BuildResult, spec: LayerSpec) -> dict[str, Any]:
@@ -53,7 +65,12 @@ def layer_summary(build: BuildResult, spec: LayerSpec) -> dict[str, Any]:
         "title": spec.title,
         "role": spec.role,
         "group": spec.group,
+        "category": spec.category,
+        "hazard": _hazard_id(build, spec),
         "units": spec.units_label,
+        "district_units": spec.district_units_label or spec.units_label,
+        "statistic": statistic(spec),
+        "statistic_label": STATISTIC_LABELS[statistic(spec)],
         "description": spec.description,
         "source": spec.source,
         "spatial": _has_raster(build, spec.id),
@@ -61,12 +78,40 @@ def layer_summary(build: BuildResult, spec: LayerSpec) -> dict[str, Any]:
         "area_fraction": spec.area_fraction if spec.levels is not None else None,
         "goalposts": list(spec.goalposts),
         "legend": [c.model_dump() for c in spec.legend()],
-        "score_legend": [c.model_dump() for c in score_legend()],
+        "score_legend": [
+            c.model_dump() for c in score_legend(classes_from_manifest(build.manifest))
+        ],
     }
 
 
+def surface_legend(build: BuildResult, surface: Surface) -> list[dict[str, Any]]:
+    """The legend of a derived surface: density classes, or the build's score classes."""
+    classes = (
+        exposed_legend()
+        if surface.kind == "exposed"
+        else score_legend(classes_from_manifest(build.manifest))
+    )
+    return [c.model_dump() for c in classes]
+
+
+def surface_summaries(build: BuildResult) -> list[dict[str, Any]]:
+    """The build's derived surfaces (composite, exposed, ...) with their legends."""
+    rasters = build.manifest.get("rasters", {})
+    return [
+        {
+            "id": surface_id,
+            "title": surface.title,
+            "units": surface.units,
+            "description": surface.description,
+            "legend": surface_legend(build, surface),
+        }
+        for surface_id, surface in SURFACES.items()
+        if surface_id in rasters
+    ]
+
+
 def _summary(request: Request, build: BuildResult, spec: LayerSpec) -> dict[str, Any]:
-    return {**layer_summary(build, spec), **_links(request, build, spec.id)}
+    return {**layer_summary(build, spec), **_links(request, spec.id, _has_raster(build, spec.id))}
 
 
 def _spec(build: BuildResult, layer_id: str) -> LayerSpec:
@@ -75,12 +120,14 @@ def _spec(build: BuildResult, layer_id: str) -> LayerSpec:
     return build.registry[layer_id]
 
 
-def _realised(build: BuildResult, profile: str) -> dict[str, float]:
+def realised_profile(build: BuildResult, profile: str) -> dict[str, dict[str, float]]:
+    """A profile's weights over the build's hazards, and of each layer within its hazard."""
     try:
-        return build.registry.resolve_weights(profile)
+        resolved = build.registry.resolve_weights(profile)
     except ConfigError:
         # A profile that weights none of this build's hazards cannot be used here.
-        return {}
+        return {"weights": {}, "layer_weights": {}}
+    return {"weights": resolved.hazards, "layer_weights": resolved.layers}
 
 
 @router.get(
@@ -90,17 +137,25 @@ def _realised(build: BuildResult, profile: str) -> dict[str, float]:
     responses=openapi.errors(404),
 )
 def layers(request: Request, build: Annotated[BuildResult, Depends(current_build)]) -> Response:
-    """Every layer of the served build.
+    """Every layer of the served build, and the surfaces derived from them.
 
-    What each layer measures, its units, source, legends (classes with colours, labels
-    and thresholds) and its tile and TileJSON URLs.
+    What each layer measures, the hazard it belongs to, its units (of the cells and of
+    the district value), the district statistic it is scored on, its source, legends
+    (classes with colours, labels and thresholds) and its tile and TileJSON URLs. The
+    derived surfaces are the composite hazard, the people exposed to a hazard (per
+    km2), vulnerability and lack of coping capacity.
     """
     if (unchanged := not_modified(request, build.version)) is not None:
         return unchanged
     body = {
         "build": build.version,
         "level_labels": {str(k): v for k, v in LEVEL_LABELS.items()},
+        "classes": classes_from_manifest(build.manifest).name,
         "layers": [_summary(request, build, spec) for spec in build.registry.values()],
+        "surfaces": [
+            {**surface, **_links(request, surface["id"], True)}
+            for surface in surface_summaries(build)
+        ],
     }
     return cached(request, build.version, encoding.dumps(body), JSON)
 
@@ -119,8 +174,8 @@ def layer(
 ) -> Response:
     """A layer of the catalog with its statistics.
 
-    Adds the layer's statistics over the districts and every district's value, score,
-    level and data coverage.
+    Adds the layer's statistics over the districts and every district's value (the
+    scored statistic), area and population-weighted means, score, level and coverage.
     """
     spec = _spec(build, layer_id)
     if (unchanged := not_modified(request, build.version)) is not None:
@@ -133,12 +188,14 @@ def layer(
     )
     districts = []
     for row in build.districts.to_dict("records"):
-        level = int(row.get(f"{layer_id}_level", -2))
+        level = hazards.level_code(row.get(f"{layer_id}_level"))
         districts.append(
             {
                 "code": str(row["code"]),
                 "name": str(row["name"]),
                 "value": encoding.number(row.get(f"{layer_id}_value")),
+                "mean": encoding.number(row.get(f"{layer_id}_mean")),
+                "pop_mean": encoding.number(row.get(f"{layer_id}_pop_mean")),
                 "score": encoding.number(row.get(f"{layer_id}_score")),
                 "level": level,
                 "level_label": level_label(level),
@@ -156,6 +213,36 @@ def layer(
 
 
 @router.get(
+    "/hazards",
+    response_model=Hazards,
+    summary="The hazards and their level rules",
+    responses=openapi.errors(404),
+)
+def hazard_catalog(
+    request: Request, build: Annotated[BuildResult, Depends(current_build)]
+) -> Response:
+    """The hazards of the served build: what weights name (one hazard, one vote).
+
+    Each with its layers (and their weights within it), its ThinkHazard! level rule in
+    words and as low, medium and high criteria (a layer above a threshold over a share
+    of the district), who counts as exposed, and its realised weight. Context hazards
+    (warming, recent drought status) are shown but weigh nothing unless weighted.
+    """
+    if (unchanged := not_modified(request, build.version)) is not None:
+        return unchanged
+    weights = build.manifest.get("scoring", {}).get("weights", {})
+    body = {
+        "build": build.version,
+        "level_labels": {str(k): v for k, v in LEVEL_LABELS.items()},
+        "hazards": [
+            hazards.summary(build.registry, hazard, encoding.number(weights.get(hazard.id)))
+            for hazard in build.registry.hazards
+        ],
+    }
+    return cached(request, build.version, encoding.dumps(body), JSON)
+
+
+@router.get(
     "/profiles",
     response_model=Profiles,
     summary="Weight profiles",
@@ -165,8 +252,9 @@ def profiles(request: Request, build: Annotated[BuildResult, Depends(current_bui
     """The named weight profiles.
 
     Each with its hazard weights realised over the build's hazards (normalised to sum
-    1); `default` and `method` are the build's. Use a profile id as `?profile=` on
-    `/districts`, `/zonal` and the composite tiles.
+    1) and the weight of each hazard layer within its hazard; `default` and `method`
+    are the build's. Use a profile id as `?profile=` on `/districts`, `/zonal` and the
+    composite tiles.
     """
     if (unchanged := not_modified(request, build.version)) is not None:
         return unchanged
@@ -180,7 +268,7 @@ def profiles(request: Request, build: Annotated[BuildResult, Depends(current_bui
                 "id": p.id,
                 "title": p.title,
                 "description": p.description,
-                "weights": _realised(build, p.id),
+                **realised_profile(build, p.id),
             }
             for p in build.registry.profiles.values()
         ],

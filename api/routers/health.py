@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.state import current_build
-from layers.result import BuildResult
+from layers.result import BuildResult, classes_from_manifest
 
 router = APIRouter(tags=["service"])
 
@@ -30,6 +30,11 @@ class Version(BaseModel):
     illustrative: bool
     districts: int
     layers: list[str]
+    hazards: list[str] = Field(description="the hazards weights name (context ones too)")
+    classes: str = Field(
+        description="the INFORM release whose risk classes the build uses",
+        examples=["INFORM Risk 2025 (v0.7.0)"],
+    )
     scoring: dict[str, Any]
     grid: dict[str, Any]
     bounds: list[float]
@@ -43,7 +48,10 @@ async def healthz() -> Health:
 
 @router.get("/version", response_model=Version, summary="The served build")
 def version(build: Annotated[BuildResult, Depends(current_build)]) -> Version:
-    """Version, creation time, code version, weights and grid of the served build."""
+    """Version, creation time, code version, hazards, weights, risk classes and grid.
+
+    `classes` names the INFORM release whose risk class cut-offs the build uses.
+    """
     m = build.manifest
     return Version(
         version=m["version"],
@@ -54,6 +62,8 @@ def version(build: Annotated[BuildResult, Depends(current_build)]) -> Version:
         illustrative=bool(m.get("illustrative")),
         districts=int(m["districts"]["count"]),
         layers=list(build.registry),
+        hazards=[h.id for h in build.registry.hazards],
+        classes=classes_from_manifest(m).name,
         scoring=m["scoring"],
         grid=m["grid"],
         bounds=m["bounds"],

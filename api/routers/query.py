@@ -11,8 +11,8 @@ from api.blocking import run_blocking
 from api.caching import BUILD_HEADER, cached, not_modified
 from api.geojson import POLYGON_EXAMPLE, ZonalBody, to_polygon
 from api.params import WeightParams
+from api.query_schemas import PointResult, ZonalResult
 from api.sampling import sample_point
-from api.schemas import PointResult, ZonalResult
 from api.settings import Settings
 from api.state import current_build
 from api.zonal import zonal_statistics
@@ -40,12 +40,14 @@ async def point(
         Query(ge=-90, le=90, allow_inf_nan=False, description="Latitude (EPSG:4326)"),
     ],
 ) -> Response:
-    """Every spatial layer at a point.
+    """Every spatial layer at a point, whether it is exposed, and its district.
 
     The raw value (in the layer's units), score (0-10) and level of every spatial
-    layer in the build grid cell holding the point, the composite hazard and risk of
-    that cell, and the district the point lies in. A point outside the region of the
-    build is a 422 problem.
+    layer in the build grid cell holding the point; the composite hazard of that cell;
+    whether any hazard reaches its exposure threshold there (and which), with the
+    people per km2 exposed; and the district the point lies in with its risk, class,
+    rank and hazard level (risk is a district index: a cell has none). A point outside
+    the region of the build is a 422 problem.
     """
     if (unchanged := not_modified(request, build.version)) is not None:
         return unchanged
@@ -54,11 +56,13 @@ async def point(
 
 
 ZONAL_DOC = """Statistics of a polygon computed exactly as for a district: per layer the
-district statistic, score, level (with the threshold behind it), data coverage and
-people in high-hazard cells; the composite hazard, exposure, vulnerability and lack of
-coping capacity (area means of the districts covered), risk and drivers. The body is
-a GeoJSON Polygon or MultiPolygon, or a Feature of one, in EPSG:4326 (longitude
-first); `profile`, `weights` and `method` choose the composite's weights.
+district statistic (named), its area and population-weighted means, score, level
+(with the threshold behind it) and data coverage; per hazard its ThinkHazard! level
+and why, the people exposed and the INFORM exposure score; the people exposed to any
+hazard; the composite hazard, hazard & exposure, vulnerability and lack of coping
+capacity (area means of the districts covered), risk with its INFORM class, and the
+drivers. The body is a GeoJSON Polygon or MultiPolygon, or a Feature of one, in
+EPSG:4326 (longitude first); `profile`, `weights` and `method` choose the weights.
 
 Limits (a 422 problem says which was exceeded): at most {vertices:,} vertices, at most
 {area:,.0f} km2, and a request body of at most {body:,} bytes (413). Polygons must be

@@ -1,4 +1,4 @@
-"""XYZ tiles and TileJSON: layers, the composite on the fly, the offline basemap.
+"""XYZ tiles and TileJSON: layers, derived surfaces, the composite on the fly, the basemap.
 
 Every tile is a Web Mercator PNG (256 px, or 512 with ``?tilesize=512``) with an ETag
 tied to the build version and the query, so map clients and proxies revalidate with
@@ -17,14 +17,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 from pathlib import Path as FilePath
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import morecantile
 from anyio import CapacityLimiter
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Request, Response
 
 from api import openapi
 from api.blocking import run_blocking
@@ -34,8 +32,18 @@ from api.problems import ApiError
 from api.state import current_build
 from api.tiles import render
 from api.tiles.cache import TileCache
+from api.tiles.params import (
+    CompositeParams,
+    LayerId,
+    LayerTileParams,
+    TileJSON,
+    TileParams,
+    TileX,
+    TileY,
+    TileZ,
+)
 from api.tiles.readers import RasterInfo, known_raster_info, raster_info
-from api.tiles.sources import Values, basemap_source, hydrography_path, tile_source
+from api.tiles.sources import basemap_source, hydrography_path, tile_source
 from layers.result import BuildResult
 
 router = APIRouter(tags=["tiles"])
@@ -44,8 +52,6 @@ PNG = "image/png"
 GEOJSON = "application/geo+json"
 #: Tiles rendered at once per process (further requests wait their turn).
 RENDERS_AT_ONCE = max(1, os.cpu_count() or 1)
-#: Deepest zoom a URL may name (about 2 m per pixel); deeper is a 422 at once.
-MAX_ZOOM = 24
 _PREFIX = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
 
 
@@ -53,78 +59,6 @@ class PNGResponse(Response):
     """Documents a route's body as a PNG image."""
 
     media_type = PNG
-
-
-class TileJSON(BaseModel):
-    """A TileJSON 3.0.0 document (https://github.com/mapbox/tilejson-spec)."""
-
-    tilejson: Literal["3.0.0"] = "3.0.0"
-    name: str = Field(examples=["River flood depth, 10-year return period (m)"])
-    description: str
-    attribution: str
-    scheme: Literal["xyz"] = "xyz"
-    tiles: list[str] = Field(
-        examples=[["http://127.0.0.1:8000/layers/flood_rp10/tiles/{z}/{x}/{y}.png"]]
-    )
-    minzoom: int = Field(examples=[5])
-    maxzoom: int = Field(examples=[11])
-    bounds: list[float] = Field(description="west, south, east, north in degrees")
-    center: list[float] = Field(description="longitude, latitude, zoom")
-
-
-LayerId = Annotated[
-    str,
-    Path(
-        pattern=r"^[a-z][a-z0-9_]{0,63}$",
-        description="A spatial layer id from `GET /layers`, or `composite`, `risk`, "
-        "`vulnerability`, `coping`",
-        examples=["flood_rp10"],
-    ),
-]
-TileZ = Annotated[int, Path(ge=0, le=MAX_ZOOM, description="Zoom level")]
-TileX = Annotated[int, Path(ge=0, description="Column, 0 at 180° W")]
-TileY = Annotated[int, Path(ge=0, description="Row, 0 at the north edge of Web Mercator")]
-
-
-@dataclass(frozen=True)
-class TileParams:
-    """Query parameters of every tile route."""
-
-    tilesize: Annotated[
-        int,
-        Query(
-            ge=256,
-            le=512,
-            multiple_of=256,
-            description="Tile width and height in pixels: 256, or 512 for high-DPI screens",
-        ),
-    ] = 256
-
-
-@dataclass(frozen=True)
-class LayerTileParams(TileParams):
-    """Query parameters of layer tiles."""
-
-    values: Annotated[
-        Values,
-        Query(
-            description="`raw`: the layer's values in its level colours; `score`: its "
-            "0-10 score in the INFORM classes. Derived layers are always scores."
-        ),
-    ] = "raw"
-
-
-@dataclass(frozen=True)
-class CompositeParams(TileParams):
-    """Query parameters of composite tiles (besides the weights)."""
-
-    target: Annotated[
-        Literal["hazard", "risk"],
-        Query(
-            description="`hazard`: the multi-hazard composite; `risk`: INFORM risk "
-            "from it with exposure, vulnerability and lack of coping capacity"
-        ),
-    ] = "hazard"
 
 
 def _render_limiter(request: Request) -> CapacityLimiter:
@@ -297,8 +231,10 @@ async def layer_tile(
 
     `?values=raw` (default) draws the layer's values in its four level colours (very
     low .. high, cut at its thresholds); `?values=score` its 0-10 score in the five
-    INFORM classes. `composite`, `risk`, `vulnerability` and `coping` are the build's
-    0-10 surfaces. Transparent outside the data.
+    INFORM classes. `composite`, `vulnerability` and `lack_of_coping` are the build's
+    0-10 surfaces; `exposed` is people per km2 living where a hazard reaches its
+    exposure threshold, in its own classes (transparent where nobody is exposed).
+    Transparent outside the data.
     """
     source = tile_source(build, layer_id, params.values)
     info = await _raster_info(request, build, source.path)
@@ -336,15 +272,15 @@ def _composite_source(build: BuildResult) -> FilePath:
     """A raster on the build grid that gives the composite tiles their extent and zooms."""
     if "composite" in build.manifest.get("rasters", {}):
         return build.raster("composite")
-    hazard = next(s.id for s in build.registry.hazards if s.spatial)
-    return build.raster(f"{hazard}_score")
+    layer = next(s.id for s in build.registry.hazard_layers if s.spatial)
+    return build.raster(f"{layer}_score")
 
 
 @router.get(
     "/composite/tiles/{z}/{x}/{y}.png",
     name="composite_tile",
     response_class=PNGResponse,
-    summary="A composite hazard or risk tile with your weights",
+    summary="A composite hazard tile with your weights",
     responses=TILE_RESPONSES,
 )
 async def composite_tile(
@@ -356,22 +292,26 @@ async def composite_tile(
     params: Annotated[CompositeParams, Depends()],
     build: Annotated[BuildResult, Depends(current_build)],
 ) -> Response:
-    """The multi-hazard composite (or INFORM risk) computed on the fly from the hazards.
+    """The multi-hazard composite computed on the fly from the hazards' layers.
 
-    Each hazard's 0-10 score tile is read and combined with the given profile, weights
-    and method exactly as the build combines them; `target=risk` adds exposure,
-    vulnerability and lack of coping capacity. Coloured in the INFORM classes.
+    Each hazard layer's 0-10 score tile is read and combined with the given profile,
+    weights (per hazard, or per layer within its hazard) and method exactly as the
+    build combines them. Coloured in the INFORM classes. `target=risk` is a 422: risk
+    rests on the people exposed across a district, so it is a district index
+    (`/districts`); the `exposed` layer shows where the people exposed live.
     """
+    params.check()
     weighting = weights.weighting(build)
     info = await _raster_info(request, build, _composite_source(build))
     tile = _check_tile(info, z, x, y, "the composite")
-    positive = tuple(sorted((k, round(w, 9)) for k, w in weighting.weights.items() if w > 0))
-    key = (params.target, weighting.method, positive, params.tilesize)
+    shares = render.layer_shares(build.registry, weighting)
+    positive = tuple(sorted((k, round(w, 9)) for k, w in shares.items() if w > 0))
+    key = ("hazard", weighting.method, positive, params.tilesize)
     return await _serve_tile(
         request,
         build,
         key,
-        lambda: render.composite_tile(build, weighting, params.target, tile, params.tilesize),
+        lambda: render.composite_tile(build, weighting, tile, params.tilesize),
     )
 
 
@@ -379,7 +319,7 @@ async def composite_tile(
     "/composite/tilejson.json",
     name="composite_tilejson",
     response_model=TileJSON,
-    summary="TileJSON of the composite with your weights",
+    summary="TileJSON of the composite hazard with your weights",
     responses=TILEJSON_RESPONSES,
 )
 async def composite_tilejson(
@@ -388,12 +328,16 @@ async def composite_tilejson(
     params: Annotated[CompositeParams, Depends()],
     build: Annotated[BuildResult, Depends(current_build)],
 ) -> Response:
-    """TileJSON 3.0.0 of composite tiles with the weights and target given here."""
+    """TileJSON 3.0.0 of composite hazard tiles with the weights given here."""
+    params.check()
     weighting = weights.weighting(build)
     info = await _raster_info(request, build, _composite_source(build))
     template = _public_url(request, "composite_tile", z="{z}", x="{x}", y="{y}")
-    what = "Composite hazard" if params.target == "hazard" else "Risk (INFORM)"
-    description = f"{what}, profile {weighting.profile}, method {weighting.method}, score classes"
+    what = "Composite hazard"
+    classes = weighting.classes.name
+    description = (
+        f"{what}, profile {weighting.profile}, method {weighting.method}, {classes} classes"
+    )
     url = template + _same_query(request)
     return _tilejson(request, build, info, url, what, description)
 

@@ -1,28 +1,24 @@
 """Render tiles of a build to PNG bytes: one layer, the composite on the fly, the basemap.
 
 Functions here are synchronous and CPU-bound (GDAL reads, NumPy, zlib); the router runs
-them in worker threads. Classes, composite and risk are computed cell by cell on what
+them in worker threads. Classes and the composite are computed cell by cell on what
 :func:`~api.tiles.readers.read_cells` returns, then drawn into the tile. The composite
-and risk tiles call the pipeline's own :func:`layers.scoring.composite_cells` and
-:func:`layers.scoring.risk_cells`, so a tile computed with the build's weights shows
-what the build's ``composite.tif`` and ``risk.tif`` hold (at the native zoom; coarser
-zooms combine averaged overviews).
+tiles call the pipeline's own :func:`layers.scoring.composite_cells`, so a tile computed
+with the build's weights shows what the build's ``composite.tif`` holds (at the native
+zoom; coarser zooms combine averaged overviews). There are no risk tiles: risk is a
+district index.
 """
 
 from __future__ import annotations
-
-from typing import Literal
 
 import morecantile
 
 from api.tiles import colormaps
 from api.tiles.readers import gdal_env, read_cells, read_tile
 from api.tiles.sources import TileSource, basemap_source
-from geo.errors import NotFoundError
 from layers import scoring
-from layers.result import BuildResult
-
-Target = Literal["hazard", "risk"]
+from layers.registry import Registry
+from layers.result import BuildResult, classes_from_manifest
 
 
 def layer_tile(
@@ -35,35 +31,39 @@ def layer_tile(
     return colors.palette.encode(sampling.take(colors.indices(cells), 0))
 
 
+def layer_shares(registry: Registry, weighting: scoring.Weighting) -> dict[str, float]:
+    """Each hazard layer's share of the composite: its hazard's weight x its own within."""
+    return {
+        layer: weighting.weights.get(hazard.id, 0.0) * weighting.layer_weights.get(layer, 0.0)
+        for hazard in registry.hazards
+        for layer in hazard.layers
+    }
+
+
+def weighted_layers(build: BuildResult, weighting: scoring.Weighting) -> list[str]:
+    """The hazard layers with a score raster whose share of the composite is positive.
+
+    A layer's share is its hazard's weight times its weight within the hazard; layers
+    of weight zero drop out of the composite anyway, so their tiles are not read.
+    """
+    layers = build.manifest.get("layers", {})
+    shares = layer_shares(build.registry, weighting)
+    return [
+        spec.id
+        for spec in build.registry.hazard_layers
+        if shares.get(spec.id, 0.0) > 0 and "score" in layers.get(spec.id, {})
+    ]
+
+
 def composite_tile(
     build: BuildResult,
     weighting: scoring.Weighting,
-    target: Target,
     tile: morecantile.Tile,
     tilesize: int,
 ) -> bytes:
-    """One composite hazard (or risk) tile in the score classes.
-
-    Hazards with weight zero are not read: they drop out of the composite anyway.
-
-    Raises:
-        NotFoundError: ``target="risk"`` on a build without an exposure layer.
-    """
-    layers = build.manifest.get("layers", {})
-    hazards = [
-        spec.id
-        for spec in build.registry.hazards
-        if weighting.weights.get(spec.id, 0.0) > 0 and "score" in layers.get(spec.id, {})
-    ]
-    names = [f"{h}_score" for h in hazards]
-    if target == "risk":
-        exposure = [
-            s.id for s in build.registry.by_role("exposure") if "score" in layers.get(s.id, {})
-        ]
-        if not exposure or "risk" not in build.manifest.get("rasters", {}):
-            raise NotFoundError("this build has no exposure layer, so it has no risk tiles")
-        names += [f"{exposure[0]}_score", "vulnerability", "coping"]
-    paths = [build.raster(name) for name in names]
+    """One composite hazard tile in the score classes of the build's INFORM release."""
+    layer_ids = weighted_layers(build, weighting)
+    paths = [build.raster(f"{layer}_score") for layer in layer_ids]
     with gdal_env():
         cells, sampling = read_cells(build.version, paths, tile, tilesize)
     # The scoring functions work cell by cell; flat arrays make their NumPy passes
@@ -71,12 +71,11 @@ def composite_tile(
     shape = cells[0].shape
     flat = [c.ravel() for c in cells]
     values = scoring.composite_cells(
-        dict(zip(hazards, flat, strict=False)), build.registry, weighting
+        dict(zip(layer_ids, flat, strict=True)), build.registry, weighting
     )
-    if target == "risk":
-        values = scoring.risk_cells(values, *flat[len(hazards) :])
-    indices = colormaps.SCORE_CLASSES.indices(values).reshape(shape)
-    return colormaps.SCORE_CLASSES.palette.encode(sampling.take(indices, 0))
+    colors = colormaps.score_colors(classes_from_manifest(build.manifest))
+    indices = colors.indices(values).reshape(shape)
+    return colors.palette.encode(sampling.take(indices, 0))
 
 
 def basemap_tile(build: BuildResult, tile: morecantile.Tile, tilesize: int) -> bytes:

@@ -2,9 +2,11 @@
 
 Tile layer ids are the catalog's spatial layers (``?values=raw`` in the layer's level
 colours, ``?values=score`` in the INFORM score classes) and the build's derived
-0-10 surfaces ``composite``, ``risk``, ``vulnerability`` and ``coping`` (always in the
-score classes). Everything is looked up in the build's manifest: a request's id is
-never used to make a file path.
+surfaces (:data:`SURFACES`): ``composite``, ``vulnerability`` and ``lack_of_coping``
+(0-10, in the score classes of the build's INFORM release) and ``exposed`` (people per
+km2 living where a hazard reaches its exposure threshold, in its own density classes).
+There is no risk surface: risk is a district index. Everything is looked up in the
+build's manifest: a request's id is never used to make a file path.
 """
 
 from __future__ import annotations
@@ -13,19 +15,66 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from api.tiles.colormaps import SCORE_CLASSES, ClassColors, layer_colors
+from api.tiles.colormaps import EXPOSED_CLASSES, ClassColors, layer_colors, score_colors
 from geo.errors import NotFoundError
-from layers.result import BuildResult
+from layers.result import BuildResult, classes_from_manifest
 
 Values = Literal["raw", "score"]
 
-#: The build's derived score surfaces served as tile layers, with their titles.
-DERIVED: dict[str, str] = {
-    "composite": "Composite hazard (score 0-10)",
-    "risk": "Risk, INFORM (score 0-10)",
-    "vulnerability": "Vulnerability (score 0-10)",
-    "coping": "Lack of coping capacity (score 0-10)",
+
+@dataclass(frozen=True)
+class Surface:
+    """A derived raster of a build served as a tile layer.
+
+    Attributes:
+        title: What it shows, with its units.
+        units: Units of its values as shown to people.
+        description: One or two sentences for a planner.
+        kind: ``"score"`` (0-10, INFORM classes) or ``"exposed"`` (people per km2).
+    """
+
+    title: str
+    units: str
+    description: str
+    kind: Literal["score", "exposed"]
+
+
+#: The build's derived surfaces served as tile layers.
+SURFACES: dict[str, Surface] = {
+    "composite": Surface(
+        "All hazards combined (score 0-10)",
+        "score 0-10",
+        "Composite hazard intensity of every cell with the build's weights: how severe the "
+        "hazards are, not who lives there.",
+        "score",
+    ),
+    "exposed": Surface(
+        "People exposed to a hazard (per km²)",
+        "people/km²",
+        "Where the people exposed live: people per km² in cells where at least one hazard "
+        "reaches its exposure threshold (none elsewhere).",
+        "exposed",
+    ),
+    "vulnerability": Surface(
+        "Vulnerability (score 0-10)",
+        "score 0-10",
+        "The district's INFORM vulnerability painted on its cells.",
+        "score",
+    ),
+    "lack_of_coping": Surface(
+        "Lack of coping capacity (score 0-10)",
+        "score 0-10",
+        "The district's INFORM lack of coping capacity painted on its cells.",
+        "score",
+    ),
 }
+
+
+def surface_colors(build: BuildResult, surface: Surface) -> ClassColors:
+    """The class colours of a derived surface in ``build``."""
+    if surface.kind == "exposed":
+        return EXPOSED_CLASSES
+    return score_colors(classes_from_manifest(build.manifest))
 
 
 @dataclass(frozen=True)
@@ -52,7 +101,7 @@ def tile_layers(build: BuildResult) -> list[str]:
     layers = build.manifest.get("layers", {})
     rasters = build.manifest.get("rasters", {})
     ids = [i for i in build.registry if "raw" in layers.get(i, {})]
-    return ids + [i for i in DERIVED if i in rasters]
+    return ids + [i for i in SURFACES if i in rasters]
 
 
 def _unknown(build: BuildResult, layer_id: str) -> NotFoundError:
@@ -68,20 +117,21 @@ def tile_source(build: BuildResult, layer_id: str, values: Values = "raw") -> Ti
         NotFoundError: The build has no tiles under that id (unknown layer, or a
             district-table column without a raster).
     """
-    if layer_id in DERIVED and layer_id not in build.registry:
+    if layer_id in SURFACES and layer_id not in build.registry:
         if layer_id not in build.manifest.get("rasters", {}):
             raise _unknown(build, layer_id)
+        surface = SURFACES[layer_id]
         path = build.raster(layer_id)
-        return TileSource(layer_id, layer_id, path, DERIVED[layer_id], SCORE_CLASSES)
+        colors = surface_colors(build, surface)
+        return TileSource(layer_id, layer_id, path, surface.title, colors)
     meta = build.manifest.get("layers", {}).get(layer_id, {})
     if layer_id not in build.registry or "raw" not in meta:
         raise _unknown(build, layer_id)
     spec = build.registry[layer_id]
     if values == "score":
         name = f"{layer_id}_score"
-        return TileSource(
-            layer_id, name, build.raster(name), f"{spec.title} (score 0-10)", SCORE_CLASSES
-        )
+        colors = score_colors(classes_from_manifest(build.manifest))
+        return TileSource(layer_id, name, build.raster(name), f"{spec.title} (score 0-10)", colors)
     title = f"{spec.title} ({spec.units_label})"
     return TileSource(layer_id, layer_id, build.raster(layer_id), title, layer_colors(spec))
 

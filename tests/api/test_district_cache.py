@@ -21,14 +21,15 @@ from layers.result import BuildResult
 from layers.scoring import Weighting
 from tests import world
 
-HAZARDS = world.HAZARDS
+HAZARDS = world.WEIGHTED_HAZARDS
 #: (profile, overrides, method) of other weights than the build's; the first drops
-#: every group but water, so the ``hazard_<group>`` columns change too.
+#: every hazard but river flood, so ranks tie and drivers empty; the last weighs a layer
+#: within its hazard, so a hazard's intensity changes too.
 OTHER_WEIGHTS = [
-    (None, {h: (1.0 if h == "flood_rp10" else 0.0) for h in HAZARDS}, None),
+    (None, {h: (1.0 if h == "river_flood" else 0.0) for h in HAZARDS}, None),
     (None, None, "max"),
     ("public_health", None, None),
-    ("agriculture", {"heat_days": 5.0, "dust_days": 0.5}, "max"),
+    ("agriculture", {"heat": 5.0, "flood_rp10": 3.0}, "max"),
 ]
 
 
@@ -191,3 +192,15 @@ def test_versioned_cache_is_a_bounded_lru_per_version() -> None:
     # Another build version is made anew, never taken from the old one's entries.
     assert get("v2", "a") == "v2:a" and made[-1] == ("v2", "a")
     assert get("v1", "a") == "v1:a" and made[-1] == ("v1", "a")
+
+
+def test_a_build_with_an_unranked_district(unranked: BuildResult) -> None:
+    # B has no risk: its rank is null in every body, cached or not, and it comes last.
+    for weighting, own in _weightings(unranked):
+        body = district_cache.collection(unranked, weighting, 0.0, own=own)
+        assert body == uncached_collection(unranked, weighting, 0.0, own)
+        features = json.loads(body)["features"]
+        assert features[-1]["id"] == "B" and features[-1]["properties"]["rank"] is None
+        assert all(type(f["properties"]["rank"]) is int for f in features[:-1])
+        detail = district_cache.detail(unranked, "B", weighting, 0.0, own=own)
+        assert detail == uncached_detail(unranked, "B", weighting, 0.0, own)

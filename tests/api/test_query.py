@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import rasterio
 from fastapi.testclient import TestClient
 from shapely.geometry import mapping
 
+from api.app import create_app
+from api.settings import Settings
 from geo import index
-from layers.result import BuildResult
+from layers.result import BuildResult, open_build
 from tests import world
 
 # Inside cells, not on cell edges (the build grid has 0.05-degree cells from 60, 45).
@@ -34,25 +38,56 @@ def test_point_in_the_river_strip(client: TestClient, built: BuildResult) -> Non
     assert response.headers["content-type"] == "application/json"
     body = response.json()
     assert body["build"] == built.version
-    assert body["district"] == {"code": "A", "name": "Alpha"}
+    row = built.table().loc["A"]
+    # The district, with its results: risk is a district index, a cell has none.
+    assert body["district"] == {
+        "code": "A",
+        "name": "Alpha",
+        "note": "",
+        "risk": pytest.approx(row["risk"]),
+        "risk_class": row["risk_class"],
+        "rank": 1,
+        "hazard_level": index.HIGH,
+        "hazard_level_label": "high",
+        "hazard_level_hazards": ["river_flood", "salinity", "dust"],
+        "people_exposed": pytest.approx(row["people_exposed"]),
+    }
+    assert "risk" not in body
     layers = _layers(body)
     flood = layers["flood_rp10"]
     assert flood["value"] == pytest.approx(world.FLOOD_RP10_DEPTH, rel=1e-6)
     assert flood["score"] == pytest.approx(built.registry["flood_rp10"].score(1.2), rel=1e-6)
     assert (flood["level"], flood["level_label"]) == (index.HIGH, "high")
-    assert flood["units"] == "m"
+    assert flood["units"] == "m" and flood["hazard"] == "river_flood"
     assert layers["dust_days"]["value"] == pytest.approx(60.0, abs=1e-4)
+    # 2 m of water in the 100-year flood, 60 dust days and salty water: exposed to all three.
+    assert body["exposed"] is True
+    exposed = {e["hazard"]: e for e in body["exposed_to"]}
+    assert {"river_flood", "dust", "salinity"} <= set(exposed)
+    assert exposed["river_flood"]["layer"] == "flood_rp100"
+    assert exposed["river_flood"]["value"] == pytest.approx(2.0, rel=1e-6)
+    assert (exposed["river_flood"]["threshold"], exposed["river_flood"]["units"]) == (0.5, "m")
+    assert body["people_exposed_density"] == pytest.approx(
+        _raster_value(built, "exposed", *RIVER), rel=1e-6
+    )
+    assert body["people_exposed_density"] > 0
 
 
-def test_point_away_from_the_river(client: TestClient) -> None:
-    west = _layers(client.get("/point", params={"lon": DRY_WEST[0], "lat": DRY_WEST[1]}).json())
+def test_point_away_from_the_river(client: TestClient, built: BuildResult) -> None:
+    west_body = client.get("/point", params={"lon": DRY_WEST[0], "lat": DRY_WEST[1]}).json()
+    west = _layers(west_body)
     assert west["flood_rp10"]["value"] == pytest.approx(0.0)
     assert west["flood_rp10"]["level_label"] == "very low"
     assert west["dust_days"]["value"] == pytest.approx(60.0, abs=1e-4)
+    assert "river_flood" not in {e["hazard"] for e in west_body["exposed_to"]}
+    assert "dust" in {e["hazard"] for e in west_body["exposed_to"]}
     east = client.get("/point", params={"lon": EAST[0], "lat": EAST[1]}).json()
     assert east["district"]["code"] == "B"
+    assert east["district"]["risk_class"] == built.table().loc["B", "risk_class"]
     assert _layers(east)["dust_days"]["value"] == pytest.approx(30.0, abs=1e-4)
     assert _layers(east)["dust_days"]["level_label"] == "low"
+    # 30 dust days are below dust's exposure threshold (35); the water is salty (> 2 g/L).
+    assert [e["hazard"] for e in east["exposed_to"]] == ["salinity"]
 
 
 @pytest.mark.parametrize("where", [RIVER, DRY_WEST, EAST, (61.33, 44.91), (60.99, 44.01)])
@@ -67,7 +102,17 @@ def test_point_equals_the_raster_cell(
         score = _raster_value(built, f"{layer['id']}_score", lon, lat)
         assert layer["score"] == pytest.approx(score, rel=1e-5, abs=1e-5), layer["id"]
     assert body["composite"] == pytest.approx(_raster_value(built, "composite", lon, lat))
-    assert body["risk"] == pytest.approx(_raster_value(built, "risk", lon, lat))
+    density = _raster_value(built, "exposed", lon, lat)
+    assert body["people_exposed_density"] == pytest.approx(density, rel=1e-6)
+    # The cell is exposed exactly where a hazard exceeds its exposure threshold.
+    values = {layer["id"]: layer["value"] for layer in body["layers"]}
+    expected_hazards = [
+        h.id
+        for h in built.registry.hazards
+        if h.exposure is not None and values[h.exposure.layer] > h.exposure.threshold
+    ]
+    assert [e["hazard"] for e in body["exposed_to"]] == expected_hazards
+    assert body["exposed"] is bool(expected_hazards)
     with rasterio.open(built.raster("composite")) as ds:
         assert body["cell"] == list(ds.index(lon, lat))
 
@@ -86,7 +131,8 @@ def test_point_lists_spatial_layers_only(client: TestClient, built: BuildResult)
 
 def test_point_in_the_small_enclave(client: TestClient) -> None:
     body = client.get("/point", params={"lon": 61.5, "lat": 44.75}).json()
-    assert body["district"] == {"code": "D", "name": "Delta"}
+    assert (body["district"]["code"], body["district"]["name"]) == ("D", "Delta")
+    assert body["district"]["rank"] == 4
 
 
 @pytest.mark.parametrize(("lon", "lat"), [(10.0, 10.0), (62.5, 44.5), (61.0, 45.3)])
@@ -102,7 +148,20 @@ def _district_polygon(code: str) -> dict:
     return mapping(districts.loc[code, "geometry"])
 
 
-LAYER_FIELDS = ("value", "score", "coverage", "people_high")
+LAYER_FIELDS = ("value", "mean", "pop_mean", "score", "coverage", "people_high")
+HAZARD_FIELDS = {
+    "people_exposed": "exposed",
+    "exposed_share": "exposed_share",
+    "exposure": "exposure",
+    "score": "score",
+    "coverage": "coverage",
+}
+
+
+def _equal(got: float | None, expected: float) -> bool:
+    if np.isnan(expected):
+        return got is None
+    return got == pytest.approx(expected, rel=1e-6, abs=1e-9)
 
 
 @pytest.mark.parametrize("code", ["A", "B", "C", "D"])
@@ -122,17 +181,31 @@ def test_zonal_on_a_district_equals_its_statistics(
         got = layers[layer_id]
         for field in LAYER_FIELDS:
             expected = row.get(f"{layer_id}_{field}", np.nan)
-            if np.isnan(expected):
-                assert got[field] is None, (layer_id, field)
-            else:
-                assert got[field] == pytest.approx(expected, rel=1e-6, abs=1e-9), (layer_id, field)
+            assert _equal(got[field], expected), (layer_id, field)
         assert got["level"] == row[f"{layer_id}_level"], layer_id
+    hazards = {h["id"]: h for h in body["hazards"]}
+    assert list(hazards) == list(world.HAZARDS)
+    for hazard_id, got in hazards.items():
+        assert got["level"] == row[f"{hazard_id}_level"], hazard_id
+        for field, column in HAZARD_FIELDS.items():
+            expected = row.get(f"{hazard_id}_{column}", np.nan)
+            assert _equal(got[field], expected), (hazard_id, field)
     assert body["area_km2"] == pytest.approx(row["area_km2"], abs=1e-3)
     assert body["population"] == pytest.approx(row["population"], abs=0.1)
-    for column in ("hazard", "hazard_geometric", "hazard_max", "exposure"):
+    for column in (
+        "hazard",
+        "hazard_geometric",
+        "hazard_max",
+        "hazard_exposure",
+        "people_exposed",
+        "people_exposed_share",
+    ):
         assert body[column] == pytest.approx(row[column], rel=1e-6), column
-    assert [d["layer"] for d in body["drivers"]] == [d["layer"] for d in row["drivers"]]
+    assert body["hazard_level"] == row["hazard_level"]
+    assert body["hazard_level_hazards"] == row["hazard_level_hazards"]
+    assert body["drivers"] == row["drivers"]
     assert body["confidence"] == row["confidence"]
+    assert body["classes"] == "INFORM Risk 2025 (v0.7.0)"
 
 
 @pytest.mark.parametrize("code", ["A", "B", "C"])
@@ -143,9 +216,26 @@ def test_zonal_risk_equals_the_district_risk(
     # districts owning their cells give back their own vulnerability, coping and risk.
     body = client.post("/zonal", json=_district_polygon(code)).json()
     row = built.table().loc[code]
-    for column in ("vulnerability", "coping", "hazard_exposure", "risk"):
+    for column in ("vulnerability", "lack_of_coping", "hazard_exposure", "risk"):
         assert body[column] == pytest.approx(row[column], rel=1e-6), column
     assert body["risk_class"] == row["risk_class"]
+    assert body["confidence_note"] == row["confidence_note"] == ""
+    assert "coping" not in body and "exposure" not in body
+
+
+def test_zonal_without_vulnerability_says_so(client: TestClient, unranked: BuildResult) -> None:
+    from api.state import current_build
+
+    client.app.dependency_overrides[current_build] = lambda: unranked  # type: ignore[attr-defined]
+    try:
+        body = client.post("/zonal", json=_district_polygon("B")).json()
+    finally:
+        client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
+    assert body["risk"] is None and body["risk_class"] == "no data"
+    assert body["vulnerability"] is None and body["lack_of_coping"] is None
+    assert body["hazard_exposure"] is not None and body["hazard_level"] == index.MEDIUM
+    assert body["confidence"] == "low"
+    assert body["confidence_note"] == "no data for vulnerability, lack of coping"
 
 
 def test_zonal_accepts_a_feature_and_a_multipolygon(client: TestClient) -> None:
@@ -170,20 +260,51 @@ def test_zonal_of_a_river_box(client: TestClient) -> None:
     assert flood["value"] == pytest.approx(world.FLOOD_RP10_DEPTH, rel=1e-5)
     assert flood["level_label"] == "high"
     assert flood["coverage"] == pytest.approx(1.0)
+    river = {h["id"]: h for h in body["hazards"]}["river_flood"]
+    assert river["level_label"] == "high"
+    # Everyone in the box lives in the 100-year flood: all of them are exposed.
+    assert river["exposed_share"] == pytest.approx(1.0)
+    assert body["people_exposed"] == pytest.approx(body["population"])
     # 0.1 x 0.6 degrees at latitude 44.5: 7.94 km x 66.6 km.
     assert body["area_km2"] == pytest.approx(0.1 * 111.32 * 0.7133 * 0.6 * 111.1, rel=0.01)
 
 
 def test_zonal_weights_change_the_composite(client: TestClient) -> None:
     polygon = _district_polygon("A")
-    flood_only = "flood_rp10:1," + ",".join(
-        f"{h}:0"
-        for h in ("flood_rp100", "groundwater_salinity", "dust_days", "heat_days", "drought")
-    )
-    flood_only += ",warming_trend:0"
+    flood_only = ",".join(f"{h}:{int(h == 'river_flood')}" for h in world.WEIGHTED_HAZARDS)
     body = client.post(f"/zonal?weights={flood_only}", json=polygon).json()
-    assert body["hazard"] == pytest.approx(_layers(body)["flood_rp10"]["score"])
-    assert body["weights"]["flood_rp10"] == pytest.approx(1.0)
+    river = {h["id"]: h for h in body["hazards"]}["river_flood"]
+    assert body["hazard"] == pytest.approx(river["score"])
+    assert body["weights"]["river_flood"] == pytest.approx(1.0)
+    assert [d["hazard"] for d in body["drivers"]] == ["river_flood"]
+    # A layer's weight within its hazard changes the hazard's intensity, not its level.
+    layered = client.post("/zonal?weights=flood_rp10:3", json=polygon).json()
+    layers = _layers(layered)
+    river = {h["id"]: h for h in layered["hazards"]}["river_flood"]
+    expected = (3 * layers["flood_rp10"]["score"] + layers["flood_rp100"]["score"]) / 4
+    assert river["score"] == pytest.approx(expected)
+    assert river["level"] == index.HIGH
     maxed = client.post("/zonal?method=max", json=polygon).json()
     assert maxed["method"] == "max"
     assert maxed["hazard"] == pytest.approx(maxed["hazard_max"])
+
+
+def test_zonal_on_kyzylorda_city_gives_its_high_river_flood(
+    sample_build_root: Path,
+) -> None:
+    """The sample's Kyzylorda city (KZ431000): its own polygon gives back its numbers."""
+    sample = open_build(sample_build_root)
+    row = sample.table().loc["KZ431000"]
+    polygon = mapping(sample.districts.set_index("code").loc["KZ431000", "geometry"])
+    with TestClient(create_app(Settings(build_dir=sample_build_root))) as client:
+        body = client.post("/zonal", json=polygon).json()
+    hazards = {h["id"]: h for h in body["hazards"]}
+    assert hazards["river_flood"]["level"] == index.HIGH == row["river_flood_level"]
+    assert body["hazard_level"] == index.HIGH
+    assert "river_flood" in body["hazard_level_hazards"]
+    for hazard_id, got in hazards.items():
+        assert got["level"] == row[f"{hazard_id}_level"], hazard_id
+        assert _equal(got["people_exposed"], row.get(f"{hazard_id}_exposed", np.nan)), hazard_id
+    for column in ("people_exposed", "hazard_exposure", "vulnerability", "lack_of_coping", "risk"):
+        assert body[column] == pytest.approx(row[column], rel=1e-5), column
+    assert body["risk_class"] == row["risk_class"]

@@ -30,7 +30,7 @@ from rasterio.windows import Window
 from api.app import create_app
 from api.settings import Settings
 from api.tiles.blocks import BlockCache, read_window
-from api.tiles.colormaps import SCORE_CLASSES, layer_colors
+from api.tiles.colormaps import EXPOSED_BREAKS, EXPOSED_COLORS, SCORE_CLASSES, layer_colors
 from api.tiles.lonlat import LonLatCOG
 from api.tiles.png import Palette, hex_rgb
 from api.tiles.readers import WarpedReader, gdal_env, open_reader, read_cells, read_tile
@@ -116,7 +116,7 @@ def score_color(value: float) -> tuple[int, ...]:
 
 def only(built: BuildResult, **weights: float) -> str:
     """A ``weights`` query giving the named hazards their weight and every other zero."""
-    hazards = [s.id for s in built.registry.hazards]
+    hazards = [h.id for h in built.registry.hazards]
     return ",".join(f"{h}:{weights.get(h, 0)}" for h in hazards)
 
 
@@ -165,7 +165,7 @@ def test_score_tiles_use_the_inform_classes(client: TestClient, built: BuildResu
     assert color_at(image, tile, *OUTSIDE) == TRANSPARENT
 
 
-@pytest.mark.parametrize("layer", ["composite", "risk", "vulnerability", "coping"])
+@pytest.mark.parametrize("layer", ["composite", "vulnerability", "lack_of_coping"])
 def test_derived_surfaces_are_score_tiles(
     client: TestClient, built: BuildResult, layer: str
 ) -> None:
@@ -174,6 +174,23 @@ def test_derived_surfaces_are_score_tiles(
     for place in (DRY_A, EAST):
         value = sample(built, layer, *place)
         assert color_at(image, tile, *place) == score_color(value), (layer, place, value)
+
+
+def test_people_exposed_have_their_own_density_classes(
+    client: TestClient, built: BuildResult
+) -> None:
+    tile = tile_of(*world.TOWN)
+    image = get_tile(client, layer_url("exposed", tile))
+    allowed = {TRANSPARENT, *(opaque(c) for c in EXPOSED_COLORS)}
+    assert {tuple(int(v) for v in p) for p in image.reshape(-1, 4)} <= allowed
+    for place in (world.TOWN, DRY_A, STRIP):
+        density = sample(built, "exposed", *place)
+        assert density > 0, place  # salty water under every cell of A
+        k = int(np.searchsorted(EXPOSED_BREAKS, density, side="right"))
+        assert color_at(image, tile, *place) == opaque(EXPOSED_COLORS[k]), (place, density)
+    # The town is denser than the rural carpet, and the classes say so.
+    assert color_at(image, tile, *world.TOWN) != color_at(image, tile, *DRY_A)
+    assert color_at(image, tile, *OUTSIDE) == TRANSPARENT
 
 
 def test_population_uses_its_level_colours(client: TestClient, built: BuildResult) -> None:
@@ -199,12 +216,14 @@ def test_tilesize_512_draws_the_same_map_finer(client: TestClient) -> None:
 
 def test_class_boundaries_match_the_levels_reported_elsewhere() -> None:
     # A value equal to a threshold is in the upper class, as in geo.index.value_level.
-    values = np.array([[0.0, 0.1, 0.2499, 0.25, 0.5, 9.0, math.nan]])
-    colors = layer_colors(load_catalog()["flood_rp10"])  # levels 0.1 / 0.25 / 0.5
+    values = np.array([[0.0, 0.1, 0.4999, 0.5, 1.0, 9.0, math.nan]])
+    colors = layer_colors(load_catalog()["flood_rp10"])  # levels 0.1 / 0.5 / 1.0
     expected = index.value_level(values, colors.thresholds)
     got = colors.indices(values)
     assert list(got[0]) == [0 if e < 0 else e + 1 for e in expected[0]]
-    assert list(SCORE_CLASSES.indices(np.array([[1.99, 2.0, 6.5, 10.0]]))[0]) == [1, 2, 5, 5]
+    # Scores are classed as INFORM classes risk: rounded to one decimal (2.15 is 2.2).
+    scores = np.array([[2.14, 2.15, 6.84, 6.85, 10.0]])
+    assert list(SCORE_CLASSES.indices(scores)[0]) == [1, 2, 4, 5, 5]
 
 
 @pytest.mark.parametrize("raster", ["flood_rp10", "hillshade"])  # float NaN, uint8 0 no data
@@ -231,7 +250,7 @@ def test_lonlat_lookup_draws_what_riotilers_warp_draws(built: BuildResult, raste
 def test_cells_drawn_into_the_tile_equal_the_tile(built: BuildResult) -> None:
     # Zoomed in, pointwise work runs on the few cells of the window and the result is
     # drawn into the tile; it must equal working on every pixel.
-    paths = [built.raster(n) for n in ("flood_rp10_score", "dust_days_score", "coping")]
+    paths = [built.raster(n) for n in ("flood_rp10_score", "dust_days_score", "lack_of_coping")]
     with gdal_env():
         for z in (5, 7, 9):
             tile = tile_of(*STRIP, z=z)
@@ -307,31 +326,49 @@ def test_composite_of_one_hazard_is_that_hazards_score_tile(
     client: TestClient, built: BuildResult
 ) -> None:
     tile = tile_of(*STRIP)
-    alone = get_tile(client, composite_url(tile), weights=only(built, flood_rp10=1))
-    score = get_tile(client, layer_url("flood_rp10", tile), values="score")
+    alone = get_tile(client, composite_url(tile), weights=only(built, dust=1))
+    score = get_tile(client, layer_url("dust_days", tile), values="score")
     np.testing.assert_array_equal(alone, score)
+
+
+def _layer_scores(built: BuildResult, place: tuple[float, float]) -> dict[str, np.ndarray]:
+    layers = ("flood_rp10", "flood_rp100", "dust_days")
+    return {k: np.array([sample(built, f"{k}_score", *place)]) for k in layers}
 
 
 @pytest.mark.parametrize("method", ["geometric", "max"])
 def test_composite_method_combines_like_the_build(
     client: TestClient, built: BuildResult, method: str
 ) -> None:
-    weights = only(built, flood_rp10=1, dust_days=1)
+    weights = only(built, river_flood=1, dust=1)
     tile = tile_of(*STRIP)
     image = get_tile(client, composite_url(tile), weights=weights, method=method)
-    chosen = built.weighting(
-        weights={"flood_rp10": 1, "dust_days": 1, **_zeros(built)}, method=method
-    )
+    chosen = built.weighting(weights={"river_flood": 1, "dust": 1, **_zeros(built)}, method=method)
     for place in (STRIP, DRY_A):
-        scores = {
-            h: np.array([sample(built, f"{h}_score", *place)]) for h in ("flood_rp10", "dust_days")
-        }
-        value = scoring.composite_cells(scores, built.registry, chosen)
+        value = scoring.composite_cells(_layer_scores(built, place), built.registry, chosen)
         assert color_at(image, tile, *place) == score_color(value[0]), (method, place)
 
 
+def test_a_layer_weight_within_its_hazard_changes_the_composite(
+    client: TestClient, built: BuildResult
+) -> None:
+    # The 100-year flood is wider than the 10-year one: at its edge only rp100 has water,
+    # so weighting rp10 within river flood lowers the composite there.
+    edge = (60.36, 44.5)
+    tile = tile_of(*edge, z=9)  # zoomed in: the cells themselves, not overviews
+    base = only(built, river_flood=1)
+    equal = get_tile(client, composite_url(tile), weights=base)
+    rp10 = get_tile(client, composite_url(tile), weights=base + ",flood_rp100:0")
+    for image, overrides in ((equal, {}), (rp10, {"flood_rp100": 0.0})):
+        zero = {**_zeros(built), "dust": 0.0, **overrides}
+        chosen = built.weighting(weights={"river_flood": 1, **zero})
+        value = scoring.composite_cells(_layer_scores(built, edge), built.registry, chosen)
+        assert color_at(image, tile, *edge) == score_color(value[0])
+    assert color_at(equal, tile, *edge) != color_at(rp10, tile, *edge)
+
+
 def _zeros(built: BuildResult) -> dict[str, float]:
-    return {s.id: 0.0 for s in built.registry.hazards if s.id not in ("flood_rp10", "dust_days")}
+    return {h.id: 0.0 for h in built.registry.hazards if h.id not in ("river_flood", "dust")}
 
 
 def test_max_and_geometric_differ_where_one_hazard_dominates(
@@ -339,7 +376,7 @@ def test_max_and_geometric_differ_where_one_hazard_dominates(
 ) -> None:
     # Outside the strip only dust is high: the maximum keeps it, the geometric mean of
     # "no flood" and "much dust" is lower.
-    weights = only(built, flood_rp10=1, dust_days=1)
+    weights = only(built, river_flood=1, dust=1)
     tile = tile_of(*STRIP)
     geometric = get_tile(client, composite_url(tile), weights=weights, method="geometric")
     maximum = get_tile(client, composite_url(tile), weights=weights, method="max")
@@ -350,24 +387,35 @@ def test_max_and_geometric_differ_where_one_hazard_dominates(
     assert color_at(geometric, tile, *OUTSIDE) == TRANSPARENT
 
 
-def test_composite_with_the_builds_weights_draws_the_builds_surfaces(
+def test_composite_with_the_builds_weights_draws_the_builds_surface(
     client: TestClient,
 ) -> None:
     tile = tile_of(*EAST)
-    for target, layer in (("hazard", "composite"), ("risk", "risk")):
-        on_the_fly = get_tile(client, composite_url(tile), target=target)
-        built_tile = get_tile(client, layer_url(layer, tile))
-        np.testing.assert_array_equal(on_the_fly[..., 3], built_tile[..., 3])
-        same = (on_the_fly == built_tile).all(axis=-1).mean()
-        assert same > 0.99, (target, same)
+    on_the_fly = get_tile(client, composite_url(tile))
+    built_tile = get_tile(client, layer_url("composite", tile))
+    np.testing.assert_array_equal(on_the_fly[..., 3], built_tile[..., 3])
+    same = (on_the_fly == built_tile).all(axis=-1).mean()
+    assert same > 0.99, same
 
 
-def test_risk_changes_with_the_weights(client: TestClient, built: BuildResult) -> None:
-    tile = tile_of(*STRIP)
-    flood = get_tile(client, composite_url(tile), target="risk", weights=only(built, flood_rp10=1))
-    dust = get_tile(client, composite_url(tile), target="risk", weights=only(built, dust_days=1))
-    assert (flood[..., 3] == dust[..., 3]).all()
-    assert not np.array_equal(flood, dust)
+@pytest.mark.parametrize(
+    "url",
+    [
+        composite_url(tile_of(*STRIP)) + "?target=risk",
+        "/composite/tilejson.json?target=risk",
+    ],
+)
+def test_risk_has_no_tiles(client: TestClient, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == (
+        "risk is a district index (it rests on the people exposed across a whole district), "
+        "so it has no tiles: get district risk from /districts, and see where the people "
+        "exposed live on the `exposed` layer (/layers/exposed/tiles)"
+    )
+    # The old cell risk surface is gone too.
+    assert client.get(layer_url("risk", tile_of(*STRIP))).status_code == 404
 
 
 @pytest.mark.parametrize(
