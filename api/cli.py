@@ -7,11 +7,12 @@ sentence on standard error, never a traceback.
 
 from __future__ import annotations
 
+import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, ParamSpec, TextIO, TypeVar
+from typing import Annotated, Any, ParamSpec, TextIO, TypeVar
 
 import typer
 
@@ -118,10 +119,15 @@ def build(
         str | None, typer.Option(help="Weight profile: equal, public_health, agriculture, ...")
     ] = None,
     weights: Annotated[
-        str | None, typer.Option(help="Hazard weights, e.g. 'dust_days:2,flood_rp100:1'.")
+        str | None,
+        typer.Option(
+            help="Hazard weights on top of the profile, e.g. 'dust:2,river_flood:1' (hazards: "
+            "river_flood, salinity, dust, heat, drought; context: warming, drought_status); "
+            "a hazard layer id weighs within its hazard, e.g. 'flood_rp10:2'."
+        ),
     ] = None,
     method: Annotated[
-        str | None, typer.Option(help="Composite across hazard groups: geometric or max.")
+        str | None, typer.Option(help="How hazards combine: geometric (INFORM) or max.")
     ] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="Run on a Dask distributed scheduler, tcp://HOST:PORT.")
@@ -154,14 +160,45 @@ def build(
         scheduler=scheduler,
         workers=workers,
     )
-    table = result.table()
     typer.echo(f"published build {result.version} in {out}/current")
-    for code, row in table.iterrows():
-        drivers = ", ".join(d["layer"] for d in row["drivers"])
-        typer.echo(
-            f"{int(row['rank']):>2}  {code}  {row['name']:<16} risk {row['risk']:4.1f} "
-            f"{row['risk_class']:<9} drivers: {drivers}"
-        )
+    classes = result.manifest.get("scoring", {}).get("classes", {}).get("name", "INFORM")
+    typer.echo(f"rank, district, risk ({classes} classes), hazard level, people exposed:")
+    for code, row in result.table().iterrows():
+        typer.echo(summary_line(str(code), row.to_dict()))
+
+
+def _number(value: Any) -> float | None:
+    try:
+        found = float(value)
+    except (TypeError, ValueError):
+        return None
+    return found if math.isfinite(found) else None
+
+
+def summary_line(code: str, row: Mapping[Any, Any]) -> str:
+    """One district of a build as ``aralrisk build`` prints it.
+
+    Rank (``—`` when not ranked), code, name, risk and class, the hazard level beside it
+    with the hazards at that level, the people exposed to any hazard, and the drivers.
+    """
+    from geo.index import LEVEL_LABELS, NO_DATA
+
+    rank = _number(row.get("rank"))
+    risk = _number(row.get("risk"))
+    level = _number(row.get("hazard_level"))
+    label = LEVEL_LABELS.get(int(level) if level is not None else NO_DATA, "no data")
+    at_level = ", ".join(str(h) for h in (row.get("hazard_level_hazards") or []))
+    people = _number(row.get("people_exposed"))
+    drivers = ", ".join(str(d["hazard"]) for d in (row.get("drivers") or []))
+    shown_rank = str(int(rank)) if rank is not None else "—"
+    shown_risk = f"{risk:4.1f}" if risk is not None else "   –"
+    shown_people = f"{people:,.0f}" if people is not None else "–"
+    return (
+        f"{shown_rank:>2}  {code}  {row.get('name')!s:<16} "
+        f"risk {shown_risk} {row.get('risk_class')!s:<9}  "
+        f"hazard {label:<8} exposed {shown_people:>9}  "
+        f"{label} hazards: {at_level or '–'}; drivers: {drivers or '–'}"
+    )
 
 
 def _published_version(root: Path) -> str | None:
@@ -273,6 +310,8 @@ def map_export(
     out.write_text(html, encoding="utf-8")
     size = out.stat().st_size / 1e6
     typer.echo(f"wrote the map of build {result.version} to {out} ({size:.1f} MB)")
+    for code, row in result.table().iterrows():
+        typer.echo(summary_line(str(code), row.to_dict()))
 
 
 @app.command()
@@ -307,7 +346,9 @@ def report(
             raise fail(str(exc)) from None
     else:
         target.write_text(html, encoding="utf-8")
+    row = result.table().loc[code].to_dict()
     typer.echo(f"wrote the report of {code} to {target}")
+    typer.echo(summary_line(code, row))
 
 
 def main() -> None:

@@ -21,7 +21,15 @@ from geo.errors import NotFoundError
 OWN_STATIC = Path(__file__).with_name("static")
 
 #: Scripts of the map page, in load order (each uses what the ones before define).
-MAP_SCRIPTS = ("util.js", "layers.js", "districts.js", "controls.js", "main.js")
+MAP_SCRIPTS = (
+    "util.js",
+    "layers.js",
+    "cards.js",
+    "ranking.js",
+    "districts.js",
+    "controls.js",
+    "main.js",
+)
 MAP_STYLES = ("map.css",)
 
 _MEDIA_TYPES = {

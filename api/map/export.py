@@ -20,10 +20,11 @@ import numpy as np
 from api import features
 from api.map import csp, images
 from api.map.page import OSM_ORIGIN, render_page
-from api.routers.catalog import layer_summary
-from geo.errors import ConfigError
+from api.routers.catalog import layer_summary, realised_profile, surface_summaries
+from api.tiles.colormaps import EXPOSED_BREAKS, EXPOSED_COLORS
+from api.tiles.render import layer_shares
 from layers import scoring
-from layers.result import COMBINED, BuildResult
+from layers.result import COMBINED, BuildResult, classes_from_manifest
 
 #: Outline tolerance of the exported districts (degrees, about 100 m): the file stays
 #: small and a planner sees no difference at oblast scale.
@@ -35,7 +36,9 @@ def catalog(build: BuildResult) -> dict[str, Any]:
     """The layer catalog as ``GET /layers`` gives it, without tile URLs."""
     return {
         "build": build.version,
+        "classes": classes_from_manifest(build.manifest).name,
         "layers": [layer_summary(build, spec) for spec in build.registry.values()],
+        "surfaces": surface_summaries(build),
     }
 
 
@@ -43,16 +46,15 @@ def usable_profiles(build: BuildResult) -> list[dict[str, Any]]:
     """The weight profiles that weight at least one of the build's hazards."""
     out = []
     for profile in build.registry.profiles.values():
-        try:
-            weights = build.registry.resolve_weights(profile.id)
-        except ConfigError:
+        realised = realised_profile(build, profile.id)
+        if not realised["weights"]:
             continue
         out.append(
             {
                 "id": profile.id,
                 "title": profile.title,
                 "description": profile.description,
-                "weights": weights,
+                **realised,
             }
         )
     return out
@@ -99,28 +101,25 @@ class _Pictures:
     def picture(rgba: np.ndarray, bounds: list[list[float]]) -> dict[str, Any]:
         return {"url": images.png_data_uri(rgba), "bounds": bounds}
 
-    def composite(self, weighting: scoring.Weighting, target: str) -> dict[str, Any]:
-        """The composite hazard or risk under ``weighting``, as the composite tiles do."""
-        hazards = [
-            s.id for s in self.build.registry.hazards if weighting.weights.get(s.id, 0.0) > 0
+    def composite(self, weighting: scoring.Weighting) -> dict[str, Any]:
+        """The composite hazard under ``weighting``, as the composite tiles draw it."""
+        shares = layer_shares(self.build.registry, weighting)
+        layers = self.build.manifest.get("layers", {})
+        ids = [
+            s.id
+            for s in self.build.registry.hazard_layers
+            if shares.get(s.id, 0.0) > 0 and "score" in layers.get(s.id, {})
         ]
-        scores = {h: self.raster(f"{h}_score").values for h in hazards}
-        bounds = self.raster(f"{hazards[0]}_score").bounds
+        scores = {i: self.raster(f"{i}_score").values for i in ids}
+        bounds = self.raster(f"{ids[0]}_score").bounds
         values = scoring.composite_cells(scores, self.build.registry, weighting)
-        if target == "risk":
-            exposure = next(iter(self.build.registry.by_role("exposure"))).id
-            values = scoring.risk_cells(
-                values,
-                self.raster(f"{exposure}_score").values,
-                self.raster("vulnerability").values,
-                self.raster("coping").values,
-            )
-        return self.picture(images.score_rgba(values), bounds)
+        return self.picture(images.score_rgba(values, weighting.classes), bounds)
 
 
 def pictures(build: BuildResult, profiles: list[str]) -> dict[str, Any]:
     """Every picture of the export: basemap, layers, derived surfaces, composites."""
     made = _Pictures(build)
+    classes = classes_from_manifest(build.manifest)
     out: dict[str, Any] = {}
     if "hillshade" in build.manifest.get("basemap", {}):
         shade = made.raster("hillshade")
@@ -134,17 +133,21 @@ def pictures(build: BuildResult, profiles: list[str]) -> dict[str, Any]:
             images.classify(raw.values, spec.levels, spec.colors), raw.bounds
         )
     rasters = build.manifest.get("rasters", {})
-    for name in ("vulnerability", "coping"):
+    for name in ("vulnerability", "lack_of_coping"):
         if name in rasters:
             surface = made.raster(name)
-            out[name] = made.picture(images.score_rgba(surface.values), surface.bounds)
-    has_risk = "risk" in rasters and any(True for _ in build.registry.by_role("exposure"))
+            out[name] = made.picture(images.score_rgba(surface.values, classes), surface.bounds)
+    if "exposed" in rasters:
+        exposed = made.raster("exposed")
+        # Nobody exposed (0) is transparent, as on the tiles.
+        values = np.where(exposed.values > 0, exposed.values, np.nan)
+        out["exposed"] = made.picture(
+            images.classify(values, EXPOSED_BREAKS, EXPOSED_COLORS), exposed.bounds
+        )
     for profile in profiles:
         for method in METHODS:
             weighting = build.weighting(profile, None, method)
-            out[f"hazard|{profile}|{method}"] = made.composite(weighting, "hazard")
-            if has_risk:
-                out[f"risk|{profile}|{method}"] = made.composite(weighting, "risk")
+            out[f"hazard|{profile}|{method}"] = made.composite(weighting)
     return out
 
 

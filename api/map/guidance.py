@@ -1,9 +1,9 @@
-"""Preparedness guidance per hazard topic and level, read from ``guidance.toml``.
+"""Preparedness guidance per hazard and level, read from ``guidance.toml``.
 
-The text is data (written for Kyzylorda oblast) validated at load; a district report
-asks :func:`guidance_for` what to recommend for the levels the district reached. A
-topic's level is the highest level among its layers, as ThinkHazard! reports one level
-per hazard.
+The text is data (written for Kyzylorda oblast) validated at load; each topic is a
+hazard of the catalog, keyed by its id. A district report asks :func:`guidance_for`
+what to recommend for the hazard levels the district reached (ThinkHazard! reports one
+level per hazard; :func:`layers.district_stats.hazard_columns` sets it).
 """
 
 from __future__ import annotations
@@ -43,12 +43,11 @@ class LevelAdvice(BaseModel):
 
 
 class Topic(BaseModel):
-    """One hazard topic: its title, the catalog layers it covers and advice per level."""
+    """One hazard's advice: its title, what it is here and what to do at each level."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     title: str
-    layers: tuple[str, ...] = Field(min_length=1)
     about: str
     levels: dict[LevelKey, LevelAdvice]
 
@@ -62,7 +61,7 @@ class Topic(BaseModel):
 
 
 class Guidance(BaseModel):
-    """Every topic of the guidance file, in file order."""
+    """Every topic of the guidance file (hazard id -> topic), in file order."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -71,15 +70,14 @@ class Guidance(BaseModel):
 
 @dataclass(frozen=True)
 class TopicAdvice:
-    """The advice of one topic for one district.
+    """The advice of one hazard for one district.
 
     Attributes:
-        id: Topic id (``flood``, ``dust``, ...).
+        id: The hazard id (``river_flood``, ``dust``, ...).
         title: Topic title.
         about: What the hazard is in this region.
-        level: The topic's level code (the highest of its layers).
+        level: The district's level code of the hazard.
         level_label: Its label (``"high"``, ``"no data"``, ...).
-        layers: The ids of the district's layers the level comes from.
         advice: Meaning and actions for that level.
     """
 
@@ -88,7 +86,6 @@ class TopicAdvice:
     about: str
     level: int
     level_label: str
-    layers: tuple[str, ...]
     advice: LevelAdvice
 
 
@@ -110,38 +107,29 @@ def default_guidance() -> Guidance:
     return load_guidance()
 
 
-def topic_level(levels: Mapping[str, int], layers: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
-    """The level of a topic from its layers' levels, and the layers present.
-
-    ``not applicable`` layers are ignored; a topic whose layers all lack data is
-    ``no data`` (not ``very low``: no data is not no hazard).
-    """
-    present = tuple(layer for layer in layers if layer in levels)
-    usable = [levels[layer] for layer in present if levels[layer] >= index.VERY_LOW]
-    return (max(usable) if usable else index.NO_DATA), present
-
-
 def guidance_for(levels: Mapping[str, int], guidance: Guidance | None = None) -> list[TopicAdvice]:
-    """The advice of every topic that has a layer in ``levels``, highest level first.
+    """The advice of every hazard in ``levels`` that has a topic, highest level first.
 
     Args:
-        levels: Layer id -> level code of one district (``geo.index`` codes).
+        levels: Hazard id -> level code of one district (``geo.index`` codes); a code
+            that is not a level (``not applicable``) counts as ``no data``.
         guidance: The guidance to use (default: the package's).
     """
     guidance = guidance or default_guidance()
     out = []
-    for topic_id, topic in guidance.topics.items():
-        level, present = topic_level(levels, topic.layers)
-        if not present:
-            continue  # the build has none of the topic's layers
+    for hazard_id, topic in guidance.topics.items():
+        if hazard_id not in levels:
+            continue  # the build does not have this hazard
+        level = int(levels[hazard_id])
+        if level not in LEVEL_KEYS:
+            level = index.NO_DATA
         out.append(
             TopicAdvice(
-                id=topic_id,
+                id=hazard_id,
                 title=topic.title,
                 about=topic.about,
                 level=level,
                 level_label=index.LEVEL_LABELS[level],
-                layers=present,
                 advice=topic.levels[LEVEL_KEYS[level]],
             )
         )

@@ -91,9 +91,18 @@ def classify(
     return rgba
 
 
-def score_rgba(values: npt.NDArray[np.floating]) -> npt.NDArray[np.uint8]:
-    """0-10 scores in the five INFORM class colours."""
-    return classify(values, index.RISK_CLASS_BREAKS, SCORE_COLORS)
+def score_rgba(
+    values: npt.NDArray[np.floating], classes: index.RiskClasses = index.INFORM_2025
+) -> npt.NDArray[np.uint8]:
+    """0-10 scores in the five class colours of an INFORM release.
+
+    Classed by :func:`geo.index.risk_class` (on the value rounded to one decimal), as
+    the tiles class them; transparent where NaN.
+    """
+    palette = np.array([(*hex_rgb(c), 255) for c in SCORE_COLORS] + [(0, 0, 0, 0)], dtype=np.uint8)
+    codes = index.risk_class(values, classes)
+    rgba: npt.NDArray[np.uint8] = palette[np.where(codes < 0, len(SCORE_COLORS), codes)]
+    return rgba
 
 
 def hillshade_rgba(values: npt.NDArray[np.floating]) -> npt.NDArray[np.uint8]:

@@ -26,10 +26,10 @@ SIZE = (3.4, 2.6)  # 64 x 49 mm at the report scale
 DPI = 170
 
 
-def class_color(risk_class: Any) -> str:
-    """The INFORM colour of a risk class name (grey for no data)."""
+def class_color(risk_class: Any, classes: index.RiskClasses = index.INFORM_2025) -> str:
+    """The colour of a risk class name of an INFORM release (grey for no data)."""
     try:
-        return SCORE_COLORS[index.RISK_CLASS_LABELS.index(str(risk_class))]
+        return SCORE_COLORS[classes.labels.index(str(risk_class))]
     except ValueError:
         return NO_DATA_COLOR
 
@@ -50,7 +50,10 @@ def _view(
 
 
 def inset_png(
-    districts: gpd.GeoDataFrame, code: str, water: gpd.GeoDataFrame | None = None
+    districts: gpd.GeoDataFrame,
+    code: str,
+    water: gpd.GeoDataFrame | None = None,
+    classes: index.RiskClasses = index.INFORM_2025,
 ) -> bytes:
     """A PNG of district ``code`` (bold outline) and its neighbours filled by risk class.
 
@@ -59,13 +62,14 @@ def inset_png(
             ``risk_class``.
         code: The district to show.
         water: Optional hydrography (EPSG:4326) with a ``kind`` column.
+        classes: The INFORM release whose class labels ``risk_class`` holds.
     """
     target = districts.loc[districts["code"].astype(str) == code]
     view = _view(target.geometry, tuple(districts.total_bounds))
     fig = Figure(figsize=SIZE, dpi=DPI)
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
-    colors = [class_color(c) for c in districts["risk_class"]]
+    colors = [class_color(c, classes) for c in districts["risk_class"]]
     districts.plot(ax=ax, color=colors, edgecolor="#607d8b", linewidth=0.5, alpha=0.85)
     if water is not None and not water.empty:
         seas = water[water["kind"] == "sea_present"]

@@ -2,8 +2,10 @@
 
 folium writes the page skeleton (the Leaflet map, the scale bar, the view of the
 build's region); our scripts (``static/*.js``) add everything that talks to the API:
-the basemap and layer tiles from their TileJSON, the district choropleth, popups,
-ranking table, profile selector, legends, point query and fullscreen button. They read
+the basemap and layer tiles from their TileJSON, the district choropleth, popups
+(risk class, hazard level and people exposed side by side), the ranking table (by
+risk, hazard level or people exposed), profile selector, legends, point query and
+fullscreen button. They read
 their settings from a JSON block of the page (:func:`map_config`).
 
 Two renderings share this code:
@@ -29,9 +31,10 @@ from branca.element import Element, Figure
 
 from api.map import csp
 from api.map.assets import MAP_SCRIPTS, MAP_STYLES, asset, asset_url
+from api.routers.catalog import surface_summaries
 from geo import index
 from layers.registry import score_legend
-from layers.result import BuildResult
+from layers.result import BuildResult, classes_from_manifest
 
 Mode = Literal["served", "static"]
 
@@ -56,10 +59,19 @@ ROUTES = {
     "report": "districts/{code}/report",
 }
 
-#: Derived 0-10 surfaces with tiles (``/layers/{id}/tiles``) that are not catalog layers.
-DERIVED_LAYERS = {
-    "vulnerability": "Vulnerability (score 0-10)",
-    "coping": "Lack of coping capacity (score 0-10)",
+#: Derived surfaces the map offers as overlays of their own (the composite hazard is the
+#: weighted overlay, drawn with the chosen weights).
+SURFACE_OVERLAYS = ("exposed", "vulnerability", "lack_of_coping")
+
+#: The ThinkHazard! hazard-level palette (apart from the INFORM risk-class colours, so a
+#: "high" hazard is never read as a "High" risk): code -> colour.
+HAZARD_LEVEL_COLORS = {
+    index.NO_DATA: "#eeeeee",
+    index.NOT_APPLICABLE: "#eeeeee",
+    index.VERY_LOW: "#ffffcc",
+    index.LOW: "#fed976",
+    index.MEDIUM: "#fd8d3c",
+    index.HIGH: "#bd0026",
 }
 
 
@@ -96,6 +108,8 @@ def map_config(build: BuildResult, *, online_basemap: bool, mode: Mode) -> dict[
     """
     manifest = build.manifest
     scoring = manifest.get("scoring", {})
+    classes = classes_from_manifest(manifest)
+    surfaces = {s["id"]: s for s in surface_summaries(build)}
     return {
         "mode": mode,
         "title": str(manifest.get("title") or "aralrisk"),
@@ -109,12 +123,21 @@ def map_config(build: BuildResult, *, online_basemap: bool, mode: Mode) -> dict[
             "method": scoring.get("method", "geometric"),
         },
         "routes": ROUTES,
-        "derived": {k: v for k, v in DERIVED_LAYERS.items() if k in manifest.get("rasters", {})},
+        "surfaces": [surfaces[i] for i in SURFACE_OVERLAYS if i in surfaces],
+        "classes": {"name": classes.name, "labels": list(classes.labels)},
         "risk_classes": [
             {"name": name, **legend.model_dump()}
-            for name, legend in zip(index.RISK_CLASS_LABELS, score_legend(), strict=True)
+            for name, legend in zip(classes.labels, score_legend(classes), strict=True)
+        ],
+        "hazards": [
+            {"id": h.id, "title": h.title, "group": h.group, "context": h.context}
+            for h in build.registry.hazards
         ],
         "level_labels": {str(k): v for k, v in index.LEVEL_LABELS.items()},
+        "level_legend": [
+            {"color": HAZARD_LEVEL_COLORS[k], "label": index.LEVEL_LABELS[k]}
+            for k in (index.HIGH, index.MEDIUM, index.LOW, index.VERY_LOW, index.NO_DATA)
+        ],
         "osm": {"url": OSM_TILES, "attribution": OSM_ATTRIBUTION} if online_basemap else None,
     }
 

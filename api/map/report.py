@@ -1,17 +1,14 @@
 """The printable one-page preparedness report of a district (HTML, or PDF via weasyprint).
 
-:func:`report_context` gathers what a district planner needs from a build (pure: no
-I/O but reading the build's own hydrography for the inset); :func:`render_report`
-fills the Jinja2 template; :func:`report_pdf` prints it. The HTML is self-contained
-(styles inline, the inset a ``data:`` image) so it can be saved, mailed or printed.
+:func:`~api.map.report_data.report_context` gathers what a district planner needs
+from a build; :func:`render_report` adds the map inset and fills the Jinja2 template;
+:func:`report_pdf` prints it. The HTML is self-contained (styles inline, the inset a
+``data:`` image) so it can be saved, mailed or printed.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -19,105 +16,14 @@ import jinja2
 
 from api.map import inset
 from api.map.assets import OWN_STATIC
-from api.map.guidance import TopicAdvice, guidance_for
-from geo import index
+from api.map.guidance import TopicAdvice
+from api.map.report_data import fmt, report_context
 from geo.errors import NotFoundError
-from layers.registry import LayerSpec
-from layers.result import BuildResult
+from layers.result import BuildResult, classes_from_manifest
 
-TEMPLATES = Path(__file__).with_name("templates")
-COMBINATION = {
-    "geometric": "adjusted geometric mean across hazard groups (INFORM)",
-    "max": "maximum across hazard groups",
-}
+TEMPLATES = OWN_STATIC.parent / "templates"
 
-
-@dataclass(frozen=True)
-class HazardLine:
-    """One hazard of the district: its value, level and the threshold behind the level."""
-
-    id: str
-    title: str
-    value: str
-    level: int
-    level_label: str
-    threshold: str
-    people_high: float | None
-    source: str
-
-
-@dataclass(frozen=True)
-class Indicator:
-    """A vulnerability or coping indicator, with the people it stands for when a share."""
-
-    title: str
-    value: str
-    people: float | None
-
-
-def _number(value: Any) -> float | None:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
-
-
-def _fmt(value: float | None, units: str = "") -> str:
-    if value is None:
-        return "no data"
-    digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
-    text = f"{value:,.{digits}f}"
-    return f"{text} {units}".strip()
-
-
-def threshold_text(spec: LayerSpec, level: int) -> str:
-    """The rule behind a level, ThinkHazard!-style, e.g. ``> 0.5 m on ≥ 1% of the area``."""
-    if spec.levels is None or level in (index.NO_DATA, index.NOT_APPLICABLE):
-        return "–"
-    share = f"{100 * spec.area_fraction:g}%"
-    units = spec.units_label
-    if level == index.VERY_LOW:
-        return f"< {share} of the area above {spec.levels[0]:g} {units}"
-    threshold = spec.levels[min(level, index.HIGH) - 1]
-    return f"> {threshold:g} {units} on ≥ {share} of the area"
-
-
-def hazard_lines(build: BuildResult, row: dict[str, Any]) -> list[HazardLine]:
-    """Every hazard layer of the build for one district row, in catalog order."""
-    lines = []
-    for spec in build.registry.hazards:
-        if f"{spec.id}_level" not in row:
-            continue
-        level = int(row[f"{spec.id}_level"])
-        lines.append(
-            HazardLine(
-                id=spec.id,
-                title=spec.title,
-                value=_fmt(_number(row.get(f"{spec.id}_value")), spec.units_label),
-                level=level,
-                level_label=index.LEVEL_LABELS.get(level, "no data"),
-                threshold=threshold_text(spec, level),
-                people_high=_number(row.get(f"{spec.id}_people_high")),
-                source=spec.source,
-            )
-        )
-    return lines
-
-
-def indicators(
-    build: BuildResult, row: dict[str, Any], role: str, population: float | None
-) -> list[Indicator]:
-    """Vulnerability or coping indicators; shares of the population become people."""
-    out = []
-    for spec in build.registry.by_role(role):  # type: ignore[arg-type]
-        value = _number(row.get(f"{spec.id}_value"))
-        if f"{spec.id}_value" not in row:
-            continue
-        share = spec.units == "percent" and value is not None and population is not None
-        people = value / 100.0 * population if share else None  # type: ignore[operator]
-        out.append(Indicator(spec.title, _fmt(value, spec.units_label), people))
-    return out
+__all__ = ["PdfUnavailable", "render_report", "report_context", "report_pdf"]
 
 
 def two_columns(advice: list[TopicAdvice]) -> tuple[list[TopicAdvice], list[TopicAdvice]]:
@@ -126,12 +32,7 @@ def two_columns(advice: list[TopicAdvice]) -> tuple[list[TopicAdvice], list[Topi
     The split is made here rather than by CSS columns, which weasyprint balances by
     laying the text out many times.
     """
-
-    def size(topic: TopicAdvice) -> int:
-        # Characters of text plus a heading's worth per topic and per bullet.
-        advice = topic.advice
-        return 120 + len(advice.meaning) + sum(60 + len(a) for a in advice.actions)
-
+    size = advice_size
     total = sum(size(t) for t in advice)
     best, best_gap = 0, float("inf")
     running = 0
@@ -144,6 +45,21 @@ def two_columns(advice: list[TopicAdvice]) -> tuple[list[TopicAdvice], list[Topi
     return advice[:best], advice[best:]
 
 
+#: Characters of advice (as :func:`advice_size` counts them) above which the report is
+#: set denser to stay on one A4 page: two high hazards and a medium one are about
+#: 3,200 (Kyzylorda in the sample), three high and a medium one about 3,800, every
+#: hazard high about 5,000 (which then just fits).
+DENSE_ADVICE = 3000
+
+
+def advice_size(topic: TopicAdvice) -> int:
+    """Characters of text plus a heading's worth per topic and per bullet."""
+    advice = topic.advice
+    if topic.level < 1:  # printed as one line
+        return 120 + len(advice.meaning) + sum(len(a) for a in advice.actions)
+    return 120 + len(advice.meaning) + sum(60 + len(a) for a in advice.actions)
+
+
 def _water(build: BuildResult) -> gpd.GeoDataFrame | None:
     rel = build.manifest.get("basemap", {}).get("hydrography")
     path = build.path / str(rel) if rel else None
@@ -153,76 +69,18 @@ def _water(build: BuildResult) -> gpd.GeoDataFrame | None:
     return water if "kind" in water.columns else None
 
 
-def report_context(build: BuildResult, code: str) -> dict[str, Any]:
-    """Everything the report template shows for district ``code``.
+def _people(value: float | None) -> str:
+    """People for print: ``≈ 1,234`` (an en dash for no data)."""
+    return "–" if value is None else f"≈ {value:,.0f}"
 
-    Raises:
-        NotFoundError: The build has no such district.
-    """
-    table = build.districts
-    match = table.loc[table["code"].astype(str) == code]
-    if match.empty:
-        raise NotFoundError(f"unknown district {code!r}; the districts are listed at /districts")
-    row = match.iloc[0].to_dict()
-    population = _number(row.get("population"))
-    hazards = hazard_lines(build, row)
-    levels = {line.id: line.level for line in hazards}
-    advice: list[TopicAdvice] = guidance_for(levels)
-    manifest = build.manifest
-    scoring = manifest.get("scoring", {})
-    method = str(row.get("method") or scoring.get("method", "geometric"))
-    sources = dict.fromkeys(spec.source for spec in build.registry.values() if spec.source)
-    png = inset.inset_png(table, code, _water(build))
-    return {
-        "district": {
-            "code": code,
-            "name": row.get("name"),
-            "name_kk": row.get("name_kk"),
-            "name_ru": row.get("name_ru"),
-            "population": population,
-            "area_km2": _number(row.get("area_km2")),
-        },
-        "risk": {
-            "value": _number(row.get("risk")),
-            "class": row.get("risk_class"),
-            "color": inset.class_color(row.get("risk_class")),
-            "rank": int(row["rank"]),
-            "of": len(table),
-            "confidence": row.get("confidence"),
-            "min_coverage": _number(row.get("min_coverage")),
-            "dimensions": [
-                ("Hazard (all hazards combined)", _number(row.get("hazard"))),
-                ("Exposure (people)", _number(row.get("exposure"))),
-                ("Vulnerability", _number(row.get("vulnerability"))),
-                ("Lack of coping capacity", _number(row.get("coping"))),
-            ],
-            "profile": row.get("profile") or scoring.get("profile"),
-            "method": COMBINATION.get(method, method),
-        },
-        "drivers": list(row.get("drivers") or []),
-        "hazards": hazards,
-        "vulnerable": indicators(build, row, "vulnerability", population),
-        "coping": indicators(build, row, "coping", population),
-        "advice": advice,
-        "advice_columns": two_columns(advice),
-        "risk_classes": list(
-            zip(
-                index.RISK_CLASS_LABELS,
-                (inset.class_color(n) for n in index.RISK_CLASS_LABELS),
-                strict=True,
-            )
-        ),
-        "inset": inset.data_uri(png),
-        "sources": list(sources),
-        "build": {
-            "title": manifest.get("title"),
-            "version": build.version,
-            "created": str(manifest.get("created") or "")[:10],
-            "code_version": manifest.get("code_version"),
-            "attribution": manifest.get("attribution"),
-            "illustrative": bool(manifest.get("illustrative")),
-        },
-    }
+
+def _score(value: float | None) -> str:
+    """A 0-10 score with one decimal (an en dash for no data)."""
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _percent(share: float | None) -> str:
+    return "–" if share is None else f"{100 * share:.0f}%"
 
 
 @cache
@@ -234,8 +92,11 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["num"] = _fmt
-    env.filters["people"] = lambda v: "–" if v is None else f"≈ {v:,.0f}"
+    env.filters["num"] = fmt
+    env.filters["people"] = _people
+    env.filters["score"] = _score
+    env.filters["percent"] = _percent
+    env.filters["css"] = lambda text: str(text).lower().replace(" ", "-")
     return env
 
 
@@ -245,7 +106,14 @@ def render_report(build: BuildResult, code: str) -> str:
     Raises:
         NotFoundError: The build has no such district.
     """
-    context = report_context(build, code)
+    if code not in set(build.districts["code"].astype(str)):
+        raise NotFoundError(f"unknown district {code!r}; the districts are listed at /districts")
+    context: dict[str, Any] = report_context(build, code)
+    classes = classes_from_manifest(build.manifest)
+    png = inset.inset_png(build.districts, code, _water(build), classes)
+    context["inset"] = inset.data_uri(png)
+    context["advice_columns"] = two_columns(context["advice"])
+    context["dense"] = sum(advice_size(t) for t in context["advice"]) > DENSE_ADVICE
     css = (OWN_STATIC / "report.css").read_text(encoding="utf-8")
     return _environment().get_template("report.html.j2").render(css=css, **context)
 

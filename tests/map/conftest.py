@@ -1,7 +1,8 @@
 """Fixtures of the map tests: the tiny-world build, a live server and a headless Chromium.
 
 The build and clients are the API tests' own fixtures (imported, so both suites test
-the same world). ``live_server`` runs the real application with uvicorn in a thread on
+the same world), and so is the world whose district B has no risk value
+(:mod:`tests.api.unranked`). ``live_server`` runs the real application with uvicorn in a thread on
 a free 127.0.0.1 port; ``browser`` is Debian's chromium driven by Playwright (never a
 downloaded browser). Without ``/usr/bin/chromium`` the browser tests are skipped, except
 on CI (``CI`` set), where they must run and fail instead.
@@ -23,6 +24,9 @@ import uvicorn
 
 from api.app import create_app
 from api.settings import Settings
+from tests.api.unranked import unranked, unranked_root
+
+__all__ = ["unranked", "unranked_root"]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -61,6 +65,13 @@ def serve(settings: Settings) -> Iterator[str]:
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()
+
+
+@pytest.fixture(scope="session")
+def unranked_server(unranked_root: Path) -> Iterator[str]:
+    """Base URL of the application serving the tiny world whose B has no risk value."""
+    with serve(Settings(build_dir=unranked_root)) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

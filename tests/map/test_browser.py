@@ -8,6 +8,7 @@ to look at.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import tempfile
@@ -113,8 +114,8 @@ def test_profile_switch_reloads_districts_and_composite_in_place(recorder: Recor
     page = open_map(recorder)
     page.evaluate("window.__samePage = true")
     with page.expect_response(lambda r: "/composite/tiles/" in r.url and r.status == 200):
-        page.check("#ar-ov-risk")
-    before_url = page.evaluate("aralrisk.app.overlays.url('risk')")
+        page.check("#ar-ov-composite")
+    before_url = page.evaluate("aralrisk.app.overlays.url('composite')")
     before_table = ranking(page)
     assert "profile=equal" in before_url
 
@@ -124,11 +125,11 @@ def test_profile_switch_reloads_districts_and_composite_in_place(recorder: Recor
         page.select_option("#ar-profile", "public_health")
     assert answer.value.status == 200
     page.wait_for_selector('table.ar-ranking[data-profile="public_health"]')
-    page.wait_for_function("aralrisk.app.overlays.url('risk').includes('public_health')")
+    page.wait_for_function("aralrisk.app.overlays.url('composite').includes('public_health')")
     page.wait_for_load_state("networkidle")
 
-    after_url = page.evaluate("aralrisk.app.overlays.url('risk')")
-    assert after_url != before_url and "target=risk" in after_url
+    after_url = page.evaluate("aralrisk.app.overlays.url('composite')")
+    assert after_url != before_url and "target" not in after_url
     assert ranking(page) != before_table  # new risk values under the new weights
     assert any("/composite/tiles/" in u and "profile=public_health" in u for u in recorder.requests)
     assert page.evaluate("window.__samePage") is True  # no navigation happened
@@ -153,6 +154,7 @@ def test_click_queries_the_point_and_opens_the_district_popup(recorder: Recorder
     text = popup.inner_text()
     assert "Alpha" in text and "Альфа" in text
     assert "rank 1 of 4" in text
+    assert "exposed to River flood" in text  # the clicked cell is in the 100-year flood
     assert "Dust and salt storm days" in text and "days/yr" in text
     assert re.search(r"At 44\.(29|30)\d° N, 60\.(29|30)\d° E", text)  # within a pixel
 
@@ -183,8 +185,11 @@ def test_static_export_works_without_a_server(
     page.select_option("#ar-profile", "infrastructure")
     page.wait_for_selector('table.ar-ranking[data-profile="infrastructure"]')
     assert ranking(page) != before
-    page.check("#ar-ov-risk")
-    page.wait_for_selector("img.ar-raster-risk")
+    page.check("#ar-ov-exposed")
+    page.wait_for_selector("img.ar-raster-exposed")
+    legend = page.inner_text(".ar-map-legend")
+    assert legend.startswith("People exposed to a hazard (per km²)")
+    assert "1000 people/km² and above" in legend
     assert recorder.requests == [out.as_uri()]  # the file itself, nothing else
     assert recorder.errors == []
     context.close()
@@ -221,6 +226,116 @@ def test_the_sample_map_as_a_planner_sees_it(
     text = page.inner_text("body")
     assert f"{baikonur['area_km2']:.1f} km²" in text  # the enclave's own 38 km2
     assert f"rank {int(baikonur['rank'])} of 9" in text
+    assert baikonur["note"] in text  # a leased city, not in the oblast total
     assert page.locator("table.hazards tbody tr").count() == 7
+    recorder.assert_clean()
+    context.close()
+
+
+def _sample_page(browser: Any, server: str) -> tuple[Any, Recorder]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(45_000)
+    recorder = Recorder(page, server)
+    return open_map(recorder), recorder
+
+
+def test_kyzylorda_shows_its_high_river_flood_beside_its_risk(
+    browser: Any, sample_server: str, sample_build_root: Path
+) -> None:
+    """The city's risk is low-ish, but its river-flood hazard is high: both are shown."""
+    row = open_build(sample_build_root).table().loc["KZ431000"]
+    assert row["river_flood_level"] == 3
+    page, recorder = _sample_page(browser, sample_server)
+    cells = page.locator(f'{RANKING_ROWS}[data-code="KZ431000"] td').all_inner_texts()
+    assert cells[1:] == [
+        "Kyzylorda",
+        f"{row['risk']:.1f}",
+        row["risk_class"],
+        "high",
+        f"{row['people_exposed']:,.0f}",
+    ]
+    page.click(f'{RANKING_ROWS}[data-code="KZ431000"]')
+    card = page.locator(".leaflet-popup-content .ar-card")
+    card.wait_for()
+    risk = card.locator(".ar-head-risk").inner_text()
+    assert row["risk_class"] in risk and f"rank {int(row['rank'])} of 9" in risk
+    assert "INFORM Risk 2025 (v0.7.0)" in risk
+    hazard = card.locator(".ar-head-hazard")
+    assert hazard.locator(".ar-level-high").inner_text() == "high"
+    assert "River flood" in hazard.inner_text()
+    people = card.locator(".ar-head-people").inner_text()
+    assert f"{row['people_exposed']:,.0f}" in people
+    # The three boxes sit side by side, none over another.
+    boxes = [card.locator(f".ar-head-{k}").bounding_box() for k in ("risk", "hazard", "people")]
+    assert boxes[0]["y"] == boxes[1]["y"] == boxes[2]["y"]
+    for left, right in itertools.pairwise(boxes):
+        assert left["x"] + left["width"] <= right["x"]
+    flood = card.locator('tr[data-hazard="river_flood"] td').all_inner_texts()
+    assert flood == ["River flood", "high", f"{row['river_flood_exposed']:,.0f}"]
+    page.wait_for_selector(".ar-point-values")
+    page.wait_for_load_state("networkidle")
+    recorder.assert_clean()
+    page.screenshot(path=str(SCREENSHOT.with_name("sample-popup.png")))
+    page.context.close()
+
+
+def test_ranking_orders_by_risk_hazard_level_and_people_exposed(
+    browser: Any, sample_server: str, sample_build_root: Path
+) -> None:
+    table = open_build(sample_build_root).table()
+    page, recorder = _sample_page(browser, sample_server)
+
+    def codes() -> list[str]:
+        rows = page.locator(RANKING_ROWS)
+        return [rows.nth(i).get_attribute("data-code") for i in range(rows.count())]
+
+    assert page.get_attribute('button[data-order="risk"]', "aria-pressed") == "true"
+    assert codes() == list(table.index)  # by risk, as the build ranks
+    page.click('button[data-order="exposed"]')
+    page.wait_for_selector('table.ar-ranking[data-order="exposed"]')
+    assert page.get_attribute('button[data-order="exposed"]', "aria-pressed") == "true"
+    assert page.get_attribute('button[data-order="risk"]', "aria-pressed") == "false"
+    by_people = table.sort_values("people_exposed", ascending=False, kind="stable")
+    assert codes() == list(by_people.index)
+    assert codes()[0] == "KZ431000"  # the city: the most people exposed
+    assert "people exposed" in page.inner_text(".ar-order-note")
+    page.click('button[data-order="hazard"]')
+    page.wait_for_selector('table.ar-ranking[data-order="hazard"]')
+    by_hazard = table.assign(key=list(zip(table["hazard_level"], table["hazard"], strict=True)))
+    expected = by_hazard.sort_values("key", ascending=False, kind="stable")
+    assert codes() == list(expected.index)
+    levels = [row[4] for row in ranking(page)]
+    assert levels == sorted(levels, key=["high", "medium", "low", "very low"].index)
+    assert "hazard level" in page.inner_text(".ar-order-note")
+    # The order survives new weights.
+    page.select_option("#ar-profile", "infrastructure")
+    page.wait_for_selector('table.ar-ranking[data-profile="infrastructure"][data-order="hazard"]')
+    recorder.assert_clean()
+    page.context.close()
+
+
+def test_a_district_without_risk_is_listed_last_and_not_ranked(
+    browser: Any, unranked_server: str, unranked: BuildResult
+) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    recorder = Recorder(page, unranked_server)
+    page = open_map(recorder)
+    rows = ranking(page)
+    assert [row[1] for row in rows][-1] == "Bravo"
+    assert rows[-1][0] == "—" and rows[-1][2] == "–" and rows[-1][3] == "no data"
+    assert [row[0] for row in rows[:-1]] == ["1", "2", "3"]
+    page.click(f'{RANKING_ROWS}[data-code="B"]')
+    card = page.locator(".leaflet-popup-content .ar-card")
+    card.wait_for()
+    assert "not ranked" in card.locator(".ar-head-risk").inner_text()
+    confidence = card.locator(".ar-confidence").inner_text()
+    assert confidence == "Data confidence: low — no data for vulnerability, lack of coping"
+    # B is still ranked by its people exposed, and by its hazard level.
+    page.click('button[data-order="exposed"]')
+    page.wait_for_selector('table.ar-ranking[data-order="exposed"]')
+    assert "—" not in [row[0] for row in ranking(page)]
+    page.wait_for_load_state("networkidle")
     recorder.assert_clean()
     context.close()

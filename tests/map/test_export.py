@@ -63,9 +63,35 @@ def test_export_embeds_districts_and_pictures(exported: str, built: BuildResult)
     assert set(data["scores"]) == {f"{p}|{m}" for p in profiles for m in ("geometric", "max")}
     equal = data["scores"]["equal|geometric"]
     assert equal["order"] == list(built.districts["code"])  # the build's own ranking
-    for picture in ("hillshade", "flood_rp10", "risk|equal|geometric", "hazard|public_health|max"):
+    table = built.table()
+    for code, props in equal["properties"].items():
+        assert props["rank"] == int(table.loc[code, "rank"])
+        assert props["hazard_level"] == table.loc[code, "hazard_level"]
+        assert props["hazard_level_hazards"] == table.loc[code, "hazard_level_hazards"]
+        # Weight-free properties travel once, with the outline.
+        shape = data["districts"][code]["properties"]
+        assert shape["people_exposed"] == pytest.approx(table.loc[code, "people_exposed"])
+        assert shape["river_flood_level"] == table.loc[code, "river_flood_level"]
+    pictures = {
+        "hillshade",
+        "flood_rp10",
+        "exposed",
+        "vulnerability",
+        "lack_of_coping",
+        "hazard|equal|geometric",
+        "hazard|public_health|max",
+    }
+    for picture in pictures:
         assert data["images"][picture]["url"].startswith("data:image/png;base64,")
-    south_west, north_east = data["images"]["risk|equal|geometric"]["bounds"]
+    assert not any(key.startswith("risk|") or key == "coping" for key in data["images"])
+    assert data["layers"]["classes"] == "INFORM Risk 2025 (v0.7.0)"
+    assert [s["id"] for s in data["layers"]["surfaces"]] == [
+        "composite",
+        "exposed",
+        "vulnerability",
+        "lack_of_coping",
+    ]
+    south_west, north_east = data["images"]["hazard|equal|geometric"]["bounds"]
     assert south_west == pytest.approx([44.0, 60.0], abs=0.06)
     assert north_east == pytest.approx([45.0, 62.0], abs=0.06)
 
@@ -84,7 +110,43 @@ def test_report_command_writes_html_and_pdf(build_root: Path, tmp_path: Path) ->
     assert pdf_file.read_bytes().startswith(b"%PDF")
 
 
+def test_commands_print_hazard_level_and_people_beside_risk(
+    build_root: Path, built: BuildResult, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(
+        app, ["report", "A", "--out", str(tmp_path / "a.html"), "--build", str(build_root)]
+    )
+    assert result.exit_code == 0, result.output
+    line = result.output.splitlines()[-1]
+    row = built.table().loc["A"]
+    assert line.startswith(f" 1  A  Alpha            risk  {row['risk']:.1f} Very High")
+    assert f"hazard high     exposed {row['people_exposed']:>9,.0f}" in line
+    assert "high hazards: river_flood, salinity, dust" in line
+    assert "drivers: " + ", ".join(d["hazard"] for d in row["drivers"]) in line
+
+
+def test_summary_line_of_an_unranked_district(unranked: BuildResult) -> None:
+    from api.cli import summary_line
+
+    line = summary_line("B", unranked.table().loc["B"].to_dict())
+    assert line.startswith(" —  B  Bravo            risk    – no data")
+    assert "hazard medium   exposed" in line
+
+
 def test_report_command_names_the_districts_for_an_unknown_code(build_root: Path) -> None:
     result = CliRunner().invoke(app, ["report", "NOPE", "--build", str(build_root)])
     assert result.exit_code == 2
     assert "unknown district 'NOPE'" in result.output and "A, B, C, D" in result.output
+
+
+def test_build_help_names_the_hazards_weights_apply_to() -> None:
+    from layers.registry import load_catalog
+
+    result = CliRunner().invoke(app, ["build", "--help"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0
+    text = " ".join(result.output.replace("│", " ").split())
+    catalog = load_catalog()
+    weighted = ", ".join(h.id for h in catalog.weighted_hazards)
+    context = ", ".join(h.id for h in catalog.hazards if h.context)
+    assert f"(hazards: {weighted}; context: {context})" in text
+    assert "'dust:2,river_flood:1'" in text and "'flood_rp10:2'" in text

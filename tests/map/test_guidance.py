@@ -1,4 +1,4 @@
-"""The preparedness guidance: complete for every level, and levels chosen as ThinkHazard! does."""
+"""The preparedness guidance: one topic per hazard, complete for every level."""
 
 from __future__ import annotations
 
@@ -12,39 +12,55 @@ from geo.errors import ConfigError
 from layers.registry import load_catalog
 
 
-def test_every_topic_covers_catalog_hazards_and_every_level() -> None:
+def test_every_hazard_has_a_topic_and_every_level_advice() -> None:
     guidance = default_guidance()
-    hazards = {spec.id for spec in load_catalog().hazards}
-    covered = {layer for topic in guidance.topics.values() for layer in topic.layers}
-    assert covered == hazards  # every hazard of the catalog has advice, none is invented
+    catalog = load_catalog()
+    # Keyed by hazard id: every hazard a plan acts on, none invented, no context hazard.
+    assert list(guidance.topics) == [h.id for h in catalog.weighted_hazards]
+    assert set(guidance.topics) == {"river_flood", "dust", "heat", "drought", "salinity"}
     for topic in guidance.topics.values():
         assert set(topic.levels) == set(LEVEL_KEYS.values())
-    assert {"flood", "dust", "heat", "drought", "salinity"} == set(guidance.topics)
 
 
-def test_topic_level_is_the_highest_of_its_layers() -> None:
-    advice = guidance_for({"flood_rp10": index.LOW, "flood_rp100": index.HIGH})
-    assert [(t.id, t.level) for t in advice] == [("flood", index.HIGH)]
-    assert advice[0].advice == default_guidance().topics["flood"].levels["high"]
+def test_a_topics_level_is_its_hazards_level() -> None:
+    advice = guidance_for({"river_flood": index.HIGH, "dust": index.LOW})
+    assert [(t.id, t.level, t.level_label) for t in advice] == [
+        ("river_flood", index.HIGH, "high"),
+        ("dust", index.LOW, "low"),
+    ]
+    assert advice[0].advice == default_guidance().topics["river_flood"].levels["high"]
+    assert advice[0].title == "River and ice-jam floods"
 
 
 def test_no_data_is_not_very_low() -> None:
-    (heat,) = guidance_for({"heat_days": index.NO_DATA, "warming_trend": index.NOT_APPLICABLE})
-    assert heat.level == index.NO_DATA
-    assert heat.level_label == "no data"
-    (dust,) = guidance_for({"dust_days": index.VERY_LOW})
-    assert dust.level_label == "very low"
+    (heat,) = guidance_for({"heat": index.NO_DATA})
+    assert (heat.level, heat.level_label) == (index.NO_DATA, "no data")
+    (dust,) = guidance_for({"dust": index.NOT_APPLICABLE})
+    assert dust.level_label == "no data"
+    (salt,) = guidance_for({"salinity": index.VERY_LOW})
+    assert salt.level_label == "very low"
+
+
+def test_context_and_unknown_hazards_have_no_advice() -> None:
+    assert guidance_for({"warming": index.HIGH, "drought_status": index.HIGH}) == []
+    assert guidance_for({"flood_rp10": index.HIGH}) == []  # a layer, not a hazard
 
 
 def test_topics_are_ordered_by_level() -> None:
-    advice = guidance_for({"drought": index.LOW, "dust_days": index.HIGH, "heat_days": 2})
+    advice = guidance_for({"drought": index.LOW, "dust": index.HIGH, "heat": index.MEDIUM})
     assert [t.id for t in advice] == ["dust", "heat", "drought"]
+
+
+def test_drought_advice_speaks_of_dry_years() -> None:
+    drought = default_guidance().topics["drought"]
+    assert "100 mm" in drought.about
+    assert "one in five" in drought.levels["high"].meaning
 
 
 def test_incomplete_guidance_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "guidance.toml"
     path.write_text(
-        '[topics.x]\ntitle = "X"\nlayers = ["x"]\nabout = "x"\n'
+        '[topics.x]\ntitle = "X"\nabout = "x"\n'
         '[topics.x.levels.high]\nmeaning = "m"\nactions = ["a"]\n',
         encoding="utf-8",
     )

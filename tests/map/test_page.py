@@ -142,3 +142,29 @@ def test_map_page_says_illustrative_on_the_sample(built: BuildResult) -> None:
     plain = json.loads(parse(render_page(built, online_basemap=False)).json_blocks["ar-config"])
     assert plain["illustrative"] is False
     assert plain["attribution"] == built.manifest["attribution"]
+
+
+def test_map_config_names_the_release_hazards_and_surfaces(
+    client: TestClient, built: BuildResult
+) -> None:
+    config = json.loads(parse(client.get("/map").text).json_blocks["ar-config"])
+    assert config["classes"] == {
+        "name": "INFORM Risk 2025 (v0.7.0)",
+        "labels": ["Very Low", "Low", "Medium", "High", "Very High"],
+    }
+    assert [c["name"] for c in config["risk_classes"]] == config["classes"]["labels"]
+    assert [c["min"] for c in config["risk_classes"]] == [0.0, 2.2, 3.2, 5.1, 6.9]
+    assert [(h["id"], h["context"]) for h in config["hazards"]] == [
+        (h.id, h.context) for h in built.registry.hazards
+    ]
+    # The hazard-level palette, apart from the risk classes' colours.
+    levels = {c["label"]: c["color"] for c in config["level_legend"]}
+    assert list(levels) == ["high", "medium", "low", "very low", "no data"]
+    assert not set(levels.values()) & {c["color"] for c in config["risk_classes"]}
+    surfaces = {s["id"]: s for s in config["surfaces"]}
+    # No cell risk any more; people exposed with their own (density) legend.
+    assert list(surfaces) == ["exposed", "vulnerability", "lack_of_coping"]
+    assert surfaces["exposed"]["title"] == "People exposed to a hazard (per km²)"
+    assert surfaces["exposed"]["legend"][-1]["label"] == "1000 people/km² and above"
+    assert surfaces["lack_of_coping"]["title"] == "Lack of coping capacity (score 0-10)"
+    assert "derived" not in config and "risk" not in surfaces

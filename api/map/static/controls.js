@@ -7,8 +7,8 @@
   'use strict';
 
   const METHODS = [
-    ['geometric', 'INFORM geometric mean', 'Hazard groups (water, dust, climate) combine by INFORM’s adjusted geometric mean: a severe hazard is not averaged away.'],
-    ['max', 'Worst hazard group', 'The most severe hazard group alone sets the composite.'],
+    ['geometric', 'INFORM geometric mean', 'Hazards combine by INFORM’s adjusted geometric mean (one hazard, one vote): a severe hazard is not averaged away.'],
+    ['max', 'Worst hazard', 'The most severe weighted hazard alone sets the composite.'],
   ];
 
   /** Four corner brackets, drawn as SVG (no icon font is needed). */
@@ -59,7 +59,8 @@
   });
 
   /** The legend of what the map shows, in its corner, so a screenshot explains itself:
-   *  the district risk classes, or the legend of the overlay switched on last. */
+   *  the district risk classes (of the build's INFORM release), or the legend of the
+   *  overlay switched on last. */
   AR.MapLegendControl = L.Control.extend({
     options: {position: 'topright'},
     initialize: function (caption, classes, options) {
@@ -67,10 +68,14 @@
       this.classes = classes;
       L.setOptions(this, options);
     },
-    onAdd: function () {
+    onAdd: function (map) {
       this.box = L.DomUtil.create('div', 'ar-map-legend leaflet-bar');
       L.DomEvent.disableClickPropagation(this.box);
       this.show(this.caption, this.classes);
+      // A popup says what it shows and may open under the corner: the legend steps aside.
+      const box = this.box;
+      map.on('popupopen', function () { box.hidden = true; });
+      map.on('popupclose', function () { box.hidden = false; });
       return this.box;
     },
     show: function (caption, classes) {
@@ -111,10 +116,14 @@
       weightsBox,
     ]);
     const ranking = AR.el('div', {className: 'ar-ranking-box'}, [AR.el('p', {className: 'ar-note', textContent: 'Loading districts…'})]);
+    const order = AR.el('div', {className: 'ar-order'});
+    const orderNote = AR.el('p', {className: 'ar-note ar-order-note', role: 'status'});
     const choropleth = AR.el('div', {className: 'ar-choropleth-legend'});
     const rankingSection = AR.el('section', {className: 'ar-section'}, [
-      AR.el('h2', {textContent: 'Districts by risk'}),
-      AR.el('p', {className: 'ar-note', textContent: 'INFORM risk 0-10 from hazard, exposure, vulnerability and lack of coping capacity. Click a row or a district for details.'}),
+      AR.el('h2', {textContent: 'Districts: risk, hazard and people'}),
+      AR.el('p', {className: 'ar-note', textContent: 'Risk (INFORM, 0-10) combines hazard & exposure, vulnerability and lack of coping capacity; the hazard level is the highest ThinkHazard! level of any hazard; people exposed live where at least one hazard reaches its exposure threshold. Click a row or a district for details.'}),
+      order,
+      orderNote,
       ranking,
       choropleth,
     ]);
@@ -127,7 +136,8 @@
     root.replaceChildren(header, status, weights, rankingSection, layersSection, help);
     return {
       status: status, profile: profile, method: method, profileNote: profileNote,
-      weightsNote: weightsNote, ranking: ranking, choropleth: choropleth, layers: layers,
+      weightsNote: weightsNote, ranking: ranking, order: order, orderNote: orderNote,
+      choropleth: choropleth, layers: layers,
     };
   };
 })(window.aralrisk = window.aralrisk || {});

@@ -1,5 +1,5 @@
-/* aralrisk map: the district choropleth, its labels and popups, the ranking table and
- * the point query.
+/* aralrisk map: the district choropleth, its labels and popups, and the point query.
+ * The popup's district card is in cards.js, the ranking table in ranking.js.
  *
  * The districts are fetched from /districts (never inlined in the page) and fetched again
  * with ?profile=&method= when the weights change; the geometry stays, the colours,
@@ -9,7 +9,7 @@
   'use strict';
 
   const NO_DATA_COLOR = '#bdbdbd';
-  const LEVEL_CLASS = {'-2': 'nodata', '-1': 'na', 0: 'vlow', 1: 'low', 2: 'medium', 3: 'high'};
+  AR.NO_DATA_COLOR = NO_DATA_COLOR;
 
   /** Ray casting: is [x, y] inside a ring (array of [x, y])? */
   function inRing(point, ring) {
@@ -75,13 +75,15 @@
       this.cfg = cfg;
       this.catalog = catalog;
       this.panel = panel;
-      this.hazards = catalog.layers.filter(function (l) { return l.role === 'hazard'; });
       this.classColor = {};
       const self = this;
       cfg.risk_classes.forEach(function (c) { self.classColor[c.name] = c.color; });
       this.byCode = {};
       this.fill = 0.6;
-      this.popup = L.popup({maxWidth: 360, minWidth: 260, maxHeight: 440, className: 'ar-popup'});
+      this.features = [];
+      this.popup = L.popup({maxWidth: 440, minWidth: 360, maxHeight: 460, className: 'ar-popup',
+        autoPanPadding: [20, 20]});
+      this.ranking = new AR.Ranking(panel, cfg, this.classColor, function (code) { self.focus(code); });
       this.layer = L.geoJSON(null, {
         style: function (feature) { return self.style(feature.properties); },
         onEachFeature: function (feature, layer) {
@@ -139,98 +141,22 @@
         this.setFill(this.fill);
       }
       this.features = collection.features;
-      this.renderTable(collection);
+      this.ranking.render(collection);
       this.map.closePopup(this.popup);
       return collection;
-    }
-
-    topDriver(props) {
-      const drivers = props.drivers || [];
-      return drivers.length ? AR.shortTitle(drivers[0].title) : '–';
-    }
-
-    renderTable(collection) {
-      const self = this;
-      const body = AR.el('tbody');
-      collection.features.forEach(function (f) {
-        const p = f.properties;
-        const row = AR.el('tr', {'data-code': p.code, tabindex: '0', title: 'Show ' + p.name + ' on the map'}, [
-          AR.el('td', {className: 'ar-num', textContent: String(p.rank)}),
-          AR.el('td', {textContent: p.name}),
-          AR.el('td', {className: 'ar-num', textContent: AR.score(p.risk)}),
-          AR.el('td', {}, [AR.swatch(self.classColor[p.risk_class] || NO_DATA_COLOR), p.risk_class]),
-          AR.el('td', {className: 'ar-driver', textContent: self.topDriver(p)}),
-        ]);
-        function show() { self.focus(p.code); }
-        row.addEventListener('click', show);
-        row.addEventListener('keydown', function (e) { if (e.key === 'Enter') show(); });
-        body.appendChild(row);
-      });
-      const table = AR.el('table', {className: 'ar-ranking', 'data-profile': collection.profile, 'data-method': collection.method}, [
-        AR.el('thead', {}, [AR.el('tr', {}, ['#', 'District', 'Risk', 'Class', 'Top driver'].map(function (h) {
-          return AR.el('th', {scope: 'col', textContent: h});
-        }))]),
-        body,
-      ]);
-      this.panel.ranking.replaceChildren(table);
     }
 
     /** Zoom to a district and open its popup at its label point. */
     focus(code) {
       const layer = this.byCode[code];
       if (!layer) return;
-      this.map.fitBounds(layer.getBounds(), {maxZoom: 9, padding: [30, 30]});
+      // Not animated: the popup then pans into view from where the map really is.
+      this.map.fitBounds(layer.getBounds(), {maxZoom: 9, padding: [30, 30], animate: false});
       this.openAt(AR.labelPoint(layer.feature.geometry), layer.feature.properties);
     }
 
-    districtCard(p) {
-      const self = this;
-      const names = [p.name_kk, p.name_ru].filter(Boolean).join(' · ');
-      const card = AR.el('div', {className: 'ar-card'}, [
-        AR.el('h3', {className: 'ar-card-title', textContent: p.name}),
-        names ? AR.el('div', {className: 'ar-names', lang: 'kk', textContent: names}) : null,
-        AR.el('p', {className: 'ar-riskline'}, [
-          AR.swatch(this.classColor[p.risk_class] || NO_DATA_COLOR),
-          AR.el('strong', {textContent: p.risk_class + ' risk'}),
-          ' · ' + AR.score(p.risk) + ' of 10 · rank ' + p.rank + ' of ' + this.features.length,
-        ]),
-      ]);
-      const confidence = AR.el('p', {className: 'ar-confidence ar-confidence-' + p.confidence}, [
-        'Data confidence: ' + p.confidence +
-          (p.min_coverage !== null && p.min_coverage !== undefined ? ' (lowest data coverage ' + AR.fmt(100 * p.min_coverage, 0) + '%)' : ''),
-      ]);
-      card.appendChild(confidence);
-      const rows = this.hazards.map(function (h) {
-        const level = p[h.id + '_level'];
-        const label = self.cfg.level_labels[String(level)] || 'no data';
-        const people = p[h.id + '_people_high'];
-        return AR.el('tr', {}, [
-          AR.el('td', {textContent: h.title}),
-          AR.el('td', {}, [AR.el('span', {className: 'ar-level ar-level-' + (LEVEL_CLASS[level] || 'nodata'), textContent: label})]),
-          AR.el('td', {className: 'ar-num', textContent: people ? AR.fmt(people, 0) : '–'}),
-        ]);
-      });
-      card.appendChild(AR.el('table', {className: 'ar-levels'}, [
-        AR.el('thead', {}, [AR.el('tr', {}, [
-          AR.el('th', {textContent: 'Hazard'}), AR.el('th', {textContent: 'Level'}),
-          AR.el('th', {textContent: 'People in high-hazard areas', className: 'ar-num'}),
-        ])]),
-        AR.el('tbody', {}, rows),
-      ]));
-      const drivers = (p.drivers || []).map(function (d) {
-        return AR.el('li', {textContent: d.title + ' (score ' + AR.score(d.score) + ', ' + AR.fmt(100 * d.contribution, 0) + '% of the hazard)'});
-      });
-      if (drivers.length) {
-        card.appendChild(AR.el('div', {className: 'ar-drivers'}, [AR.el('strong', {textContent: 'What drives the risk'}), AR.el('ol', {}, drivers)]));
-      }
-      const report = this.source.report(p.code);
-      if (report) {
-        card.appendChild(AR.el('a', {className: 'ar-report-link', href: report, target: '_blank', rel: 'noopener', textContent: 'Preparedness report for ' + p.name + ' →'}));
-      }
-      return card;
-    }
-
     pointSection(latlng) {
+      const cfg = this.cfg;
       const section = AR.el('div', {className: 'ar-point'}, [
         AR.el('strong', {textContent: 'At ' + latlng.lat.toFixed(3) + '° N, ' + latlng.lng.toFixed(3) + '° E'}),
       ]);
@@ -242,11 +168,17 @@
           return AR.el('tr', {}, [
             AR.el('td', {textContent: l.title}),
             AR.el('td', {className: 'ar-num', textContent: AR.fmt(l.value, 2) + ' ' + (l.units || '')}),
-            AR.el('td', {}, [AR.el('span', {className: 'ar-level ar-level-' + (LEVEL_CLASS[l.level] || 'nodata'), textContent: l.level_label})]),
+            AR.el('td', {}, [AR.levelChip(l.level, cfg.level_labels)]),
           ]);
         });
+        let exposure = 'no data on exposure here';
+        if (result.exposed === true) {
+          exposure = 'exposed to ' + result.exposed_to.map(function (e) { return e.title; }).join(', ');
+        } else if (result.exposed === false) {
+          exposure = 'not exposed to any hazard (no exposure threshold reached)';
+        }
         status.replaceWith(AR.el('div', {}, [
-          AR.el('p', {className: 'ar-note', textContent: 'Composite hazard ' + AR.score(result.composite) + ' · risk ' + AR.score(result.risk) + ' (of 10, build weights)'}),
+          AR.el('p', {className: 'ar-note ar-point-summary', textContent: 'Composite hazard ' + AR.score(result.composite) + ' of 10 (build weights) · ' + exposure}),
           AR.el('table', {className: 'ar-levels ar-point-values'}, [AR.el('tbody', {}, rows)]),
         ]));
         self.popup.update();
@@ -260,7 +192,7 @@
     /** One popup: the district (if any) and the layers' values at the clicked point. */
     openAt(latlng, props) {
       const content = AR.el('div', {className: 'ar-popup-body'}, [
-        props ? this.districtCard(props) : null,
+        props ? AR.districtCard(props, this) : null,
         this.pointSection(latlng),
       ]);
       this.popup.setLatLng(latlng).setContent(content).openOn(this.map);

@@ -1,4 +1,4 @@
-/* aralrisk map: raster overlays (hazards, exposure, composite, risk) with opacity and legends.
+/* aralrisk map: raster overlays (hazards, people, composite, people exposed) with opacity and legends.
  *
  * Each overlay is a row of the panel: a checkbox, an opacity slider and, while it is on,
  * its legend (classes with thresholds and units, from /layers). Tile layers are bounded
@@ -9,12 +9,12 @@
   'use strict';
 
   const GROUP_TITLES = {
-    risk: 'Risk and composite hazard',
+    risk: 'Districts, all hazards and people exposed',
     water: 'Water: floods and salinity',
     dust: 'Dust and salt storms',
     climate: 'Climate: heat, drought, warming',
     exposure: 'People',
-    vulnerability: 'Vulnerability and coping capacity',
+    vulnerability: 'Vulnerability and lack of coping capacity',
     basemap: 'Background',
   };
 
@@ -149,7 +149,7 @@
       }
     }
 
-    /** New weights: overlays that depend on them (composite, risk) get new URLs. */
+    /** New weights: overlays that depend on them (the composite) get new URLs. */
     async setWeights(weights) {
       this.weights = weights;
       const self = this;

@@ -69,16 +69,22 @@
   function addOverlays(overlays, source, cfg, catalog) {
     const scoreLegend = cfg.risk_classes;
     overlays.add({
-      id: 'risk', title: 'Risk with the chosen weights', group: 'risk', weighted: true,
-      legend: scoreLegend, caption: 'INFORM risk, score 0-10',
-      description: 'Risk cell by cell: hazard with people exposed, their vulnerability and lack of coping capacity.',
-      load: function (w) { return source.composite('risk', w.profile, w.method); },
-    });
-    overlays.add({
       id: 'composite', title: 'All hazards combined (chosen weights)', group: 'risk', weighted: true,
-      legend: scoreLegend, caption: 'Composite hazard, score 0-10',
-      load: function (w) { return source.composite('hazard', w.profile, w.method); },
+      legend: scoreLegend, caption: 'Composite hazard, score 0-10 (' + cfg.classes.name + ' classes)',
+      description: 'How severe the hazards are, cell by cell, with the chosen weights: not who lives there.',
+      load: function (w) { return source.composite(w.profile, w.method); },
     });
+    function addSurface(s) {
+      const exposed = s.id === 'exposed';
+      overlays.add({
+        id: s.id, title: s.title, group: exposed ? 'risk' : 'vulnerability', legend: s.legend,
+        caption: exposed ? 'People per km² exposed (no colour: nobody exposed)' : 'Score 0-10 (' + cfg.classes.name + ' classes)',
+        description: s.description,
+        load: function () { return source.layer(s.id); },
+      });
+    }
+    // People exposed beside the composite; vulnerability and coping after the hazards.
+    cfg.surfaces.filter(function (s) { return s.id === 'exposed'; }).forEach(addSurface);
     catalog.layers.filter(function (l) { return l.spatial; }).forEach(function (l) {
       overlays.add({
         id: l.id, title: layerTitle(l), group: l.group, legend: l.legend,
@@ -86,12 +92,7 @@
         load: function () { return source.layer(l.id); },
       });
     });
-    Object.entries(cfg.derived).forEach(function ([id, title]) {
-      overlays.add({
-        id: id, title: title, group: 'vulnerability', legend: scoreLegend, caption: 'Score 0-10',
-        load: function () { return source.layer(id); },
-      });
-    });
+    cfg.surfaces.filter(function (s) { return s.id !== 'exposed'; }).forEach(addSurface);
   }
 
   function fillProfiles(panel, profiles, cfg) {
@@ -123,7 +124,7 @@
     const source = cfg.mode === 'static' ? AR.embeddedSource(cfg.embedded) : AR.apiSource(cfg.routes);
     map.attributionControl.addAttribution(AR.el('span', {textContent: cfg.attribution}).innerHTML);
     new AR.FullscreenControl().addTo(map);
-    const districtsCaption = 'District risk (INFORM)';
+    const districtsCaption = 'District risk: ' + cfg.classes.name + ' classes';
     const mapLegend = new AR.MapLegendControl(districtsCaption, cfg.risk_classes).addTo(map);
     AR.app = {map: map, cfg: cfg, source: source, panel: panel};
 
@@ -136,6 +137,7 @@
     }
     const titles = {};
     catalog.layers.forEach(function (l) { titles[l.id] = l.title; });
+    cfg.hazards.forEach(function (h) { titles[h.id] = h.title; });
     const districts = new AR.Districts(map, source, cfg, catalog, panel);
     const overlays = new AR.Overlays(map, source, panel.layers, function (active) {
       // With a raster on, the district fill fades so the raster reads through it, and
@@ -156,7 +158,8 @@
     overlays.group('risk').appendChild(AR.el('div', {className: 'ar-overlay'}, [
       AR.el('div', {className: 'ar-overlay-head'}, [districtToggle, AR.el('label', {for: 'ar-districts', textContent: 'Districts by risk class'})]),
     ]));
-    panel.choropleth.appendChild(AR.legend(cfg.risk_classes, 'Risk class (INFORM, score 0-10)'));
+    panel.choropleth.appendChild(AR.legend(cfg.risk_classes, 'Risk class: ' + cfg.classes.name + ' classes (score 0-10)'));
+    panel.choropleth.appendChild(AR.legend(cfg.level_legend, 'Hazard level (ThinkHazard!)'));
     addOverlays(overlays, source, cfg, catalog);
     fillProfiles(panel, profiles, cfg);
 

@@ -48,6 +48,28 @@
     return new Intl.NumberFormat('en', {minimumFractionDigits: 1, maximumFractionDigits: 1}).format(value);
   };
 
+  /** A number of people: 1,234 (null as an en dash). */
+  AR.people = function (value) {
+    return AR.fmt(value, 0);
+  };
+
+  /** A share 0-1 as a percentage without decimals (null as an en dash). */
+  AR.percent = function (share) {
+    if (share === null || share === undefined || Number.isNaN(share)) return '–';
+    return AR.fmt(100 * share, 0) + '%';
+  };
+
+  const LEVEL_CLASS = {'-2': 'nodata', '-1': 'na', 0: 'vlow', 1: 'low', 2: 'medium', 3: 'high'};
+
+  /** A hazard level (ThinkHazard! code) as a chip in the hazard-level palette. */
+  AR.levelChip = function (level, labels) {
+    const code = level === null || level === undefined ? -2 : level;
+    return AR.el('span', {
+      className: 'ar-level ar-level-' + (LEVEL_CLASS[code] || 'nodata'),
+      textContent: labels[String(code)] || 'no data',
+    });
+  };
+
   /** A layer title without its parenthesis, for tight places (tables, weight lists). */
   AR.shortTitle = function (title) {
     return String(title).split(' (')[0];
@@ -116,15 +138,15 @@
       layer: async function (id) {
         return tileSpec(await AR.fetchJSON(AR.route(routes.layer_tilejson, {id: id})));
       },
-      /** Composite tiles: the TileJSON once per target, then only the query changes. */
-      composite: async function (target, profile, method) {
-        if (!compositeBase[target]) {
-          const spec = tileSpec(await AR.fetchJSON(routes.composite + query({target: target})));
+      /** Composite hazard tiles: the TileJSON once, then only the query changes. */
+      composite: async function (profile, method) {
+        if (!compositeBase.hazard) {
+          const spec = tileSpec(await AR.fetchJSON(routes.composite));
           spec.tiles = spec.tiles.split('?')[0];
-          compositeBase[target] = spec;
+          compositeBase.hazard = spec;
         }
-        const spec = Object.assign({}, compositeBase[target]);
-        spec.tiles += query({profile: profile, method: method, target: target});
+        const spec = Object.assign({}, compositeBase.hazard);
+        spec.tiles += query({profile: profile, method: method});
         return spec;
       },
       report: function (code) { return AR.route(routes.report, {code: code}); },
@@ -161,7 +183,7 @@
       },
       basemap: function () { return image('hillshade'); },
       layer: function (id) { return image(id); },
-      composite: function (target, profile, method) { return image(target + '|' + profile + '|' + method); },
+      composite: function (profile, method) { return image('hazard|' + profile + '|' + method); },
       report: function () { return null; },
     };
   };
