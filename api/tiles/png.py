@@ -3,7 +3,7 @@
 Tiles of class maps hold a handful of colours, so an indexed PNG (one byte per pixel,
 a palette, one transparency entry) is a quarter of the RGBA data to compress and
 encodes in about a millisecond, where a generic RGBA encoder at the default level
-costs more than reading the tile (PERFORMANCE.md). The format is the W3C PNG
+costs more than reading the tile (profiled with `bench/`). The format is the W3C PNG
 specification, 3rd edition: signature, ``IHDR``, ``PLTE``, ``tRNS``, ``IDAT``, ``IEND``.
 """
 

@@ -6,10 +6,16 @@ run it. Its ``assert`` cells are the checks: a failing one fails the test with t
 notebook's traceback. A cell that prints a warning fails it too, and so does a notebook
 that draws fewer figures than it promises. The notebooks publish their builds to
 temporary folders, pointed here at pytest's ``tmp_path``.
+
+Without running them, the notebooks are checked to be committed without outputs, to
+import only the public API (notebooks/README.md) and to say nothing of the methodology
+they no longer follow.
 """
 
 from __future__ import annotations
 
+import ast
+import re
 import time
 from pathlib import Path
 
@@ -30,9 +36,41 @@ CELL_TIMEOUT = 300
 FIGURES = {
     "01_quickstart.ipynb": 6,
     "02_weights_and_scenarios.ipynb": 4,
-    "03_bring_your_own_data.ipynb": 3 if OFFICIAL_BOUNDARIES.is_file() else 2,
-    "04_climate_trends.ipynb": 5,
+    "03_bring_your_own_data.ipynb": 3,
+    "04_climate_trends.ipynb": 7,
 }
+#: Notebooks that read the real reference data in data/reference.
+REAL_DATA = {"03_bring_your_own_data.ipynb"}
+
+#: The modules of the project a notebook may import (notebooks/README.md).
+PUBLIC_MODULES = {
+    "layers.pipeline",
+    "layers.result",
+    "layers.config",
+    "layers.registry",
+    "layers.scoring",
+    "layers.indicators",
+    "geo.io",
+    "geo.grid",
+    "geo.zonal",
+    "geo.index",
+    "geo.errors",
+}
+PROJECT_PACKAGES = ("geo", "layers", "api")
+
+#: Words of the methodology the notebooks no longer follow: INFORM's older class cut-offs,
+#: a cell-level risk raster, log1p exposure, the SPI share as the drought hazard.
+STALE = (
+    r"2\.0 / 3\.5",
+    r"risk\.tif",
+    r"layers\[\"risk\"\]",
+    r"log1p",
+    r"evaluation_start",
+    r"\"drought_value\"",
+    r"\[\"coping\"\]",
+    r"\[\"exposure\"\]",
+    r"\[\"layer\"\]",
+)
 
 #: Text on a cell's stderr that is not a warning about the notebook's code (none today).
 TOLERATED: tuple[str, ...] = ()
@@ -71,14 +109,23 @@ def kernel_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TMPDIR", str(scratch))
 
 
+def _executed_params() -> list[object]:
+    return [
+        pytest.param(name, marks=[pytest.mark.real_data] if name in REAL_DATA else [])
+        for name in sorted(FIGURES)
+    ]
+
+
 @pytest.mark.notebook
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(FIGURES))
+@pytest.mark.parametrize("name", _executed_params())
 def test_notebook_runs_and_checks_itself(
     name: str, kernel_env: None, record_property: pytest.RecordProperty
 ) -> None:
     if not (SAMPLE / "districts.geojson").is_file():
         pytest.fail("the sample data set is missing: run `make sample` first")
+    if name in REAL_DATA and not OFFICIAL_BOUNDARIES.is_file():
+        pytest.fail(f"{OFFICIAL_BOUNDARIES.relative_to(ROOT)} is missing from the repository")
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     client = NotebookClient(
         nb,
@@ -105,3 +152,49 @@ def test_notebook_is_committed_without_outputs(name: str) -> None:
         if cell.cell_type == "code":
             assert cell.outputs == [], f"{name} cell {index} has outputs: strip them"
             assert cell.execution_count is None, f"{name} cell {index} has an execution count"
+
+
+def _imports(source: str) -> list[tuple[str, str]]:
+    """(module, name) of every project import of a code cell ("" for ``import x.y``)."""
+    found: list[tuple[str, str]] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                if node.module in PROJECT_PACKAGES:
+                    found.append((f"{node.module}.{alias.name}", ""))
+                elif node.module.split(".")[0] in PROJECT_PACKAGES:
+                    found.append((node.module, alias.name))
+        elif isinstance(node, ast.Import):
+            found += [
+                (alias.name, "")
+                for alias in node.names
+                if alias.name.split(".")[0] in PROJECT_PACKAGES
+            ]
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_notebook_uses_the_public_api(name: str) -> None:
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for module, imported in _imports(cell.source):
+            assert module in PUBLIC_MODULES, f"{name} cell {index} imports {module}"
+            assert not imported.startswith("_"), f"{name} cell {index} imports {imported}"
+        private = [
+            node.attr
+            for node in ast.walk(ast.parse(cell.source))
+            if isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ]
+        assert not private, f"{name} cell {index} uses private names {private}"
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_notebook_follows_the_current_methodology(name: str) -> None:
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    text = "\n".join(cell.source for cell in nb.cells)
+    stale = [pattern for pattern in STALE if re.search(pattern, text)]
+    assert not stale, f"{name} still says {stale}"
