@@ -6,12 +6,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
-from api import openapi, problems
-from api.middleware import BodyLimit, RootPath, SecurityHeaders
-from api.routers import builds, catalog, districts, health, query, tiles
-from api.routers import map as risk_map
-from api.settings import Settings
-from api.state import BuildStore
+from aralrisk.api import openapi, problems
+from aralrisk.api.middleware import BodyLimit, RootPath, SecurityHeaders
+from aralrisk.api.routers import builds, catalog, districts, health, query, tiles
+from aralrisk.api.routers import map as risk_map
+from aralrisk.api.settings import Settings
+from aralrisk.api.state import BuildStore
 
 DESCRIPTION = """
 Hazard and risk indices for the districts of Kyzylorda oblast (Kazakhstan): river and

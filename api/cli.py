@@ -16,7 +16,7 @@ from typing import Annotated, Any, ParamSpec, TextIO, TypeVar
 
 import typer
 
-from geo.errors import InputError, InputWarning, NotFoundError
+from aralrisk.geo.errors import InputError, InputWarning, NotFoundError
 
 app = typer.Typer(
     name="aralrisk",
@@ -90,7 +90,7 @@ def sample(
     ] = Path("data/sample"),
 ) -> None:
     """Generate the illustrative Kyzylorda sample data set (deterministic, from published facts)."""
-    from layers.sample import make_sample
+    from aralrisk.layers.sample import make_sample
 
     written = make_sample(out)
     typer.echo(f"wrote {len(written)} files to {out}")
@@ -138,10 +138,10 @@ def build(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Build hazard, risk and district indices from a configuration and publish them."""
-    from layers.config import load_config
-    from layers.pipeline import DEFAULT_CONFIG
-    from layers.pipeline import build as run_build
-    from layers.registry import parse_weights
+    from aralrisk.layers.config import load_config
+    from aralrisk.layers.pipeline import DEFAULT_CONFIG
+    from aralrisk.layers.pipeline import build as run_build
+    from aralrisk.layers.registry import parse_weights
 
     cfg = load_config(config or DEFAULT_CONFIG)
     if boundaries is not None:
@@ -181,7 +181,7 @@ def summary_line(code: str, row: Mapping[Any, Any]) -> str:
     Rank (``—`` when not ranked), code, name, risk and class, the hazard level beside it
     with the hazards at that level, the people exposed to any hazard, and the drivers.
     """
-    from geo.index import LEVEL_LABELS, NO_DATA
+    from aralrisk.geo.index import LEVEL_LABELS, NO_DATA
 
     rank = _number(row.get("rank"))
     risk = _number(row.get("risk"))
@@ -203,7 +203,7 @@ def summary_line(code: str, row: Mapping[Any, Any]) -> str:
 
 def _published_version(root: Path) -> str | None:
     """Version of the build published under ``root``; None if none (or a damaged one)."""
-    from layers.result import open_build
+    from aralrisk.layers.result import open_build
 
     try:
         return open_build(root).version
@@ -213,12 +213,12 @@ def _published_version(root: Path) -> str | None:
 
 def _build_sample(root: Path) -> str:
     """Build the sample into ``root`` with a progress bar (making its data if missing)."""
-    from layers import pipeline
-    from layers.config import load_config
+    from aralrisk.layers import pipeline
+    from aralrisk.layers.config import load_config
 
     config = pipeline.DEFAULT_CONFIG
     if not load_config(config).districts.path.exists():
-        from layers.sample import make_sample
+        from aralrisk.layers.sample import make_sample
 
         typer.echo(f"generating the sample data in {config.parent} first", err=True)
         make_sample(config.parent)
@@ -264,7 +264,7 @@ def serve(
     shown = f"[{shown}]" if ":" in shown else shown
     typer.echo(f"serving build {version}: open http://{shown}:{port}/map")
     uvicorn.run(
-        "api.app:create_app",
+        "aralrisk.api.app:create_app",
         factory=True,
         host=host,
         port=port,
@@ -302,8 +302,8 @@ def map_export(
     ] = True,
 ) -> None:
     """Export the risk map as one self-contained HTML file that works offline (USB stick)."""
-    from api.map.export import export_map
-    from layers.result import open_build
+    from aralrisk.api.map.export import export_map
+    from aralrisk.layers.result import open_build
 
     result = open_build(build_dir)
     html = export_map(result, online_basemap=osm)
@@ -330,8 +330,8 @@ def report(
     build_dir: BuildOption = Path("build"),
 ) -> None:
     """Write the printable preparedness report of one district (HTML or PDF)."""
-    from api.map.report import PdfUnavailable, render_report, report_pdf
-    from layers.result import open_build
+    from aralrisk.api.map.report import PdfUnavailable, render_report, report_pdf
+    from aralrisk.layers.result import open_build
 
     result = open_build(build_dir)
     codes = [str(c) for c in result.districts["code"]]

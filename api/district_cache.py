@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from api import features
-from api.encoding import dumps, join_object, members
-from api.map.cache import VersionedCache
-from layers.result import BuildResult
-from layers.scoring import Weighting
+from aralrisk.api import features
+from aralrisk.api.encoding import dumps, join_object, members
+from aralrisk.api.map.cache import VersionedCache
+from aralrisk.layers.result import BuildResult
+from aralrisk.layers.scoring import Weighting
 
 #: Columns of a table row that are not district properties (see :func:`features.properties`).
 _NOT_PROPERTIES = ("geometry", "weights")

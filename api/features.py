@@ -16,14 +16,14 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping
 
-from api import hazards
-from api.encoding import dumps, join_object, members, number, plain
-from api.hazards import level_code, level_label
-from geo import index
-from geo.errors import NotFoundError
-from geo.vectors import csv_table, json_encode_nested
-from layers.registry import LayerSpec, Registry
-from layers.scoring import Weighting
+from aralrisk.api import hazards
+from aralrisk.api.encoding import dumps, join_object, members, number, plain
+from aralrisk.api.hazards import level_code, level_label
+from aralrisk.geo import index
+from aralrisk.geo.errors import NotFoundError
+from aralrisk.geo.vectors import csv_table, json_encode_nested
+from aralrisk.layers.registry import LayerSpec, Registry
+from aralrisk.layers.scoring import Weighting
 
 #: Decimals of output coordinates: 1e-6 degree is about 0.1 m.
 COORDINATE_DECIMALS = 6

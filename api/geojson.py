@@ -14,8 +14,8 @@ import numpy as np
 import shapely
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, field_validator
 
-from api.problems import ApiError
-from geo.vectors import geodesic_area_km2
+from aralrisk.api.problems import ApiError
+from aralrisk.geo.vectors import geodesic_area_km2
 
 Position = Annotated[list[FiniteFloat], Field(min_length=2, max_length=3)]
 Ring = Annotated[list[Position], Field(min_length=4)]

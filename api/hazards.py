@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from api.encoding import number
-from geo import index
-from layers.registry import Criterion, HazardSpec, Registry
+from aralrisk.api.encoding import number
+from aralrisk.geo import index
+from aralrisk.layers.registry import Criterion, HazardSpec, Registry
 
 
 def level_label(level: Any) -> str:

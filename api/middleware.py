@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import PROBLEM_JSON
+from aralrisk.api.problems import PROBLEM_JSON
 
 #: Headers every response carries. The map page sets its own stricter CSP.
 SECURITY_HEADERS = {

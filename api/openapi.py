@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 
-from api.problems import PROBLEM_JSON, Problem
+from aralrisk.api.problems import PROBLEM_JSON, Problem
 
 #: What each error status means on this API (used by :func:`errors`).
 ERROR_DESCRIPTIONS: dict[int, str] = {

@@ -7,11 +7,11 @@ from typing import Annotated, Literal
 
 from fastapi import Query
 
-from api.problems import ApiError
-from geo.errors import ConfigError
-from layers import scoring
-from layers.registry import parse_weights
-from layers.result import BuildResult
+from aralrisk.api.problems import ApiError
+from aralrisk.geo.errors import ConfigError
+from aralrisk.layers import scoring
+from aralrisk.layers.registry import parse_weights
+from aralrisk.layers.result import BuildResult
 
 #: Longest ``weights`` string accepted (a few dozen hazards and layers with their weights).
 MAX_WEIGHTS_LENGTH = 1000

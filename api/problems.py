@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from geo.errors import ConfigError, InputError, NotFoundError
+from aralrisk.geo.errors import ConfigError, InputError, NotFoundError
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("aralrisk.api")

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas import LEVEL_DESCRIPTION, Driver, HazardResult, LayerResult
+from aralrisk.api.schemas import LEVEL_DESCRIPTION, Driver, HazardResult, LayerResult
 
 
 class PointDistrict(BaseModel):

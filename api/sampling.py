@@ -23,15 +23,15 @@ import shapely
 from pyproj import CRS, Transformer
 from rasterio.windows import Window
 
-from api.encoding import number
-from api.features import property_value
-from api.hazards import level_code, level_label
-from api.problems import ApiError
-from geo import index
-from geo.errors import NotFoundError
-from geo.grid import GridSpec
-from layers.registry import LayerSpec
-from layers.result import BuildResult
+from aralrisk.api.encoding import number
+from aralrisk.api.features import property_value
+from aralrisk.api.hazards import level_code, level_label
+from aralrisk.api.problems import ApiError
+from aralrisk.geo import index
+from aralrisk.geo.errors import NotFoundError
+from aralrisk.geo.grid import GridSpec
+from aralrisk.layers.registry import LayerSpec
+from aralrisk.layers.result import BuildResult
 
 WGS84 = CRS.from_epsg(4326)
 

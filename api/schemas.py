@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from geo.index import LEVEL_LABELS
+from aralrisk.geo.index import LEVEL_LABELS
 
 LEVEL_DESCRIPTION = "level code: " + ", ".join(f"{k} {v}" for k, v in LEVEL_LABELS.items())
 

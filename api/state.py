@@ -16,9 +16,9 @@ from pathlib import Path
 
 from fastapi import Request
 
-from geo.errors import InputError, NotFoundError
-from layers.publish import CURRENT
-from layers.result import BuildResult, open_build
+from aralrisk.geo.errors import InputError, NotFoundError
+from aralrisk.layers.publish import CURRENT
+from aralrisk.layers.result import BuildResult, open_build
 
 
 class BuildStore:

@@ -23,18 +23,18 @@ import shapely
 from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
 
-from api import features, hazards
-from api.encoding import number, plain
-from api.problems import ApiError
-from api.sampling import build_grid
-from geo import index
-from geo.errors import NotFoundError
-from geo.grid import GridSpec
-from geo.vectors import geodesic_area_km2
-from geo.zonal import ZonalStats, ZoneIndex
-from layers import scoring
-from layers.district_stats import hazard_columns, layer_columns
-from layers.result import BuildResult
+from aralrisk.api import features, hazards
+from aralrisk.api.encoding import number, plain
+from aralrisk.api.problems import ApiError
+from aralrisk.api.sampling import build_grid
+from aralrisk.geo import index
+from aralrisk.geo.errors import NotFoundError
+from aralrisk.geo.grid import GridSpec
+from aralrisk.geo.vectors import geodesic_area_km2
+from aralrisk.geo.zonal import ZonalStats, ZoneIndex
+from aralrisk.layers import scoring
+from aralrisk.layers.district_stats import hazard_columns, layer_columns
+from aralrisk.layers.result import BuildResult
 
 ZONE_ID = "zone"
 #: The dimensions of risk as the build's confidence notes name them.

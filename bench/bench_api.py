@@ -59,8 +59,8 @@ def sample_build(resolution: float | None = None, rebuild: bool = False) -> Path
     The folder name carries a digest of the sample files (names, sizes, mtimes) and the
     resolution, so a regenerated sample is built again.
     """
-    from layers.config import load_config
-    from layers.pipeline import DEFAULT_CONFIG, build
+    from aralrisk.layers.config import load_config
+    from aralrisk.layers.pipeline import DEFAULT_CONFIG, build
 
     stamp = "".join(
         f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns};"
@@ -87,7 +87,7 @@ def sample_build(resolution: float | None = None, rebuild: bool = False) -> Path
 def serve_build(build_root: Path) -> Iterator[Server]:
     """One fresh uvicorn process serving ``build_root`` on a free 127.0.0.1 port."""
     with serve(
-        "api.app:create_app", {"ARALRISK_BUILD_DIR": str(build_root)}, ready="/version"
+        "aralrisk.api.app:create_app", {"ARALRISK_BUILD_DIR": str(build_root)}, ready="/version"
     ) as server:
         yield server
 

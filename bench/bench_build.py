@@ -86,7 +86,7 @@ def grid_for(size: tuple[int, int]) -> tuple[float, tuple[float, float, float, f
     """
     import geopandas as gpd
 
-    from geo.grid import GridSpec
+    from aralrisk.geo.grid import GridSpec
 
     cols, rows = size
     west, south, east, north = (
@@ -252,9 +252,9 @@ def _trace_outputs() -> list[tuple[str, float, float]]:
     driver copy inside it, and ``ZoneIndex.stats``; the parent matches the times with
     its memory samples, so the report names the output being written at the peak.
     """
-    import geo.cog
-    import layers.pipeline
-    from geo.zonal import ZoneIndex
+    from aralrisk.geo import cog
+    from aralrisk.geo.zonal import ZoneIndex
+    from aralrisk.layers import pipeline
 
     events: list[tuple[str, float, float]] = []
 
@@ -277,8 +277,8 @@ def _trace_outputs() -> list[tuple[str, float, float]]:
     def stats_name(self: Any, *args: Any, **kwargs: Any) -> str:
         return "ZoneIndex.stats"
 
-    layers.pipeline.write_cog = timed(cog_name, layers.pipeline.write_cog)  # type: ignore[assignment]
-    geo.cog.rasterio.shutil.copy = timed(copy_name, geo.cog.rasterio.shutil.copy)
+    pipeline.write_cog = timed(cog_name, pipeline.write_cog)  # type: ignore[assignment]
+    cog.rasterio.shutil.copy = timed(copy_name, cog.rasterio.shutil.copy)
     ZoneIndex.stats = timed(stats_name, ZoneIndex.stats)  # type: ignore[method-assign]
     return events
 
@@ -289,9 +289,9 @@ def child(config: str, out: str, workers: int | None) -> None:
 
     import psutil
 
-    from geo.errors import InputWarning
-    from layers.config import load_config
-    from layers.pipeline import build
+    from aralrisk.geo.errors import InputWarning
+    from aralrisk.layers.config import load_config
+    from aralrisk.layers.pipeline import build
 
     cfg = load_config(Path(config))
     events = _trace_outputs()

@@ -44,11 +44,11 @@ import numpy as np
 from fastapi import FastAPI
 from shapely.geometry import box
 
+from aralrisk.geo.index import RISK_CLASS_BREAKS
+from aralrisk.layers.outputs import catalog_dict
+from aralrisk.layers.registry import SCORE_COLORS, load_catalog
 from bench.http import Run, hammer, probe, serve
 from bench.synthetic import DATA_DIR, OBLAST_BOUNDS, synthetic_cog
-from geo.index import RISK_CLASS_BREAKS
-from layers.outputs import catalog_dict
-from layers.registry import SCORE_COLORS, load_catalog
 
 TMS = morecantile.tms.get("WebMercatorQuad")
 BUILD_ROOT = DATA_DIR / "tiles-build"
@@ -226,7 +226,7 @@ def cases(cogs: Sequence[Path], build_root: Path, vrt: Path) -> list[Case]:
         Case(
             "aralrisk",
             "layer",
-            "api.app:create_app",
+            "aralrisk.api.app:create_app",
             "{base}/layers/dust_days/tiles/{z}/{x}/{y}.png?values=score",
             ours_env,
         ),
@@ -241,7 +241,7 @@ def cases(cogs: Sequence[Path], build_root: Path, vrt: Path) -> list[Case]:
         Case(
             "aralrisk",
             "composite",
-            "api.app:create_app",
+            "aralrisk.api.app:create_app",
             "{base}/composite/tiles/{z}/{x}/{y}.png?method=geometric&weights="
             + ",".join(f"{h}:1" for h in ("dust", "river_flood")),
             ours_env,

@@ -56,10 +56,10 @@ import pandas as pd
 import rasterio
 import shapely
 
+from aralrisk.geo.grid import GridSpec
+from aralrisk.geo.io import read_raster
+from aralrisk.geo.zonal import ZoneIndex
 from bench.synthetic import DATA_DIR, FULL_SIZE, synthetic_cog
-from geo.grid import GridSpec
-from geo.io import read_raster
-from geo.zonal import ZoneIndex
 
 ROOT = Path(__file__).resolve().parents[1]
 DISTRICTS = ROOT / "data" / "sample" / "districts.geojson"

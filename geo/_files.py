@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from geo.errors import InputError
+from aralrisk.geo.errors import InputError
 
 PathLike = str | os.PathLike[str]
 

@@ -20,8 +20,8 @@ import dask
 import dask.array
 import numpy as np
 
-from geo import _quantile
-from geo._zonal_kernels import accumulate, collect
+from aralrisk.geo import _quantile
+from aralrisk.geo._zonal_kernels import accumulate, collect
 
 # Rows of an in-memory (numpy) layer handed to one thread at a time: about 4 M cells.
 _NUMPY_BLOCK_CELLS = 4 * 1024 * 1024

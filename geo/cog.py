@@ -28,9 +28,9 @@ import rioxarray  # noqa: F401 - registers the `.rio` accessor used below
 import xarray as xr
 from rasterio.windows import Window
 
-from geo._files import PathLike, atomic_path
-from geo.errors import InputError
-from geo.grid import GridSpec
+from aralrisk.geo._files import PathLike, atomic_path
+from aralrisk.geo.errors import InputError
+from aralrisk.geo.grid import GridSpec
 
 COG_BLOCK = 512
 # Rows of a numpy-backed array converted and written at once (one tile row).

@@ -5,8 +5,8 @@ from __future__ import annotations
 import geopandas as gpd
 import pyogrio
 
-from geo._files import PathLike, base_name, require_file
-from geo.errors import InputError
+from aralrisk.geo._files import PathLike, base_name, require_file
+from aralrisk.geo.errors import InputError
 
 #: The CRS of every vector the engine returns.
 LONLAT = "EPSG:4326"

@@ -23,9 +23,9 @@ from rasterio.crs import CRS
 from rasterio.enums import Resampling as GdalResampling
 from rasterio.windows import Window
 
-from geo._files import PathLike
-from geo._warp import reproject_chunked
-from geo.errors import InputError
+from aralrisk.geo._files import PathLike
+from aralrisk.geo._warp import reproject_chunked
+from aralrisk.geo.errors import InputError
 
 Resampling = Literal["nearest", "bilinear", "cubic", "average", "mode", "min", "max", "sum"]
 _GDAL_RESAMPLING = {
@@ -114,7 +114,7 @@ class GridSpec:
             transform = _transform_of(source)
             shape = (source.rio.height, source.rio.width)
         else:
-            from geo.io import raster_grid  # geo.io is the one place that opens files
+            from aralrisk.geo.io import raster_grid  # geo.io is the one place that opens files
 
             crs, transform, shape = raster_grid(source)
         if transform.e > 0:

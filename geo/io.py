@@ -30,11 +30,11 @@ from rasterio.crs import CRS
 from rasterio.errors import RasterioError
 from rasterio.windows import Window
 
-from geo._files import PathLike, atomic_path, base_name, require_file
-from geo.cog import write_cog
-from geo.errors import InputError, InputWarning
-from geo.grid import GridSpec
-from geo.vectors import read_districts, write_vectors
+from aralrisk.geo._files import PathLike, atomic_path, base_name, require_file
+from aralrisk.geo.cog import write_cog
+from aralrisk.geo.errors import InputError, InputWarning
+from aralrisk.geo.grid import GridSpec
+from aralrisk.geo.vectors import read_districts, write_vectors
 
 __all__ = [
     "atomic_path",

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from geo._files import PathLike, base_name, require_file
-from geo.errors import InputError, InputWarning
+from aralrisk.geo._files import PathLike, base_name, require_file
+from aralrisk.geo.errors import InputError, InputWarning
 
 
 def read_table(

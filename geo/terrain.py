@@ -8,7 +8,7 @@ import dask.array
 import numpy as np
 import xarray as xr
 
-from geo.grid import GridSpec
+from aralrisk.geo.grid import GridSpec
 
 #: Metres per degree of latitude (mean, WGS 84) for slopes on geographic grids.
 METRES_PER_DEGREE = 111_195.0

@@ -20,8 +20,8 @@ import shapely
 from pyogrio.errors import DataSourceError
 from pyproj import Geod
 
-from geo._files import PathLike, atomic_path, base_name, require_file
-from geo.errors import InputError, InputWarning
+from aralrisk.geo._files import PathLike, atomic_path, base_name, require_file
+from aralrisk.geo.errors import InputError, InputWarning
 
 OUTPUT_CRS = "EPSG:4326"
 # Two districts may share a border digitised twice; an overlap larger than this share

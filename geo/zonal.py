@@ -44,16 +44,16 @@ import shapely
 import xarray as xr
 from affine import Affine
 
-from geo._zonal_kernels import label_runs
-from geo._zonal_pass import (
+from aralrisk.geo._zonal_kernels import label_runs
+from aralrisk.geo._zonal_pass import (
     Partial,
     percentiles,
     plan_with_extra_cells,
     reduce_in_memory,
     reduce_lazy,
 )
-from geo.errors import InputError, InputWarning
-from geo.grid import GridSpec
+from aralrisk.geo.errors import InputError, InputWarning
+from aralrisk.geo.grid import GridSpec
 
 __all__ = ["ZonalStats", "ZoneIndex"]
 

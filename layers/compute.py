@@ -17,14 +17,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from geo.errors import ConfigError, InputError, InputWarning
-from geo.grid import GridSpec, align
-from geo.io import read_raster, read_timeseries
-from geo.tables import read_table
-from layers import indicators, units
-from layers.config import InputConfig
-from layers.registry import LayerSpec
-from layers.units import convert
+from aralrisk.geo.errors import ConfigError, InputError, InputWarning
+from aralrisk.geo.grid import GridSpec, align
+from aralrisk.geo.io import read_raster, read_timeseries
+from aralrisk.geo.tables import read_table
+from aralrisk.layers import indicators, units
+from aralrisk.layers.config import InputConfig
+from aralrisk.layers.registry import LayerSpec
+from aralrisk.layers.units import convert
 
 #: Other names of the climate variables, tried when the configured name is absent.
 CLIMATE_ALIASES: dict[str, tuple[str, ...]] = {

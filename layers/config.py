@@ -43,8 +43,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from geo.errors import ConfigError
-from geo.index import RISK_CLASS_RELEASES, CompositeMethod, RiskClasses
+from aralrisk.geo.errors import ConfigError
+from aralrisk.geo.index import RISK_CLASS_RELEASES, CompositeMethod, RiskClasses
 
 
 class _Model(BaseModel):

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 import numpy as np
 import numpy.typing as npt
 
-from geo import index
-from geo.zonal import ZonalStats
-from layers.registry import LayerSpec, Registry
+from aralrisk.geo import index
+from aralrisk.geo.zonal import ZonalStats
+from aralrisk.layers.registry import LayerSpec, Registry
 
 FloatArray = npt.NDArray[np.float64]
 

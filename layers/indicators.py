@@ -27,7 +27,7 @@ import pint
 import xarray as xr
 from xclim.core import units as xclim_units
 
-from geo.errors import InputError
+from aralrisk.geo.errors import InputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 

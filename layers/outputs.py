@@ -18,11 +18,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.grid import GridSpec
-from geo.vectors import geodesic_area_km2
-from layers import publish, scoring
-from layers.config import BuildConfig
-from layers.registry import Registry
+from aralrisk.geo.grid import GridSpec
+from aralrisk.geo.vectors import geodesic_area_km2
+from aralrisk.layers import publish, scoring
+from aralrisk.layers.config import BuildConfig
+from aralrisk.layers.registry import Registry
 
 
 def district_frame(

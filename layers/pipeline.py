@@ -35,20 +35,23 @@ from rasterio.warp import transform_bounds
 # tqdm.std, not tqdm.auto: the text bar works everywhere and needs no ipywidgets.
 from tqdm.std import tqdm
 
-from geo import index
-from geo.errors import ConfigError, InputError, InputWarning
-from geo.grid import GridSpec
-from geo.io import raster_grid, read_districts, read_raster, write_cog, write_vectors
-from geo.zonal import ZonalStats, ZoneIndex
-from layers import compute, indicators, publish, rasters, scoring
-from layers.config import BuildConfig, load_config
-from layers.district_stats import hazard_columns, layer_columns
-from layers.outputs import district_frame, long_table, manifest
-from layers.registry import LayerSpec, Registry, load_catalog
-from layers.result import BuildResult, open_build
+from aralrisk.geo import index
+from aralrisk.geo.errors import ConfigError, InputError, InputWarning
+from aralrisk.geo.grid import GridSpec
+from aralrisk.geo.io import raster_grid, read_districts, read_raster, write_cog, write_vectors
+from aralrisk.geo.zonal import ZonalStats, ZoneIndex
+from aralrisk.layers import compute, indicators, publish, rasters, scoring
+from aralrisk.layers.config import BuildConfig, load_config
+from aralrisk.layers.district_stats import hazard_columns, layer_columns
+from aralrisk.layers.outputs import district_frame, long_table, manifest
+from aralrisk.layers.registry import LayerSpec, Registry, load_catalog
+from aralrisk.layers.result import BuildResult, open_build
 
-#: The sample data set shipped in the repository (``aralrisk sample`` writes it).
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
+#: The sample data set: the repository's ``data/sample`` when run from a source tree, else
+#: ``data/sample`` under the working directory, where ``aralrisk sample`` writes it by
+#: default (an installed wheel carries the generator and its build.toml, not the data).
+_SOURCE_SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+SAMPLE_DIR = _SOURCE_SAMPLE if (_SOURCE_SAMPLE / "build.toml").is_file() else Path("data/sample")
 DEFAULT_CONFIG = SAMPLE_DIR / "build.toml"
 VECTOR_FORMATS = ("gpkg", "geojson", "parquet", "csv")
 

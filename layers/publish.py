@@ -38,7 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from geo.errors import ConfigError, InputError, NotFoundError
+from aralrisk.geo.errors import ConfigError, InputError, NotFoundError
 
 MANIFEST = "manifest.json"
 CURRENT = "current"

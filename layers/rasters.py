@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from geo.features import read_features
-from geo.grid import GridSpec, align
-from geo.io import read_raster, write_cog, write_vectors
-from geo.terrain import hillshade
-from layers import scoring
-from layers.config import BuildConfig
-from layers.registry import LayerSpec, Registry
+from aralrisk.geo.features import read_features
+from aralrisk.geo.grid import GridSpec, align
+from aralrisk.geo.io import read_raster, write_cog, write_vectors
+from aralrisk.geo.terrain import hillshade
+from aralrisk.layers import scoring
+from aralrisk.layers.config import BuildConfig
+from aralrisk.layers.registry import LayerSpec, Registry
 
 #: Cells of a chunk combined at once by the cell-wise scoring functions: their float64
 #: temporaries (dozens of bytes per cell and hazard) then stay a few megabytes.

@@ -19,8 +19,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from geo.errors import ConfigError, NotFoundError
-from layers.specs import (
+from aralrisk.geo.errors import ConfigError, NotFoundError
+from aralrisk.layers.specs import (
     SCORE_COLORS,
     Criterion,
     ExposureRule,

@@ -19,11 +19,11 @@ import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 
-from geo.errors import InputError, NotFoundError
-from geo.index import INFORM_2025, RiskClasses
-from geo.io import read_raster
-from layers import publish, scoring
-from layers.registry import HazardSpec, IndexSettings, LayerSpec, Profile, Registry
+from aralrisk.geo.errors import InputError, NotFoundError
+from aralrisk.geo.index import INFORM_2025, RiskClasses
+from aralrisk.geo.io import read_raster
+from aralrisk.layers import publish, scoring
+from aralrisk.layers.registry import HazardSpec, IndexSettings, LayerSpec, Profile, Registry
 
 #: Columns :func:`layers.scoring.combine` produces whatever the build (replaced when
 #: weights change), besides ``<hazard>_score`` and ``<dimension>_<category>``.

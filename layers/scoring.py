@@ -27,10 +27,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geo import index
-from geo.errors import ConfigError
-from geo.index import CompositeMethod, RiskClasses
-from layers.registry import HazardSpec, Registry
+from aralrisk.geo import index
+from aralrisk.geo.errors import ConfigError
+from aralrisk.geo.index import CompositeMethod, RiskClasses
+from aralrisk.layers.registry import HazardSpec, Registry
 
 #: Number of drivers named per district.
 TOP_DRIVERS = 3

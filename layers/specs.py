@@ -17,8 +17,8 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from geo import index
-from layers.units import parse_units
+from aralrisk.geo import index
+from aralrisk.layers.units import parse_units
 
 Role = Literal["hazard", "exposure", "vulnerability", "coping"]
 Indicator = Literal[

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pint
 
-from geo.errors import ConfigError, InputError
+from aralrisk.geo.errors import ConfigError, InputError
 
 # Whole words only: "person" in "person/km**2", not in a longer name.
 _WORDS = {

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from layers.pipeline import build
-from layers.result import BuildResult, open_build
+from aralrisk.layers.pipeline import build
+from aralrisk.layers.result import BuildResult, open_build
 from tests import world
 
 MakeClient = Callable[..., TestClient]
@@ -59,7 +59,7 @@ def built(build_root: Path) -> BuildResult:
 @pytest.fixture(scope="session")
 def settings(build_root: Path) -> Any:
     """Default service settings (``api.settings.Settings``) pointing at the tiny world."""
-    from api.settings import Settings
+    from aralrisk.api.settings import Settings
 
     return Settings(build_dir=build_root)
 
@@ -67,7 +67,7 @@ def settings(build_root: Path) -> Any:
 @pytest.fixture(scope="session")
 def client(settings: Any) -> Iterator[TestClient]:
     """A client of the default service (read-only, no CORS, no API key)."""
-    from api.app import create_app
+    from aralrisk.api.app import create_app
 
     with TestClient(create_app(settings)) as test_client:
         yield test_client
@@ -76,8 +76,8 @@ def client(settings: Any) -> Iterator[TestClient]:
 @pytest.fixture
 def make_client(settings: Any) -> Iterator[MakeClient]:
     """Factory of clients with changed settings, e.g. ``make_client(api_key="s3cret")``."""
-    from api.app import create_app
-    from api.settings import Settings
+    from aralrisk.api.app import create_app
+    from aralrisk.api.settings import Settings
 
     with ExitStack() as stack:
 

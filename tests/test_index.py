@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from geo import index
+from aralrisk.geo import index
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
 score = st.floats(min_value=0.0, max_value=10.0, allow_nan=False)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from geo.errors import NotFoundError
+from aralrisk.geo.errors import NotFoundError
 
 #: Our own scripts and styles (package data, see pyproject ``package-data``).
 OWN_STATIC = Path(__file__).with_name("static")

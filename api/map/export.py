@@ -17,14 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from api import features
-from api.map import csp, images
-from api.map.page import OSM_ORIGIN, render_page
-from api.routers.catalog import layer_summary, realised_profile, surface_summaries
-from api.tiles.colormaps import EXPOSED_BREAKS, EXPOSED_COLORS
-from api.tiles.render import layer_shares
-from layers import scoring
-from layers.result import COMBINED, BuildResult, classes_from_manifest
+from aralrisk.api import features
+from aralrisk.api.map import csp, images
+from aralrisk.api.map.page import OSM_ORIGIN, render_page
+from aralrisk.api.routers.catalog import layer_summary, realised_profile, surface_summaries
+from aralrisk.api.tiles.colormaps import EXPOSED_BREAKS, EXPOSED_COLORS
+from aralrisk.api.tiles.render import layer_shares
+from aralrisk.layers import scoring
+from aralrisk.layers.result import COMBINED, BuildResult, classes_from_manifest
 
 #: Outline tolerance of the exported districts (degrees, about 100 m): the file stays
 #: small and a planner sees no difference at oblast scale.

@@ -17,8 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from geo import index
-from geo.errors import ConfigError
+from aralrisk.geo import index
+from aralrisk.geo.errors import ConfigError
 
 GUIDANCE_FILE = Path(__file__).with_name("guidance.toml")
 

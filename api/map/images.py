@@ -22,9 +22,9 @@ from affine import Affine
 from PIL import Image
 from rasterio.warp import Resampling, calculate_default_transform, reproject, transform_bounds
 
-from api.tiles.png import hex_rgb
-from geo import index
-from layers.registry import SCORE_COLORS
+from aralrisk.api.tiles.png import hex_rgb
+from aralrisk.geo import index
+from aralrisk.layers.registry import SCORE_COLORS
 
 WEB_MERCATOR = "EPSG:3857"
 #: Longest side of an exported picture, in pixels.

@@ -15,8 +15,8 @@ import geopandas as gpd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from geo import index
-from layers.registry import SCORE_COLORS
+from aralrisk.geo import index
+from aralrisk.layers.registry import SCORE_COLORS
 
 NO_DATA_COLOR = "#bdbdbd"
 SEA_COLOR = "#a6cee3"

@@ -29,12 +29,12 @@ from typing import Any, Literal, cast
 import folium
 from branca.element import Element, Figure
 
-from api.map import csp
-from api.map.assets import MAP_SCRIPTS, MAP_STYLES, asset, asset_url
-from api.routers.catalog import surface_summaries
-from geo import index
-from layers.registry import score_legend
-from layers.result import BuildResult, classes_from_manifest
+from aralrisk.api.map import csp
+from aralrisk.api.map.assets import MAP_SCRIPTS, MAP_STYLES, asset, asset_url
+from aralrisk.api.routers.catalog import surface_summaries
+from aralrisk.geo import index
+from aralrisk.layers.registry import score_legend
+from aralrisk.layers.result import BuildResult, classes_from_manifest
 
 Mode = Literal["served", "static"]
 

@@ -14,12 +14,12 @@ from typing import Any
 import geopandas as gpd
 import jinja2
 
-from api.map import inset
-from api.map.assets import OWN_STATIC
-from api.map.guidance import TopicAdvice
-from api.map.report_data import fmt, report_context
-from geo.errors import NotFoundError
-from layers.result import BuildResult, classes_from_manifest
+from aralrisk.api.map import inset
+from aralrisk.api.map.assets import OWN_STATIC
+from aralrisk.api.map.guidance import TopicAdvice
+from aralrisk.api.map.report_data import fmt, report_context
+from aralrisk.geo.errors import NotFoundError
+from aralrisk.layers.result import BuildResult, classes_from_manifest
 
 TEMPLATES = OWN_STATIC.parent / "templates"
 

@@ -15,13 +15,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from api import hazards
-from api.features import statistic
-from api.map import inset
-from api.map.guidance import TopicAdvice, guidance_for
-from layers.registry import Registry
-from layers.result import BuildResult, classes_from_manifest
-from layers.scoring import DIMENSIONS
+from aralrisk.api import hazards
+from aralrisk.api.features import statistic
+from aralrisk.api.map import inset
+from aralrisk.api.map.guidance import TopicAdvice, guidance_for
+from aralrisk.layers.registry import Registry
+from aralrisk.layers.result import BuildResult, classes_from_manifest
+from aralrisk.layers.scoring import DIMENSIONS
 
 COMBINATION = {
     "geometric": "INFORM's adjusted geometric mean across hazards",

@@ -19,11 +19,11 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from api import openapi
-from api.problems import ApiError
-from api.settings import Settings
-from geo.errors import InputError, NotFoundError
-from layers.config import BuildConfig
+from aralrisk.api import openapi
+from aralrisk.api.problems import ApiError
+from aralrisk.api.settings import Settings
+from aralrisk.geo.errors import InputError, NotFoundError
+from aralrisk.layers.config import BuildConfig
 
 log = logging.getLogger("aralrisk.api")
 
@@ -61,7 +61,7 @@ class Rebuilder:
             return True
 
     def _run(self, config: BuildConfig | None) -> None:
-        from layers.pipeline import build
+        from aralrisk.layers.pipeline import build
 
         try:
             build(config, out=self.root, progress=False)

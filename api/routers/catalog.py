@@ -6,19 +6,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from api import encoding, hazards, openapi
-from api.caching import cached, not_modified
-from api.features import STATISTIC_LABELS, statistic
-from api.hazards import level_label
-from api.problems import ApiError
-from api.schemas import Catalog, Hazards, LayerDetail, Profiles
-from api.state import current_build
-from api.tiles.colormaps import exposed_legend
-from api.tiles.sources import SURFACES, Surface
-from geo.errors import ConfigError, NotFoundError
-from geo.index import LEVEL_LABELS
-from layers.registry import LayerSpec, score_legend
-from layers.result import BuildResult, classes_from_manifest
+from aralrisk.api import encoding, hazards, openapi
+from aralrisk.api.caching import cached, not_modified
+from aralrisk.api.features import STATISTIC_LABELS, statistic
+from aralrisk.api.hazards import level_label
+from aralrisk.api.problems import ApiError
+from aralrisk.api.schemas import Catalog, Hazards, LayerDetail, Profiles
+from aralrisk.api.state import current_build
+from aralrisk.api.tiles.colormaps import exposed_legend
+from aralrisk.api.tiles.sources import SURFACES, Surface
+from aralrisk.geo.errors import ConfigError, NotFoundError
+from aralrisk.geo.index import LEVEL_LABELS
+from aralrisk.layers.registry import LayerSpec, score_legend
+from aralrisk.layers.result import BuildResult, classes_from_manifest
 
 router = APIRouter(tags=["catalog"])
 JSON = "application/json"

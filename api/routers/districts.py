@@ -13,14 +13,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from api import district_cache, openapi
-from api.caching import cached, not_modified
-from api.params import SimplifyParam, WeightParams
-from api.problems import ApiError
-from api.schemas import DistrictCollection, DistrictDetail
-from api.state import current_build
-from geo.errors import ConfigError
-from layers.result import BuildResult
+from aralrisk.api import district_cache, openapi
+from aralrisk.api.caching import cached, not_modified
+from aralrisk.api.params import SimplifyParam, WeightParams
+from aralrisk.api.problems import ApiError
+from aralrisk.api.schemas import DistrictCollection, DistrictDetail
+from aralrisk.api.state import current_build
+from aralrisk.geo.errors import ConfigError
+from aralrisk.layers.result import BuildResult
 
 router = APIRouter(tags=["districts"])
 GEOJSON = "application/geo+json"

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from api.state import current_build
-from layers.result import BuildResult, classes_from_manifest
+from aralrisk.api.state import current_build
+from aralrisk.layers.result import BuildResult, classes_from_manifest
 
 router = APIRouter(tags=["service"])
 

@@ -14,18 +14,18 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from api import openapi
-from api.blocking import run_blocking
-from api.caching import cached
-from api.map import assets, csp
-from api.map.cache import VersionedCache
-from api.map.page import MapPage, build_page
-from api.map.report import PdfUnavailable, render_report, report_pdf
-from api.problems import ApiError, Problem
-from api.routers.districts import DistrictCode
-from api.state import current_build
-from geo.errors import NotFoundError
-from layers.result import BuildResult
+from aralrisk.api import openapi
+from aralrisk.api.blocking import run_blocking
+from aralrisk.api.caching import cached
+from aralrisk.api.map import assets, csp
+from aralrisk.api.map.cache import VersionedCache
+from aralrisk.api.map.page import MapPage, build_page
+from aralrisk.api.map.report import PdfUnavailable, render_report, report_pdf
+from aralrisk.api.problems import ApiError, Problem
+from aralrisk.api.routers.districts import DistrictCode
+from aralrisk.api.state import current_build
+from aralrisk.geo.errors import NotFoundError
+from aralrisk.layers.result import BuildResult
 
 router = APIRouter(tags=["map"])
 

@@ -6,17 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
-from api import encoding, openapi
-from api.blocking import run_blocking
-from api.caching import BUILD_HEADER, cached, not_modified
-from api.geojson import POLYGON_EXAMPLE, ZonalBody, to_polygon
-from api.params import WeightParams
-from api.query_schemas import PointResult, ZonalResult
-from api.sampling import sample_point
-from api.settings import Settings
-from api.state import current_build
-from api.zonal import zonal_statistics
-from layers.result import BuildResult
+from aralrisk.api import encoding, openapi
+from aralrisk.api.blocking import run_blocking
+from aralrisk.api.caching import BUILD_HEADER, cached, not_modified
+from aralrisk.api.geojson import POLYGON_EXAMPLE, ZonalBody, to_polygon
+from aralrisk.api.params import WeightParams
+from aralrisk.api.query_schemas import PointResult, ZonalResult
+from aralrisk.api.sampling import sample_point
+from aralrisk.api.settings import Settings
+from aralrisk.api.state import current_build
+from aralrisk.api.zonal import zonal_statistics
+from aralrisk.layers.result import BuildResult
 
 router = APIRouter(tags=["queries"])
 JSON = "application/json"

@@ -24,15 +24,15 @@ import morecantile
 from anyio import CapacityLimiter
 from fastapi import APIRouter, Depends, Request, Response
 
-from api import openapi
-from api.blocking import run_blocking
-from api.caching import cached, not_modified
-from api.params import WeightParams
-from api.problems import ApiError
-from api.state import current_build
-from api.tiles import render
-from api.tiles.cache import TileCache
-from api.tiles.params import (
+from aralrisk.api import openapi
+from aralrisk.api.blocking import run_blocking
+from aralrisk.api.caching import cached, not_modified
+from aralrisk.api.params import WeightParams
+from aralrisk.api.problems import ApiError
+from aralrisk.api.state import current_build
+from aralrisk.api.tiles import render
+from aralrisk.api.tiles.cache import TileCache
+from aralrisk.api.tiles.params import (
     CompositeParams,
     LayerId,
     LayerTileParams,
@@ -42,9 +42,9 @@ from api.tiles.params import (
     TileY,
     TileZ,
 )
-from api.tiles.readers import RasterInfo, known_raster_info, raster_info
-from api.tiles.sources import basemap_source, hydrography_path, tile_source
-from layers.result import BuildResult
+from aralrisk.api.tiles.readers import RasterInfo, known_raster_info, raster_info
+from aralrisk.api.tiles.sources import basemap_source, hydrography_path, tile_source
+from aralrisk.layers.result import BuildResult
 
 router = APIRouter(tags=["tiles"])
 

@@ -17,10 +17,10 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
-from api.tiles.png import Palette, hex_rgb
-from geo import index
-from layers.registry import SCORE_COLORS, LayerSpec, LegendClass
-from layers.specs import range_label
+from aralrisk.api.tiles.png import Palette, hex_rgb
+from aralrisk.geo import index
+from aralrisk.layers.registry import SCORE_COLORS, LayerSpec, LegendClass
+from aralrisk.layers.specs import range_label
 
 TRANSPARENT = (0, 0, 0, 0)
 Classifier = Callable[[npt.NDArray[np.floating]], npt.NDArray[np.integer]]

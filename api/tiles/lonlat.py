@@ -28,7 +28,7 @@ from rasterio.crs import CRS
 from rasterio.io import DatasetReader
 from rasterio.windows import Window
 
-from api.tiles.blocks import BlockCache, read_window
+from aralrisk.api.tiles.blocks import BlockCache, read_window
 
 #: Radius of the Web Mercator sphere (EPSG:3857), metres.
 EARTH_RADIUS = 6378137.0

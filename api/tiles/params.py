@@ -13,8 +13,8 @@ from typing import Annotated, Literal
 from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
-from api.problems import ApiError
-from api.tiles.sources import Values
+from aralrisk.api.problems import ApiError
+from aralrisk.api.tiles.sources import Values
 
 #: Deepest zoom a URL may name (about 2 m per pixel); deeper is a 422 at once.
 MAX_ZOOM = 24

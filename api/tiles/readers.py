@@ -30,8 +30,8 @@ import rasterio
 from rasterio.windows import Window
 from rio_tiler.io import Reader
 
-from api.tiles.blocks import BlockCache
-from api.tiles.lonlat import LonLatCOG, Sampling, is_lonlat_grid
+from aralrisk.api.tiles.blocks import BlockCache
+from aralrisk.api.tiles.lonlat import LonLatCOG, Sampling, is_lonlat_grid
 
 #: GDAL settings of tile reads: a modest per-dataset block cache (MB; decoded blocks
 #: of lon/lat COGs are shared in :data:`BLOCKS`), no directory listing on open.

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import morecantile
 
-from api.tiles import colormaps
-from api.tiles.readers import gdal_env, read_cells, read_tile
-from api.tiles.sources import TileSource, basemap_source
-from layers import scoring
-from layers.registry import Registry
-from layers.result import BuildResult, classes_from_manifest
+from aralrisk.api.tiles import colormaps
+from aralrisk.api.tiles.readers import gdal_env, read_cells, read_tile
+from aralrisk.api.tiles.sources import TileSource, basemap_source
+from aralrisk.layers import scoring
+from aralrisk.layers.registry import Registry
+from aralrisk.layers.result import BuildResult, classes_from_manifest
 
 
 def layer_tile(

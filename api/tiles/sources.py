@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from api.tiles.colormaps import EXPOSED_CLASSES, ClassColors, layer_colors, score_colors
-from geo.errors import NotFoundError
-from layers.result import BuildResult, classes_from_manifest
+from aralrisk.api.tiles.colormaps import EXPOSED_CLASSES, ClassColors, layer_colors, score_colors
+from aralrisk.geo.errors import NotFoundError
+from aralrisk.layers.result import BuildResult, classes_from_manifest
 
 Values = Literal["raw", "score"]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import shapely
 
-from geo.vectors import geodesic_area_km2
-from layers.sample.outputs import (
+from aralrisk.geo.vectors import geodesic_area_km2
+from aralrisk.layers.sample.outputs import (
     write_climate,
     write_districts,
     write_hazards,
@@ -22,8 +22,8 @@ from layers.sample.outputs import (
     write_terrain,
     write_vulnerability,
 )
-from layers.sample.readme import write_readme
-from layers.sample.world import make_world
+from aralrisk.layers.sample.readme import write_readme
+from aralrisk.layers.sample.world import make_world
 
 __all__ = ["make_sample"]
 
@@ -33,13 +33,14 @@ def make_sample(out: Path) -> list[Path]:
 
     Args:
         out: Folder to write into (created if missing). Files of the same names
-            are overwritten; other files (such as ``build.toml``) are left alone.
+            are overwritten; other files are left alone.
 
     Returns:
         The paths written: ``districts.geojson``, ``hydrography.geojson``,
         ``elevation.tif``, ``groundwater_salinity.tif``, ``flood_rp10.tif``,
         ``flood_rp100.tif``, ``dust_days.tif``, ``population.tif``,
-        ``climate.nc``, ``vulnerability.csv`` and ``README.md``.
+        ``climate.nc``, ``vulnerability.csv``, ``README.md`` and ``build.toml`` (the
+        build configuration of the set, shipped with the package).
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -54,4 +55,12 @@ def make_sample(out: Path) -> list[Path]:
         write_climate(out, world),
         write_vulnerability(out),
         write_readme(out, geodesic_area_km2(world.oblast), aralkum_in_oblast),
+        write_build_config(out),
     ]
+
+
+def write_build_config(out: Path) -> Path:
+    """Write the sample's build configuration (``build.toml``, a package file) into ``out``."""
+    path = out / "build.toml"
+    path.write_bytes((Path(__file__).parent / "build.toml").read_bytes())
+    return path

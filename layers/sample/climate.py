@@ -38,7 +38,7 @@ from scipy.ndimage import gaussian_filter
 from scipy.special import ndtr
 from scipy.stats import gamma
 
-from layers.sample.facts import (
+from aralrisk.layers.sample.facts import (
     ANNUAL_PRECIP_MM,
     ARAL,
     ARAL_JAN_MEAN_C,
@@ -50,7 +50,7 @@ from layers.sample.facts import (
     KYZYLORDA_JULY_DAY_NIGHT_C,
     OBLAST_BBOX,
 )
-from layers.sample.grids import CLIMATE_LAT, CLIMATE_LON, FloatArray, to_utm_km
+from aralrisk.layers.sample.grids import CLIMATE_LAT, CLIMATE_LON, FloatArray, to_utm_km
 
 #: First and last day of the series (inclusive).
 START = np.datetime64("1991-01-01")

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from scipy.ndimage import distance_transform_edt
 from scipy.spatial import cKDTree
 
-from layers.sample.grids import CRS_GEO, FloatArray, Grid, to_lonlat, to_utm_km
+from aralrisk.layers.sample.grids import CRS_GEO, FloatArray, Grid, to_lonlat, to_utm_km
 
 #: Cells closer than this to the feature get exact distances, km.
 EXACT_WITHIN_KM = 25.0

@@ -28,11 +28,19 @@ from rasterio.features import shapes
 from scipy import ndimage
 from shapely import MultiPolygon, Polygon
 
-from geo.vectors import geodesic_area_km2
-from layers.sample.distance import nearest_points
-from layers.sample.facts import ARAL, BAIKONUR, BY_PCODE, DISTRICTS, KARMAKSHY, KAZALY, LonLat
-from layers.sample.grids import FloatArray, Grid, smooth_noise, to_lonlat, to_utm_km
-from layers.sample.river import RiverIndex
+from aralrisk.geo.vectors import geodesic_area_km2
+from aralrisk.layers.sample.distance import nearest_points
+from aralrisk.layers.sample.facts import (
+    ARAL,
+    BAIKONUR,
+    BY_PCODE,
+    DISTRICTS,
+    KARMAKSHY,
+    KAZALY,
+    LonLat,
+)
+from aralrisk.layers.sample.grids import FloatArray, Grid, smooth_noise, to_lonlat, to_utm_km
+from aralrisk.layers.sample.river import RiverIndex
 
 #: Grid on which the partition is fitted (0.02 degree, about 1.6 x 2.2 km). Its
 #: western edge is 0.003 degree off the raster grids', so that fewer borders run

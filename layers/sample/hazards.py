@@ -38,10 +38,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from layers.sample.facts import BY_PCODE, DUST_DAYS_RANGE, FLOOD_HOTSPOTS, LonLat
-from layers.sample.grids import FloatArray, broad_noise, smooth_noise, to_utm_km
-from layers.sample.population import TOWNS, town_sigma_km
-from layers.sample.world import GridFields
+from aralrisk.layers.sample.facts import BY_PCODE, DUST_DAYS_RANGE, FLOOD_HOTSPOTS, LonLat
+from aralrisk.layers.sample.grids import FloatArray, broad_noise, smooth_noise, to_utm_km
+from aralrisk.layers.sample.population import TOWNS, town_sigma_km
+from aralrisk.layers.sample.world import GridFields
 
 #: Along-river half-length of an ice-jam hot spot (Gaussian sigma), km.
 HOTSPOT_SIGMA_KM = 40.0

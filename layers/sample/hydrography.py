@@ -22,8 +22,8 @@ import shapely
 import shapely.affinity
 from shapely import Point, Polygon
 
-from layers.sample.districts import geodesic_area_km2
-from layers.sample.facts import (
+from aralrisk.layers.sample.districts import geodesic_area_km2
+from aralrisk.layers.sample.facts import (
     ARAL_1950S_AREA_KM2,
     ARAL_1950S_BBOX,
     NORTH_ARAL_AREA_KM2,
@@ -32,7 +32,7 @@ from layers.sample.facts import (
     Bbox,
     LonLat,
 )
-from layers.sample.grids import FloatArray, to_lonlat, to_utm_km
+from aralrisk.layers.sample.grids import FloatArray, to_lonlat, to_utm_km
 
 #: Outline of the present Small (North) Aral Sea, clockwise from the north-west:
 #: the main basin, the long Saryshyganak bay reaching towards Aralsk in the

@@ -15,17 +15,17 @@ from typing import Final
 import numpy as np
 import shapely
 
-from geo.vectors import geodesic_area_km2
-from layers.sample.climate import make_climate
-from layers.sample.distance import distance_km
-from layers.sample.facts import DISTRICT_NOTES, DISTRICTS
-from layers.sample.grids import CLIMATE_GRID, GEO_GRID, POP_GRID, UTM_GRID, Grid
-from layers.sample.hazards import dust_days, flood_depths_m
-from layers.sample.population import people_per_cell
-from layers.sample.terrain import elevation_m, groundwater_salinity_g_l
-from layers.sample.vulnerability import COLUMNS, COMMENT, vulnerability_rows
-from layers.sample.world import World, rng_for
-from layers.sample.write import (
+from aralrisk.geo.vectors import geodesic_area_km2
+from aralrisk.layers.sample.climate import make_climate
+from aralrisk.layers.sample.distance import distance_km
+from aralrisk.layers.sample.facts import DISTRICT_NOTES, DISTRICTS
+from aralrisk.layers.sample.grids import CLIMATE_GRID, GEO_GRID, POP_GRID, UTM_GRID, Grid
+from aralrisk.layers.sample.hazards import dust_days, flood_depths_m
+from aralrisk.layers.sample.population import people_per_cell
+from aralrisk.layers.sample.terrain import elevation_m, groundwater_salinity_g_l
+from aralrisk.layers.sample.vulnerability import COLUMNS, COMMENT, vulnerability_rows
+from aralrisk.layers.sample.world import World, rng_for
+from aralrisk.layers.sample.write import (
     ILLUSTRATIVE,
     feature,
     write_climate_netcdf,

@@ -19,9 +19,9 @@ from typing import Final
 
 import numpy as np
 
-from layers.sample.facts import BY_PCODE, DISTRICTS, RIVER_TOWNS, LonLat
-from layers.sample.grids import FloatArray, smooth_noise, to_utm_km
-from layers.sample.world import GridFields
+from aralrisk.layers.sample.facts import BY_PCODE, DISTRICTS, RIVER_TOWNS, LonLat
+from aralrisk.layers.sample.grids import FloatArray, smooth_noise, to_utm_km
+from aralrisk.layers.sample.world import GridFields
 
 #: Towns of each district: (name, lon/lat, share of the district's population).
 #: The centres are facts.json ``district_centres``; Kazaly town is from

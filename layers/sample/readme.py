@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from layers.sample.facts import (
+from aralrisk.layers.sample.facts import (
     ANNUAL_PRECIP_MM,
     ARAL_1950S_AREA_KM2,
     ARALKUM_IN_OBLAST_KM2,
@@ -20,9 +20,9 @@ from layers.sample.facts import (
     WORST_FLOOD_EVACUATED,
     WORST_FLOOD_KM2,
 )
-from layers.sample.hazards import embankments
-from layers.sample.world import SEED
-from layers.sample.write import write_text
+from aralrisk.layers.sample.hazards import embankments
+from aralrisk.layers.sample.world import SEED
+from aralrisk.layers.sample.write import write_text
 
 #: The table of files: name, what, units, CRS, grid.
 FILES: tuple[tuple[str, str, str, str, str], ...] = (
@@ -90,6 +90,13 @@ FILES: tuple[tuple[str, str, str, str, str], ...] = (
         "-",
         "table",
     ),
+    (
+        "`build.toml`",
+        "the build configuration of this set: files, grid, weights (`aralrisk build` default)",
+        "-",
+        "EPSG:4326 grid",
+        "0.01 deg",
+    ),
 )
 
 _TEMPLATE = """\
@@ -110,8 +117,8 @@ aralrisk sample --out data/sample
 ```
 
 The tests (`tests/test_sample.py`) check the files against the published facts and that
-the committed copy equals a fresh generation. `build.toml`, if present, is the pipeline's
-build configuration and is not written by the generator.
+the committed copy equals a fresh generation. `build.toml` is the build configuration of
+the set (`aralrisk build` reads it by default).
 
 ## Files
 

@@ -17,8 +17,13 @@ import shapely
 from scipy.spatial import cKDTree
 from shapely import LineString, Point
 
-from layers.sample.facts import RIVER_TOWNS, SYR_DARYA_LENGTH_KM, SYR_DARYA_WAYPOINTS, LonLat
-from layers.sample.grids import FloatArray, to_lonlat, to_utm_km
+from aralrisk.layers.sample.facts import (
+    RIVER_TOWNS,
+    SYR_DARYA_LENGTH_KM,
+    SYR_DARYA_WAYPOINTS,
+    LonLat,
+)
+from aralrisk.layers.sample.grids import FloatArray, to_lonlat, to_utm_km
 
 #: Spacing of the densified river line, km.
 STEP_KM = 0.25

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from layers.sample.facts import ARAL_1950S_LEVEL_M, NORTH_ARAL_LEVEL_M
-from layers.sample.grids import FloatArray, broad_noise, smooth_noise
-from layers.sample.world import GridFields
+from aralrisk.layers.sample.facts import ARAL_1950S_LEVEL_M, NORTH_ARAL_LEVEL_M
+from aralrisk.layers.sample.grids import FloatArray, broad_noise, smooth_noise
+from aralrisk.layers.sample.world import GridFields
 
 #: River water surface where the Syr Darya enters the oblast, m (illustrative).
 RIVER_ENTRY_LEVEL_M = 190.0

@@ -21,12 +21,12 @@ from pyproj import Transformer
 from rasterio.features import rasterize
 from shapely import LineString
 
-from layers.sample.distance import distance_km, nearest_points
-from layers.sample.districts import make_districts
-from layers.sample.facts import DISTRICTS
-from layers.sample.grids import CRS_GEO, CRS_UTM, FloatArray, Grid, to_lonlat
-from layers.sample.hydrography import AralSea, make_aral_sea
-from layers.sample.river import RiverIndex, syr_darya
+from aralrisk.layers.sample.distance import distance_km, nearest_points
+from aralrisk.layers.sample.districts import make_districts
+from aralrisk.layers.sample.facts import DISTRICTS
+from aralrisk.layers.sample.grids import CRS_GEO, CRS_UTM, FloatArray, Grid, to_lonlat
+from aralrisk.layers.sample.hydrography import AralSea, make_aral_sea
+from aralrisk.layers.sample.river import RiverIndex, syr_darya
 
 #: The one seed of the sample; every component draws from its own stream of it.
 SEED = 20_050_826  # the day the Kokaral dike was closed, more or less (August 2005)

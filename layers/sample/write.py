@@ -21,9 +21,9 @@ import numpy as np
 import shapely
 import xarray as xr
 
-from geo.io import atomic_path, write_cog
-from layers.sample.climate import DailyClimate
-from layers.sample.grids import FloatArray, Grid
+from aralrisk.geo.io import atomic_path, write_cog
+from aralrisk.layers.sample.climate import DailyClimate
+from aralrisk.layers.sample.grids import FloatArray, Grid
 
 #: Value of the ``illustrative`` tag or attribute in every file.
 ILLUSTRATIVE = "true"

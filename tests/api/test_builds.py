@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.routers import builds
-from layers.result import BuildResult, open_build
+from aralrisk.api.routers import builds
+from aralrisk.layers.result import BuildResult, open_build
 from tests.conftest import MakeClient
 
 KEY = "correct horse battery staple"
@@ -88,8 +88,8 @@ def test_rebuild_publishes_a_new_build(
 def test_a_failed_rebuild_keeps_the_served_build(
     make_client: MakeClient, own_root: Path, built: BuildResult, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from geo.errors import InputError
-    from layers import pipeline
+    from aralrisk.geo.errors import InputError
+    from aralrisk.layers import pipeline
 
     def broken(*args: object, **kwargs: object) -> None:
         raise InputError("dust.tif is truncated: write it again")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from geo import index
-from layers.registry import score_legend
-from layers.result import BuildResult
+from aralrisk.geo import index
+from aralrisk.layers.registry import score_legend
+from aralrisk.layers.result import BuildResult
 from tests import world
 
 
@@ -103,7 +103,7 @@ def test_tile_urls_are_absolute_for_raster_layers_only(client: TestClient) -> No
 
 
 def test_tile_urls_follow_the_root_path(settings: object, built: BuildResult) -> None:
-    from api.app import create_app
+    from aralrisk.api.app import create_app
 
     with TestClient(create_app(settings), root_path="/aral") as prefixed:  # type: ignore[arg-type]
         layers = prefixed.get("/layers").json()["layers"]

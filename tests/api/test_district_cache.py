@@ -15,10 +15,10 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 
-from api import district_cache, encoding, features
-from api.map.cache import VersionedCache
-from layers.result import BuildResult
-from layers.scoring import Weighting
+from aralrisk.api import district_cache, encoding, features
+from aralrisk.api.map.cache import VersionedCache
+from aralrisk.layers.result import BuildResult
+from aralrisk.layers.scoring import Weighting
 from tests import world
 
 HAZARDS = world.WEIGHTED_HAZARDS

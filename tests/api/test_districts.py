@@ -13,9 +13,9 @@ import shapely
 from fastapi.testclient import TestClient
 from shapely.geometry import shape
 
-from geo import index
-from layers import scoring
-from layers.result import BuildResult
+from aralrisk.geo import index
+from aralrisk.layers import scoring
+from aralrisk.layers.result import BuildResult
 from tests import world
 
 HAZARDS = world.WEIGHTED_HAZARDS
@@ -87,7 +87,7 @@ def test_ranks_are_integers(client: TestClient, built: BuildResult) -> None:
 
 
 def test_a_district_without_risk_has_no_rank(client: TestClient, unranked: BuildResult) -> None:
-    from api.state import current_build
+    from aralrisk.api.state import current_build
 
     client.app.dependency_overrides[current_build] = lambda: unranked  # type: ignore[attr-defined]
     try:

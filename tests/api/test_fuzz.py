@@ -16,8 +16,8 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, seed, settings
 from schemathesis import checks
 
-from api.app import create_app
-from api.settings import Settings
+from aralrisk.api.app import create_app
+from aralrisk.api.settings import Settings
 
 #: Examples per operation: 25 x under twenty operations, a few hundred requests.
 MAX_EXAMPLES = 25

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from layers.result import BuildResult
+from aralrisk.layers.result import BuildResult
 from tests.conftest import MakeClient
 
 CACHED = [

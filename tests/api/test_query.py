@@ -10,10 +10,10 @@ import rasterio
 from fastapi.testclient import TestClient
 from shapely.geometry import mapping
 
-from api.app import create_app
-from api.settings import Settings
-from geo import index
-from layers.result import BuildResult, open_build
+from aralrisk.api.app import create_app
+from aralrisk.api.settings import Settings
+from aralrisk.geo import index
+from aralrisk.layers.result import BuildResult, open_build
 from tests import world
 
 # Inside cells, not on cell edges (the build grid has 0.05-degree cells from 60, 45).
@@ -224,7 +224,7 @@ def test_zonal_risk_equals_the_district_risk(
 
 
 def test_zonal_without_vulnerability_says_so(client: TestClient, unranked: BuildResult) -> None:
-    from api.state import current_build
+    from aralrisk.api.state import current_build
 
     client.app.dependency_overrides[current_build] = lambda: unranked  # type: ignore[attr-defined]
     try:

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from api import cli
-from layers.result import BuildResult, open_build
+from aralrisk.api import cli
+from aralrisk.layers.result import BuildResult, open_build
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -61,7 +61,7 @@ def test_serve_builds_the_sample_when_nothing_is_published(
     build_root: Path,
     tmp_path: Path,
 ) -> None:
-    from layers import pipeline
+    from aralrisk.layers import pipeline
 
     built: list[dict[str, Any]] = []
 
@@ -81,7 +81,7 @@ def test_serve_builds_the_sample_when_nothing_is_published(
     assert built == [{"config": world_dir / "build.toml", "out": empty, "progress": True}]
     assert "building the sample first" in result.output
     assert "open http://127.0.0.1:8123/map" in result.output
-    assert fake_uvicorn["app"] == "api.app:create_app"
+    assert fake_uvicorn["app"] == "aralrisk.api.app:create_app"
     assert fake_uvicorn["factory"] is True
     assert fake_uvicorn["proxy_headers"] is True
     assert fake_uvicorn["workers"] == 2
@@ -96,7 +96,7 @@ def test_serve_uses_a_published_build_as_is(
     build_root: Path,
     built: BuildResult,
 ) -> None:
-    from layers import pipeline
+    from aralrisk.layers import pipeline
 
     monkeypatch.setattr(pipeline, "build", lambda *a, **k: pytest.fail("must not rebuild"))
     result = CliRunner().invoke(cli.app, ["serve", "--build", str(build_root), "--host", "::1"])
@@ -122,7 +122,7 @@ def live_server(build_root: Path, tmp_path: Path) -> Iterator[str]:
         [
             sys.executable,
             "-m",
-            "api.cli",
+            "aralrisk.api.cli",
             "serve",
             "--host",
             "127.0.0.1",

@@ -27,17 +27,17 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from rasterio.windows import Window
 
-from api.app import create_app
-from api.settings import Settings
-from api.tiles.blocks import BlockCache, read_window
-from api.tiles.colormaps import EXPOSED_BREAKS, EXPOSED_COLORS, SCORE_CLASSES, layer_colors
-from api.tiles.lonlat import LonLatCOG
-from api.tiles.png import Palette, hex_rgb
-from api.tiles.readers import WarpedReader, gdal_env, open_reader, read_cells, read_tile
-from geo import index
-from layers import scoring
-from layers.registry import SCORE_COLORS, load_catalog
-from layers.result import BuildResult
+from aralrisk.api.app import create_app
+from aralrisk.api.settings import Settings
+from aralrisk.api.tiles.blocks import BlockCache, read_window
+from aralrisk.api.tiles.colormaps import EXPOSED_BREAKS, EXPOSED_COLORS, SCORE_CLASSES, layer_colors
+from aralrisk.api.tiles.lonlat import LonLatCOG
+from aralrisk.api.tiles.png import Palette, hex_rgb
+from aralrisk.api.tiles.readers import WarpedReader, gdal_env, open_reader, read_cells, read_tile
+from aralrisk.geo import index
+from aralrisk.layers import scoring
+from aralrisk.layers.registry import SCORE_COLORS, load_catalog
+from aralrisk.layers.result import BuildResult
 from tests import world
 
 TMS = morecantile.tms.get("WebMercatorQuad")
@@ -506,7 +506,7 @@ def test_tilejson_says_when_data_is_illustrative(
     client: TestClient, built: BuildResult, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(built.manifest, "illustrative", True)
-    from api.state import current_build
+    from aralrisk.api.state import current_build
 
     client.app.dependency_overrides[current_build] = lambda: built  # type: ignore[attr-defined]
     try:

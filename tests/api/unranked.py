@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo.errors import InputWarning
-from layers.pipeline import build
-from layers.result import BuildResult, open_build
+from aralrisk.geo.errors import InputWarning
+from aralrisk.layers.pipeline import build
+from aralrisk.layers.result import BuildResult, open_build
 from tests import world
 
 #: The district without a row in the vulnerability table.

@@ -12,9 +12,9 @@ import rasterio.shutil
 import xarray as xr
 from rio_cogeo.cogeo import cog_validate
 
-from geo.errors import InputError
-from geo.grid import GridSpec
-from geo.io import read_raster, write_cog
+from aralrisk.geo.errors import InputError
+from aralrisk.geo.grid import GridSpec
+from aralrisk.geo.io import read_raster, write_cog
 
 GRID = GridSpec.from_bounds((60.0, 44.0, 61.2, 45.0), 0.001, "EPSG:4326")  # 1000 x 1200
 
@@ -106,7 +106,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_files(
 def test_streams_one_chunk_per_thread_of_a_distributed_cluster(tmp_path: Path) -> None:
     from distributed import Client, LocalCluster
 
-    from geo.cog import _chunks_at_once
+    from aralrisk.geo.cog import _chunks_at_once
 
     lazy = field(lazy=True)
     with (

@@ -15,8 +15,8 @@ import xarray as xr
 from affine import Affine
 from shapely.geometry import box
 
-from geo.errors import InputError
-from geo.grid import GridSpec, align
+from aralrisk.geo.errors import InputError
+from aralrisk.geo.grid import GridSpec, align
 
 LONLAT = "EPSG:4326"
 UTM = "EPSG:32641"

@@ -16,8 +16,8 @@ import xarray as xr
 from affine import Affine
 from shapely.geometry import Polygon, box
 
-from geo.errors import InputError, InputWarning
-from geo.io import raster_grid, read_districts, read_raster, read_timeseries, write_vectors
+from aralrisk.geo.errors import InputError, InputWarning
+from aralrisk.geo.io import raster_grid, read_districts, read_raster, read_timeseries, write_vectors
 from tests.geo.conftest import MakeRaster
 
 TRANSFORM = Affine(1000.0, 0.0, 500_000.0, 0.0, -1000.0, 4_820_000.0)
@@ -326,7 +326,7 @@ def test_a_rewritten_raster_gets_new_task_names(make_raster: MakeRaster) -> None
 
 
 def test_geodesic_area_on_the_wgs84_ellipsoid() -> None:
-    from geo.vectors import geodesic_area_km2
+    from aralrisk.geo.vectors import geodesic_area_km2
 
     # One degree square at the equator: 111.32 km of longitude by 110.57 km of latitude.
     assert geodesic_area_km2(box(0, 0, 1, 1)) == pytest.approx(12_308.78, abs=0.01)

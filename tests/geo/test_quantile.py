@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo import _quantile
+from aralrisk.geo import _quantile
 
 finite = st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_subnormal=False)
 

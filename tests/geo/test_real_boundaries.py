@@ -8,9 +8,9 @@ import geopandas as gpd
 import numpy as np
 import pytest
 
-from geo.grid import GridSpec
-from geo.io import read_districts
-from geo.zonal import ZoneIndex
+from aralrisk.geo.grid import GridSpec
+from aralrisk.geo.io import read_districts
+from aralrisk.geo.zonal import ZoneIndex
 
 # The official boundaries, kept in the repository with their licence (data/reference).
 BOUNDARIES = (

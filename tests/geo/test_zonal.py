@@ -17,11 +17,11 @@ import shapely
 import xarray as xr
 from shapely.geometry import Polygon, box
 
-from geo import _quantile
-from geo.errors import InputError, InputWarning
-from geo.grid import GridSpec
-from geo.io import read_raster, write_cog
-from geo.zonal import ZonalStats, ZoneIndex
+from aralrisk.geo import _quantile
+from aralrisk.geo.errors import InputError, InputWarning
+from aralrisk.geo.grid import GridSpec
+from aralrisk.geo.io import read_raster, write_cog
+from aralrisk.geo.zonal import ZonalStats, ZoneIndex
 from tests.geo.conftest import write_raster
 
 UTM = "EPSG:32641"

@@ -24,8 +24,8 @@ import xarray as xr
 from shapely.geometry import Polygon
 from typer.testing import CliRunner, Result
 
-from api.cli import app
-from geo.errors import InputWarning
+from aralrisk.api.cli import app
+from aralrisk.geo.errors import InputWarning
 from tests import world
 
 Breaker = Callable[[Path], None]
@@ -300,7 +300,17 @@ def test_a_real_process_prints_one_line_and_no_traceback(pristine: Path, tmp_pat
     shutil.copytree(pristine, folder)
     (folder / "dust.tif").unlink()
     done = subprocess.run(
-        [sys.executable, "-m", "api.cli", "build", "-q", "--config", "build.toml", "--out", "out"],
+        [
+            sys.executable,
+            "-m",
+            "aralrisk.api.cli",
+            "build",
+            "-q",
+            "--config",
+            "build.toml",
+            "--out",
+            "out",
+        ],
         cwd=folder,
         capture_output=True,
         text=True,

@@ -10,8 +10,8 @@ import pytest
 import rasterio
 from distributed import LocalCluster
 
-from layers.config import load_config
-from layers.pipeline import build
+from aralrisk.layers.config import load_config
+from aralrisk.layers.pipeline import build
 from tests import world
 
 

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import Settings
-from api.state import BuildStore
-from layers import publish
-from layers.pipeline import build
-from layers.result import open_build
+from aralrisk.api.app import create_app
+from aralrisk.api.settings import Settings
+from aralrisk.api.state import BuildStore
+from aralrisk.layers import publish
+from aralrisk.layers.pipeline import build
+from aralrisk.layers.result import open_build
 from tests import world
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,7 +50,7 @@ def test_sigkill_at_random_points_leaves_the_previous_build(
             [
                 sys.executable,
                 "-m",
-                "api.cli",
+                "aralrisk.api.cli",
                 "build",
                 "-q",
                 "--config",

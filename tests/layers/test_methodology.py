@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from geo import index
-from geo.errors import ConfigError, InputError, InputWarning
-from layers import indicators
-from layers.pipeline import build
-from layers.registry import load_catalog
-from layers.result import BuildResult
+from aralrisk.geo import index
+from aralrisk.geo.errors import ConfigError, InputError, InputWarning
+from aralrisk.layers import indicators
+from aralrisk.layers.pipeline import build
+from aralrisk.layers.registry import load_catalog
+from aralrisk.layers.result import BuildResult
 from tests import world
 
 DRY = load_catalog()["dry_years"]

@@ -11,12 +11,12 @@ import pytest
 import rasterio
 from rio_cogeo.cogeo import cog_validate
 
-from geo import index
-from geo.errors import ConfigError, InputError
-from layers import scoring
-from layers.config import load_config
-from layers.pipeline import build
-from layers.result import BuildResult, open_build
+from aralrisk.geo import index
+from aralrisk.geo.errors import ConfigError, InputError
+from aralrisk.layers import scoring
+from aralrisk.layers.config import load_config
+from aralrisk.layers.pipeline import build
+from aralrisk.layers.result import BuildResult, open_build
 from tests import world
 
 HAZARD_LAYERS = world.HAZARD_LAYERS
@@ -157,7 +157,7 @@ def test_small_enclave_gets_values_from_its_cell(built: BuildResult) -> None:
 
 
 def test_district_areas_are_the_polygons_areas(built: BuildResult) -> None:
-    from geo.vectors import geodesic_area_km2
+    from aralrisk.geo.vectors import geodesic_area_km2
 
     table = built.table()
     for row in built.districts.itertuples():
@@ -352,7 +352,7 @@ def test_composite_and_exposed_rasters_follow_the_layers(
     table = built.table()
     assert table.loc["A", "people_exposed"] == pytest.approx(table.loc["A", "population"])
     # Chunks are combined in strips of rows; strips of one row give the same rasters.
-    monkeypatch.setattr("layers.rasters.STRIP_CELLS", 1)
+    monkeypatch.setattr("aralrisk.layers.rasters.STRIP_CELLS", 1)
     stripped = build(world_dir / "build.toml", out=tmp_path, progress=False).layers
     for name in ("composite", "exposed", "dust_days_score"):
         np.testing.assert_array_equal(stripped[name].to_numpy(), ds[name].to_numpy())
@@ -371,7 +371,7 @@ def _retagged(source: Path, target: Path, factor: np.ndarray | float, units: str
 def test_cf_units_and_population_densities_are_converted(
     built: BuildResult, world_dir: Path, tmp_path: Path
 ) -> None:
-    from geo.grid import GridSpec
+    from aralrisk.geo.grid import GridSpec
 
     # Salinity in mg L-1 (CF style, pint alone could not read it) gives the same g/L.
     salinity = _retagged(

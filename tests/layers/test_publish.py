@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from geo.errors import NotFoundError
-from layers import publish
-from layers.pipeline import build
-from layers.result import BuildResult, open_build
+from aralrisk.geo.errors import NotFoundError
+from aralrisk.layers import publish
+from aralrisk.layers.pipeline import build
+from aralrisk.layers.result import BuildResult, open_build
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from rio_cogeo.cogeo import cog_validate
 
-from layers.config import load_config
-from layers.pipeline import DEFAULT_CONFIG, build
-from layers.result import open_build
+from aralrisk.layers.config import load_config
+from aralrisk.layers.pipeline import DEFAULT_CONFIG, build
+from aralrisk.layers.result import open_build
 
 # The official boundaries, kept in the repository with their licence (data/reference).
 REAL = Path(__file__).resolve().parents[2] / "data" / "reference" / "boundaries"

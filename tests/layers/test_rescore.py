@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
-from layers import scoring
-from layers.result import COMBINED, BuildResult
+from aralrisk.layers import scoring
+from aralrisk.layers.result import COMBINED, BuildResult
 
 HAZARDS = ("river_flood", "salinity", "dust", "heat", "drought")
 WEIGHTS = [

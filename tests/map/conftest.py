@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 import uvicorn
 
-from api.app import create_app
-from api.settings import Settings
+from aralrisk.api.app import create_app
+from aralrisk.api.settings import Settings
 from tests.api.unranked import unranked, unranked_root
 
 __all__ = ["unranked", "unranked_root"]

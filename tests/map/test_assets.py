@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from xstatic.pkg import leaflet
 
-from api.map.assets import MAP_SCRIPTS, MAP_STYLES, asset
+from aralrisk.api.map.assets import MAP_SCRIPTS, MAP_STYLES, asset
 
 LEAFLET_DIR = Path(leaflet.BASE_DIR)
 

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
-from layers.result import BuildResult
+from aralrisk.api.cli import app
+from aralrisk.layers.result import BuildResult
 from tests.map.test_page import ALLOWED_ABSOLUTE, parse
 
 #: Absolute URLs of the file that are not loads: the SVG namespace, Leaflet's attribution
@@ -126,7 +126,7 @@ def test_commands_print_hazard_level_and_people_beside_risk(
 
 
 def test_summary_line_of_an_unranked_district(unranked: BuildResult) -> None:
-    from api.cli import summary_line
+    from aralrisk.api.cli import summary_line
 
     line = summary_line("B", unranked.table().loc["B"].to_dict())
     assert line.startswith(" —  B  Bravo            risk    – no data")
@@ -140,7 +140,7 @@ def test_report_command_names_the_districts_for_an_unknown_code(build_root: Path
 
 
 def test_build_help_names_the_hazards_weights_apply_to() -> None:
-    from layers.registry import load_catalog
+    from aralrisk.layers.registry import load_catalog
 
     result = CliRunner().invoke(app, ["build", "--help"], env={"COLUMNS": "250"})
     assert result.exit_code == 0

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from api.map.guidance import LEVEL_KEYS, default_guidance, guidance_for, load_guidance
-from geo import index
-from geo.errors import ConfigError
-from layers.registry import load_catalog
+from aralrisk.api.map.guidance import LEVEL_KEYS, default_guidance, guidance_for, load_guidance
+from aralrisk.geo import index
+from aralrisk.geo.errors import ConfigError
+from aralrisk.layers.registry import load_catalog
 
 
 def test_every_hazard_has_a_topic_and_every_level_advice() -> None:

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 from fastapi.testclient import TestClient
 
-from api.map import csp
-from layers.result import BuildResult
+from aralrisk.api.map import csp
+from aralrisk.layers.result import BuildResult
 from tests.conftest import MakeClient
 
 #: Absolute URLs the page may contain: the optional OpenStreetMap layer (used only when
@@ -133,7 +133,7 @@ def test_map_page_is_generated_once_per_build(client: TestClient, built: BuildRe
 def test_map_page_says_illustrative_on_the_sample(built: BuildResult) -> None:
     from dataclasses import replace
 
-    from api.map.page import render_page
+    from aralrisk.api.map.page import render_page
 
     sample = replace(built, manifest={**built.manifest, "illustrative": True})
     config = json.loads(parse(render_page(sample, online_basemap=False)).json_blocks["ar-config"])

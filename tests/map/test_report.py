@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.map.guidance import guidance_for
-from api.map.report import render_report
-from geo import index
-from layers.result import BuildResult, open_build
+from aralrisk.api.map.guidance import guidance_for
+from aralrisk.api.map.report import render_report
+from aralrisk.geo import index
+from aralrisk.layers.result import BuildResult, open_build
 from tests import world
 
 CLASSES = "INFORM Risk 2025 (v0.7.0)"

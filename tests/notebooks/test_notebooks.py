@@ -44,19 +44,19 @@ REAL_DATA = {"03_bring_your_own_data.ipynb"}
 
 #: The modules of the project a notebook may import (notebooks/README.md).
 PUBLIC_MODULES = {
-    "layers.pipeline",
-    "layers.result",
-    "layers.config",
-    "layers.registry",
-    "layers.scoring",
-    "layers.indicators",
-    "geo.io",
-    "geo.grid",
-    "geo.zonal",
-    "geo.index",
-    "geo.errors",
+    "aralrisk.layers.pipeline",
+    "aralrisk.layers.result",
+    "aralrisk.layers.config",
+    "aralrisk.layers.registry",
+    "aralrisk.layers.scoring",
+    "aralrisk.layers.indicators",
+    "aralrisk.geo.io",
+    "aralrisk.geo.grid",
+    "aralrisk.geo.zonal",
+    "aralrisk.geo.index",
+    "aralrisk.geo.errors",
 }
-PROJECT_PACKAGES = ("geo", "layers", "api")
+PROJECT_PACKAGES = ("aralrisk",)
 
 #: Words of the methodology the notebooks no longer follow: INFORM's older class cut-offs,
 #: a cell-level risk raster, log1p exposure, the SPI share as the drought hazard.
@@ -160,7 +160,8 @@ def _imports(source: str) -> list[tuple[str, str]]:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom) and node.module:
             for alias in node.names:
-                if node.module in PROJECT_PACKAGES:
+                # `from aralrisk.geo import index` imports the module aralrisk.geo.index.
+                if f"{node.module}.{alias.name}" in PUBLIC_MODULES:
                     found.append((f"{node.module}.{alias.name}", ""))
                 elif node.module.split(".")[0] in PROJECT_PACKAGES:
                     found.append((node.module, alias.name))
