@@ -7,6 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from aralrisk.api import openapi, problems
+from aralrisk.api.fastpath import TileFastPath
 from aralrisk.api.middleware import BodyLimit, RootPath, SecurityHeaders
 from aralrisk.api.routers import builds, catalog, districts, health, query, tiles
 from aralrisk.api.routers import map as risk_map
@@ -60,4 +61,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     if settings.root_path:
         app.add_middleware(RootPath, root_path=settings.root_path)
+    # Outermost: a tile served once is answered from memory, before all of the above.
+    store = app.state.builds
+    app.add_middleware(
+        TileFastPath,
+        version=lambda: store.get().version,
+        maxsize=settings.tile_cache_size,
+        cors=bool(settings.cors_origins),
+    )
     return app
