@@ -26,6 +26,10 @@ A build is described by a small TOML file (the sample's is ``data/sample/build.t
     path = "vulnerability.csv"
     id_field = "ADM2_PCODE"
 
+    [inputs.places]                 # optional: settlements (OSM place points)
+    path = "places.geojson"
+    radius_km = 3
+
     [scoring]
     profile = "equal"
     method = "geometric"
@@ -86,15 +90,24 @@ class InputConfig(_Model):
     )
     id_field: str | None = Field(default=None, description="district id column of a table")
     units: str | None = Field(default=None, description="units of a raster without a units tag")
+    radius_km: float | None = Field(
+        default=None,
+        gt=0,
+        le=50,
+        description="places only: km around a settlement that count as its people and its "
+        "surroundings (layers.places.DEFAULT_RADIUS_KM by default)",
+    )
 
     @property
-    def kind(self) -> Literal["raster", "series", "table"]:
-        """``raster`` (GeoTIFF), ``series`` (NetCDF/Zarr) or ``table`` (CSV)."""
+    def kind(self) -> Literal["raster", "series", "table", "vector"]:
+        """``raster`` (GeoTIFF), ``series`` (NetCDF/Zarr), ``table`` (CSV) or ``vector``."""
         suffix = self.path.suffix.lower()
         if suffix in {".nc", ".nc4", ".netcdf", ".zarr"}:
             return "series"
         if suffix in {".csv", ".tsv", ".txt"}:
             return "table"
+        if suffix in {".geojson", ".json", ".gpkg", ".shp", ".parquet", ".geoparquet"}:
+            return "vector"
         return "raster"
 
 

@@ -40,7 +40,7 @@ from aralrisk.geo.errors import ConfigError, InputError, InputWarning
 from aralrisk.geo.grid import GridSpec
 from aralrisk.geo.io import raster_grid, read_districts, read_raster, write_cog, write_vectors
 from aralrisk.geo.zonal import ZonalStats, ZoneIndex
-from aralrisk.layers import compute, indicators, publish, rasters, scoring
+from aralrisk.layers import compute, indicators, places, publish, rasters, scoring
 from aralrisk.layers.config import BuildConfig, load_config
 from aralrisk.layers.district_stats import hazard_columns, layer_columns
 from aralrisk.layers.outputs import district_frame, long_table, manifest
@@ -74,6 +74,7 @@ def _check_input_names(registry: Registry, config: BuildConfig) -> None:
     known = {spec.input for spec in registry.values()}
     if config.basemap.elevation:
         known.add(config.basemap.elevation)
+    known.add(places.PLACES_INPUT)  # optional settlements, read by layers.places
     for name in config.inputs:
         if name not in known:
             close = difflib.get_close_matches(name, sorted(known), n=1)
@@ -291,7 +292,8 @@ def _run(
 ) -> None:
     spatial = [spec for spec in catalog.values() if spec.spatial]
     columns = [spec for spec in catalog.values() if not spec.spatial]
-    steps = _Steps(total=6 + len(spatial) + (1 if columns else 0), enabled=progress)
+    with_places = places.PLACES_INPUT in cfg.inputs
+    steps = _Steps(total=6 + len(spatial) + (1 if columns else 0) + with_places, enabled=progress)
     min_cov = cfg.scoring.min_coverage
     layer_dir = work / "layers"
     outputs: dict[str, Any] = {"layers": {}, "quality": {}}
@@ -382,12 +384,19 @@ def _run(
                 )
                 write_vectors(result, work / "districts", VECTOR_FORMATS)
                 long_table(table, catalog).to_csv(work / "district_layers.csv", index=False)
+            if with_places:
+                with steps.step("places"):
+                    outputs["places"] = _places(
+                        cfg, catalog, grid, districts, table, raw_paths, work
+                    )
             outputs["warnings"] = [
                 str(w.message) for w in caught if issubclass(w.category, InputWarning)
             ]
             built = manifest(cfg, catalog, weighting, version, grid, districts, outputs)
             built["timings"] = steps.timings
             built["name"] = name
+            if "places" in outputs:
+                built["places"] = outputs["places"]
             publish.write_manifest(work, built)
         finally:
             steps.close()
@@ -528,6 +537,61 @@ def _exposed(
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(population > 0, exposed / population, 0.0)
     return {"exposed": "exposed.tif"}, {"people_exposed": exposed, "people_exposed_share": share}
+
+
+def _places(
+    cfg: BuildConfig,
+    catalog: Registry,
+    grid: GridSpec,
+    districts: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    raw_paths: Mapping[str, Path],
+    work: Path,
+) -> dict[str, Any]:
+    """The settlements of ``[inputs.places]``, written into the build; their manifest entry."""
+    source = cfg.inputs[places.PLACES_INPUT]
+    radius = source.radius_km or places.DEFAULT_RADIUS_KM
+    d = cfg.districts
+    outlines = gpd.GeoDataFrame(
+        {
+            "code": districts[d.id_field].astype(str).to_numpy(),
+            "district_name": (
+                districts[d.name_field].astype(str).to_numpy()
+                if d.name_field
+                else districts[d.id_field].astype(str).to_numpy()
+            ),
+        },
+        geometry=districts.geometry.to_numpy(),
+        crs=districts.crs,
+    )
+    shares = pd.DataFrame(
+        {
+            layer: table[f"{layer}_value"]
+            for layer in places.AGE_GROUPS.values()
+            if f"{layer}_value" in table
+        },
+        index=table.index.astype(str),
+    )
+    hazard_layers = {k: v for k, v in raw_paths.items() if catalog[k].role == "hazard"}
+    people = work / "people.tif" if (work / "people.tif").is_file() else None
+    frame, outside = places.settlements(
+        places.read_places(source.path),
+        outlines,
+        grid,
+        catalog,
+        hazard_layers,
+        people,
+        shares,
+        radius,
+    )
+    files = places.write_places(frame, work)
+    return {
+        **files,
+        "count": len(frame),
+        "outside_districts": outside,
+        "radius_km": radius,
+        "source": source.path.name,
+    }
 
 
 def _check_coverage(spec: LayerSpec, stats: ZonalStats, source: str, min_coverage: float) -> None:

@@ -52,9 +52,12 @@ GENERATED = (
     "flood_rp100.tif",
     "groundwater_salinity.tif",
     "hydrography.geojson",
+    "places.geojson",
     "population.tif",
     "vulnerability.csv",
 )
+#: Files of the sample that are real data (copied, with their licence), not illustrative.
+REAL = ("places.geojson",)
 #: CRS, cell size, units and (west, north) corner of each raster. The transforms
 #: must be exact: a grid that drifts by 1e-15 breaks exact alignment downstream.
 RASTERS = {
@@ -761,6 +764,9 @@ def test_readme_explains_the_set(sample: Path) -> None:
 def test_every_file_marks_itself_illustrative(sample: Path) -> None:
     for name in GENERATED:
         path = sample / name
+        if name in REAL:
+            assert json.loads(path.read_text(encoding="utf-8"))["illustrative"] is False
+            continue
         if name.endswith(".geojson"):
             assert json.loads(path.read_text(encoding="utf-8"))["illustrative"] is True
         elif name.endswith(".tif"):
@@ -774,6 +780,19 @@ def test_every_file_marks_itself_illustrative(sample: Path) -> None:
             assert path.read_text(encoding="utf-8").startswith("# illustrative")
         else:
             assert "ILLUSTRATIVE" in path.read_text(encoding="utf-8")
+
+
+def test_places_are_the_real_osm_points_with_their_licence(sample: Path) -> None:
+    copy = json.loads((sample / "places.geojson").read_text(encoding="utf-8"))
+    reference = REPO / "data" / "reference" / "places" / "kyzylorda_places_osm_hotosm.geojson"
+    original = json.loads(reference.read_text(encoding="utf-8"))
+    assert copy["features"] == original["features"]  # untouched: 449 OSM points
+    assert len(copy["features"]) == 449
+    assert copy["attribution"] == "© OpenStreetMap contributors"
+    assert copy["license"].startswith("ODbL")
+    config = tomllib.loads((sample / "build.toml").read_text(encoding="utf-8"))
+    assert config["inputs"]["places"]["path"] == "places.geojson"
+    assert "© OpenStreetMap contributors (ODbL)" in config["attribution"]
 
 
 # ----------------------------------------------------------------------------- reproducibility

@@ -46,6 +46,48 @@ TOWN_PEOPLE = 20_000.0
 RURAL_PEOPLE_PER_CELL = 2.0  # on the 0.01-degree population grid
 FLOOD_RP10_DEPTH = 1.2  # m, in A's river strip
 FLOOD_STRIP = (60.40, 60.60)
+#: Settlements (OpenStreetMap tags), each at a build-cell centre (0.05-degree grid from lon
+#: 60, lat 45): a village in A's 10-year flood strip, one beside the town in A, one in B,
+#: and one outside every district (left out of the build).
+PLACES_RADIUS_KM = 10.0
+PLACES = (
+    {
+        "osm_id": 101,
+        "name": "Өзенбойы",
+        "name:kk": "Өзенбойы",
+        "name:ru": "Озенбойы",
+        "name:en": None,
+        "place": "village",
+        "lonlat": (60.525, 44.725),
+    },
+    {
+        "osm_id": 102,
+        "name": "Town",
+        "name:kk": "Қалашық",
+        "name:ru": "Городок",
+        "name:en": "Town",
+        "place": "town",
+        "lonlat": (60.225, 44.575),
+    },
+    {
+        "osm_id": 103,
+        "name": "Steppe",
+        "name:kk": "Дала",
+        "name:ru": "Степной",
+        "name:en": "Steppe",
+        "place": "hamlet",
+        "lonlat": (61.525, 44.225),
+    },
+    {
+        "osm_id": 104,
+        "name": "Far away",
+        "name:kk": None,
+        "name:ru": None,
+        "name:en": None,
+        "place": "hamlet",
+        "lonlat": (59.5, 44.5),
+    },
+)
 
 
 def districts() -> gpd.GeoDataFrame:
@@ -65,6 +107,16 @@ def districts() -> gpd.GeoDataFrame:
             "name_ru": ["Альфа", "Браво", "Чарли", "Дельта"],
         },
         geometry=geoms,
+        crs="EPSG:4326",
+    )
+
+
+def places() -> gpd.GeoDataFrame:
+    """The settlements of :data:`PLACES` as OpenStreetMap place points (EPSG:4326)."""
+    rows = [{k: v for k, v in p.items() if k != "lonlat"} for p in PLACES]
+    return gpd.GeoDataFrame(
+        rows,
+        geometry=gpd.points_from_xy(*zip(*(p["lonlat"] for p in PLACES), strict=True)),
         crs="EPSG:4326",
     )
 
@@ -185,6 +237,7 @@ def make_world(folder: Path) -> Path:
     transform, people = population()
     _write(folder / "population.tif", people, transform, "EPSG:4326", "person")
     climate(folder / "climate.nc")
+    places().to_file(folder / "places.geojson", driver="GeoJSON")
     pd.DataFrame(
         {
             "code": list(IDS),
@@ -233,6 +286,9 @@ id_field = "code"
 [inputs.elevation]
 path = "dust.tif"
 units = "m"
+[inputs.places]
+path = "places.geojson"
+radius_km = 10
 
 [scoring]
 profile = "equal"

@@ -22,6 +22,7 @@ from aralrisk.layers.sample.outputs import (
     write_terrain,
     write_vulnerability,
 )
+from aralrisk.layers.sample.places import write_places
 from aralrisk.layers.sample.readme import write_readme
 from aralrisk.layers.sample.world import make_world
 
@@ -39,7 +40,8 @@ def make_sample(out: Path) -> list[Path]:
         The paths written: ``districts.geojson``, ``hydrography.geojson``,
         ``elevation.tif``, ``groundwater_salinity.tif``, ``flood_rp10.tif``,
         ``flood_rp100.tif``, ``dust_days.tif``, ``population.tif``,
-        ``climate.nc``, ``vulnerability.csv``, ``README.md`` and ``build.toml`` (the
+        ``climate.nc``, ``vulnerability.csv``, ``places.geojson`` (real OpenStreetMap
+        settlements, ODbL), ``README.md`` and ``build.toml`` (the
         build configuration of the set, shipped with the package).
     """
     out = Path(out)
@@ -54,6 +56,7 @@ def make_sample(out: Path) -> list[Path]:
         write_population(out, world),
         write_climate(out, world),
         write_vulnerability(out),
+        write_places(out),
         write_readme(out, geodesic_area_km2(world.oblast), aralkum_in_oblast),
         write_build_config(out),
     ]
