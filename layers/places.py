@@ -403,9 +403,38 @@ def write_places(frame: gpd.GeoDataFrame, work: Path) -> dict[str, str]:
     return {"geojson": "places.geojson", "csv": "places.csv"}
 
 
+def built_places(build_dir: Path, manifest: Mapping[str, Any]) -> pd.DataFrame | None:
+    """A build's settlements (``places.csv``) as a table, ``None`` for a build without.
+
+    ``id`` and names are strings (empty when untagged), ``high_hazards`` a list of hazard
+    ids, level columns integers; numbers missing in the file are NaN.
+    """
+    meta = manifest.get("places")
+    if not meta:
+        return None
+    text_columns = ["id", "name", *NAME_TAGS, "place", "district", "district_name"]
+    table = pd.read_csv(
+        build_dir / str(meta.get("csv", "places.csv")),
+        dtype=dict.fromkeys([*text_columns, "high_hazards"], str),
+        keep_default_na=False,
+        na_values={c: [""] for c in ["people", "people_exposed"]},
+    )
+    for column in table.columns:
+        if column in text_columns:
+            table[column] = table[column].fillna("").astype(str)
+        elif column == "high_hazards":
+            table[column] = [[h for h in str(v).split(",") if h] for v in table[column]]
+        elif column != "people_exposed" and column.endswith(("_level", "_around", "_exposed")):
+            table[column] = pd.to_numeric(table[column]).fillna(index.NO_DATA).astype(np.int64)
+        else:
+            table[column] = pd.to_numeric(table[column], errors="coerce")
+    return table
+
+
 __all__ = [
     "DEFAULT_RADIUS_KM",
     "PLACES_INPUT",
+    "built_places",
     "cell_levels",
     "read_places",
     "settlements",
