@@ -45,11 +45,14 @@ class Server:
 
 
 @contextlib.contextmanager
-def serve(app: str, env: dict[str, str] | None = None, ready: str = "/docs") -> Iterator[Server]:
-    """One fresh uvicorn process serving ``app`` (``module:factory``) on a free port.
+def serve(
+    app: str, env: dict[str, str] | None = None, ready: str = "/docs", workers: int = 1
+) -> Iterator[Server]:
+    """A fresh uvicorn server for ``app`` (``module:factory``) on a free port.
 
     Started once ``GET ready`` answers 200 (aralrisk: ``/version``, once its build is
-    loaded); stopped when the block ends.
+    loaded); stopped when the block ends. ``workers`` > 1 runs that many processes on
+    one listening socket (uvicorn's own multi-process mode); ``pid`` is the parent's.
     """
     port = free_port()
     cmd = [
@@ -57,6 +60,8 @@ def serve(app: str, env: dict[str, str] | None = None, ready: str = "/docs") -> 
         "--host", "127.0.0.1", "--port", str(port),
         "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
+    if workers > 1:
+        cmd += ["--workers", str(workers)]
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})})
     base = f"http://127.0.0.1:{port}"
     try:
