@@ -351,6 +351,12 @@ def report(
     typer.echo(summary_line(code, row))
 
 
+# `aralrisk alerts` lives in its own module (api/alerts_command.py).
+from aralrisk.api.alerts_command import alerts as _alerts  # noqa: E402
+
+app.command(name="alerts")(user_errors(_alerts))
+
+
 def main() -> None:
     """Entry point of the ``aralrisk`` console script."""
     app()
