@@ -11,6 +11,7 @@ from aralrisk.api.fastpath import TileFastPath
 from aralrisk.api.middleware import BodyLimit, RootPath, SecurityHeaders
 from aralrisk.api.routers import builds, catalog, districts, health, query, tiles
 from aralrisk.api.routers import map as risk_map
+from aralrisk.api.routers import alerts as forecast_alerts
 from aralrisk.api.routers import places
 from aralrisk.api.settings import Settings
 from aralrisk.api.state import BuildStore
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tiles.router)
     app.include_router(risk_map.router)
     app.include_router(places.router)
+    app.include_router(forecast_alerts.router)
     if settings.api_key is not None:
         # The one state-changing route exists only when a key is configured.
         app.include_router(builds.router)

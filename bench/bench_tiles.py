@@ -17,11 +17,13 @@ What is measured, side by side in one run:
   with the equivalent band expression ``10 - sqrt((10 - b1) * (10 - b2))``;
   aralrisk computes ``/composite/tiles`` with :func:`layers.scoring.composite_cells`.
 
-Each server is one uvicorn process on 127.0.0.1 (no access log), started fresh for
-every client count: the first pass over the tile list is *cold* (nothing cached, no
-dataset open; the OS page cache is warm for both), the second *warm* (aralrisk then
-answers from its rendered-tile cache; TiTiler has none). Clients are httpx
-keep-alive connections in threads pulling from one shared list. While aralrisk is
+aralrisk is one uvicorn process; TiTiler runs as its best deployment on this machine,
+two uvicorn processes on one socket (``--titiler-workers``, default 2; 1 gives the
+single-process comparison of earlier rounds). Servers listen on 127.0.0.1 (no access
+log) and start fresh for every client count: the first pass over the tile list is
+*cold* (nothing cached, no dataset open; the OS page cache is warm for both), the
+second *warm* (aralrisk then answers from its rendered-tile cache; TiTiler has none).
+Clients are httpx keep-alive connections in threads pulling from one shared list. While aralrisk is
 hammered by 8 clients a probe measures ``/healthz``.
 """
 
@@ -267,9 +269,10 @@ def measure(
     tiles: Sequence[morecantile.Tile],
     clients: int,
     health: list[float] | None = None,
+    workers: int = 1,
 ) -> dict[str, Run]:
     """Cold and warm passes of ``case`` on a fresh server (``health``: probe /healthz)."""
-    with serve(case.app, dict(case.env)) as server:
+    with serve(case.app, dict(case.env), workers=workers) as server:
         base = server.base
         urls = case.urls(base, tiles)
         # One tile outside the list first: imports, the first open and, for aralrisk,
@@ -317,6 +320,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tiles", type=int, default=200, help="tiles in the list")
     parser.add_argument("--quick", action="store_true", help="40 tiles, 1 and 8 clients")
+    parser.add_argument(
+        "--titiler-workers", type=int, default=2, help="TiTiler's uvicorn processes"
+    )
     args = parser.parse_args(argv)
     count = 40 if args.quick else args.tiles
     started = time.time()
@@ -330,7 +336,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"tile benchmark: {len(tiles)} tiles at zooms {zooms[0]}-{zooms[-1]}, 256 px PNG, "
         f"5 score classes; COGs {cogs[0].stat().st_size / 1e6:.0f} MB each (16,000 x 8,800 "
         f"float32); {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
-        "one uvicorn process per server"
+        f"aralrisk 1 uvicorn process, TiTiler {args.titiler_workers}"
     )
     for kind, pair in (("layer", all_cases[:2]), ("composite", all_cases[2:])):
         share = compare_outputs(pair, tiles)
@@ -340,7 +346,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     for clients in (1, 8):
         for case in all_cases:
             probe_health = health if case.server == "aralrisk" and clients > 1 else None
-            results[(case.server, case.kind, clients)] = measure(case, tiles, clients, probe_health)
+            workers = args.titiler_workers if case.server == "TiTiler" else 1
+            results[(case.server, case.kind, clients)] = measure(
+                case, tiles, clients, probe_health, workers
+            )
     print()
     print(
         "| tiles | clients | cache | TiTiler tiles/s | p50 ms | p99 ms "

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from aralrisk.api.routers.alerts import summary as alerts_summary
 from aralrisk.api.state import current_build
 from aralrisk.layers.result import BuildResult, classes_from_manifest
 
@@ -38,6 +39,11 @@ class Version(BaseModel):
     scoring: dict[str, Any]
     grid: dict[str, Any]
     bounds: list[float]
+    alerts: dict[str, Any] | None = Field(
+        default=None,
+        description="the published forecast alerts (run, forecasts and their issue times, "
+        "sources and licences, message count), or null",
+    )
 
 
 @router.get("/healthz", response_model=Health, summary="Liveness (cheap, never blocked)")
@@ -67,4 +73,5 @@ def version(build: Annotated[BuildResult, Depends(current_build)]) -> Version:
         scoring=m["scoring"],
         grid=m["grid"],
         bounds=m["bounds"],
+        alerts=alerts_summary(build.path),
     )
