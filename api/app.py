@@ -9,9 +9,9 @@ from fastapi.middleware.gzip import GZipMiddleware
 from aralrisk.api import openapi, problems
 from aralrisk.api.fastpath import TileFastPath
 from aralrisk.api.middleware import BodyLimit, RootPath, SecurityHeaders
+from aralrisk.api.routers import alerts as forecast_alerts
 from aralrisk.api.routers import builds, catalog, districts, health, query, tiles
 from aralrisk.api.routers import map as risk_map
-from aralrisk.api.routers import alerts as forecast_alerts
 from aralrisk.api.routers import places
 from aralrisk.api.settings import Settings
 from aralrisk.api.state import BuildStore

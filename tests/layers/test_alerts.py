@@ -22,33 +22,9 @@ from aralrisk.geo.errors import InputError
 from aralrisk.geo.forecast import read_forecast
 from aralrisk.layers import alerts
 from aralrisk.layers.forecasts import load_forecasts
+from tests.forecasts import ISSUED, LAT, LON, pm10
 
 xmlschema = pytest.importorskip("xmlschema")
-
-ISSUED = datetime(2026, 4, 10, tzinfo=UTC)
-LON = np.arange(59.625, 62.5, 0.25)
-LAT = np.arange(45.375, 43.5, -0.25)
-
-
-def _pm10(path: Path, per_day: list[dict[str, float]], issued: datetime = ISSUED) -> Path:
-    """A CAMS-like PM10 file (kg m-3, time/latitude/longitude), one value per district.
-
-    ``per_day[d]`` maps "A"/"B"/"C" to µg/m3 on day d; cells take their district's value
-    (A west of lon 61, B south-east, C north-east).
-    """
-    lon, lat = np.meshgrid(LON, LAT)
-    data = []
-    for values in per_day:
-        field = np.where(lon < 61, values["A"], np.where(lat < 44.5, values["B"], values["C"]))
-        data.append(field * 1e-9)  # µg/m3 -> kg m-3
-    times = pd.date_range(issued.replace(tzinfo=None), periods=len(per_day), freq="D")
-    ds = xr.Dataset(
-        {"pm10": (("time", "latitude", "longitude"), np.array(data), {"units": "kg m**-3"})},
-        coords={"time": times, "latitude": LAT, "longitude": LON % 360},
-    )
-    ds = ds.assign_coords(forecast_reference_time=np.datetime64(issued.replace(tzinfo=None)))
-    ds.to_netcdf(path)
-    return path
 
 
 @pytest.fixture
@@ -93,7 +69,7 @@ def test_reader_takes_reference_plus_step_and_members(tmp_path: Path) -> None:
 
 def test_levels_match_hand_computed_districts(root: Path, tmp_path: Path) -> None:
     # Day 0: A 200 (> 150, red), B 60 (> 45, yellow), C 20 (none); day 1: A 120 (orange).
-    path = _pm10(
+    path = pm10(
         tmp_path / "pm10.nc",
         [{"A": 200.0, "B": 60.0, "C": 20.0}, {"A": 120.0, "B": 20.0, "C": 20.0}],
     )
@@ -161,10 +137,10 @@ def test_ensemble_probability(root: Path, tmp_path: Path) -> None:
 
 
 def test_newer_forecast_updates_and_cancels(root: Path, tmp_path: Path) -> None:
-    first = _pm10(tmp_path / "d1.nc", [{"A": 200.0, "B": 60.0, "C": 20.0}] * 2)
+    first = pm10(tmp_path / "d1.nc", [{"A": 200.0, "B": 60.0, "C": 20.0}] * 2)
     alerts.run([str(first)], root, now=ISSUED)
     later = datetime(2026, 4, 11, tzinfo=UTC)
-    second = _pm10(tmp_path / "d2.nc", [{"A": 60.0, "B": 20.0, "C": 20.0}] * 2, issued=later)
+    second = pm10(tmp_path / "d2.nc", [{"A": 60.0, "B": 20.0, "C": 20.0}] * 2, issued=later)
     run_dir = alerts.run([str(second)], root, now=later)
     state = json.loads((run_dir / "alerts.json").read_text())
     by_code = {m["code"]: m for m in state["messages"]}
@@ -185,10 +161,10 @@ def test_newer_forecast_updates_and_cancels(root: Path, tmp_path: Path) -> None:
 
 
 def test_every_cap_file_and_the_feed_validate(root: Path, tmp_path: Path) -> None:
-    first = _pm10(tmp_path / "d1.nc", [{"A": 200.0, "B": 60.0, "C": 20.0}] * 3)
+    first = pm10(tmp_path / "d1.nc", [{"A": 200.0, "B": 60.0, "C": 20.0}] * 3)
     alerts.run([str(first)], root, now=ISSUED)
     later = datetime(2026, 4, 11, tzinfo=UTC)
-    second = _pm10(tmp_path / "d2.nc", [{"A": 60.0, "B": 20.0, "C": 20.0}] * 2, issued=later)
+    second = pm10(tmp_path / "d2.nc", [{"A": 60.0, "B": 20.0, "C": 20.0}] * 2, issued=later)
     run_dir = alerts.run([str(second)], root, now=later)
     cap_schema = _schema("CAP-v1.2.xsd")
     files = sorted((run_dir / "cap").glob("*.xml"))
@@ -230,7 +206,7 @@ def test_every_cap_file_and_the_feed_validate(root: Path, tmp_path: Path) -> Non
 def test_bad_forecasts_leave_published_alerts_intact(
     root: Path, tmp_path: Path, case: str, phrase: str
 ) -> None:
-    good = _pm10(tmp_path / "good.nc", [{"A": 200.0, "B": 60.0, "C": 20.0}])
+    good = pm10(tmp_path / "good.nc", [{"A": 200.0, "B": 60.0, "C": 20.0}])
     published = alerts.run([str(good)], root, now=ISSUED)
     bad = tmp_path / "bad.nc"
     if case == "no_time":
@@ -239,16 +215,16 @@ def test_bad_forecasts_leave_published_alerts_intact(
             coords={"latitude": LAT, "longitude": LON},
         ).assign(pm10=lambda d: d.pm10.assign_attrs(units="kg m-3")).to_netcdf(bad)
     elif case == "wrong_units":
-        _pm10(bad, [{"A": 200.0, "B": 60.0, "C": 20.0}])
+        pm10(bad, [{"A": 200.0, "B": 60.0, "C": 20.0}])
         ds = xr.load_dataset(bad)
         ds["pm10"].attrs["units"] = "K"
         ds.to_netcdf(bad)
     elif case == "elsewhere":
-        ds = xr.load_dataset(_pm10(tmp_path / "x.nc", [{"A": 1.0, "B": 1.0, "C": 1.0}]))
+        ds = xr.load_dataset(pm10(tmp_path / "x.nc", [{"A": 1.0, "B": 1.0, "C": 1.0}]))
         ds = ds.assign_coords(longitude=ds.longitude + 40.0)
         ds.to_netcdf(bad)
     else:
-        _pm10(bad, [{"A": 20.0, "B": 20.0, "C": 20.0}], issued=datetime(2026, 4, 9, tzinfo=UTC))
+        pm10(bad, [{"A": 20.0, "B": 20.0, "C": 20.0}], issued=datetime(2026, 4, 9, tzinfo=UTC))
     with pytest.raises(InputError) as info:
         alerts.run([str(bad)], root, now=datetime(2026, 4, 12, tzinfo=UTC))
     message = str(info.value)

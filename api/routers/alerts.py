@@ -1,0 +1,156 @@
+"""Forecast-based district alerts: ``GET /alerts``, ``/alerts/feed.xml``, ``/alerts/{id}.xml``.
+
+The alerts published by ``aralrisk alerts`` under ``<root>/alerts/current``
+(:mod:`layers.alerts`): one GeoJSON feature per district, hazard and forecast day, the
+Atom feed of the current CAP messages and every CAP 1.2 message by its identifier.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from aralrisk.api.problems import ApiError
+from aralrisk.layers import alerts as engine
+from aralrisk.layers.forecasts import LEVELS
+from aralrisk.layers.publish import BUILDS
+
+router = APIRouter(tags=["alerts"])
+GEOJSON = "application/geo+json"
+ATOM = "application/atom+xml"
+CAP = "application/cap+xml"
+#: CAP identifiers aralrisk writes (letters, digits, dots, hyphens, underscores).
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
+
+
+def _run_dir(request: Request) -> Path:
+    root: Path = request.app.state.builds.root
+    run = engine.current_alerts(root)
+    if run is None:
+        raise ApiError(
+            404,
+            "no alerts are published: run `aralrisk alerts --forecast FILE` for this build",
+        )
+    return run
+
+
+@lru_cache(maxsize=4)
+def _collection(run: Path) -> dict[str, Any]:
+    """The run's alerts.geojson, parsed once per run (a run never changes)."""
+    data: dict[str, Any] = json.loads((run / "alerts.geojson").read_text(encoding="utf-8"))
+    data["state"] = engine.read_state(run)
+    return data
+
+
+def _known(value: str | None, known: set[str], what: str) -> None:
+    if value is not None and value not in known:
+        choices = ", ".join(sorted(known)) or "(none)"
+        raise ApiError(422, f"unknown {what} {value[:64]!r}; known: {choices}")
+
+
+@router.get(
+    "/alerts",
+    summary="District alerts by hazard and forecast day (GeoJSON)",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}}, "description": "a FeatureCollection"}},
+)
+def list_alerts(
+    request: Request,
+    hazard: Annotated[str | None, Query(description="dust, river_flood or heat")] = None,
+    level: Annotated[
+        str | None, Query(description="at least this level: none, yellow, orange, red")
+    ] = None,
+    district: Annotated[str | None, Query(description="district code", max_length=64)] = None,
+    day: Annotated[date | None, Query(description="forecast day (UTC), YYYY-MM-DD")] = None,
+) -> Response:
+    """One feature per district, hazard and day: level, share, probability, people exposed.
+
+    Each feature carries the district outline (simplified) and ``level``, ``share``,
+    ``probability`` (ensembles), ``value_max``, ``people_exposed``, ``children_under5``,
+    ``elderly_over65``, ``settlements``, ``notes``, ``lead_days``, ``issued``, ``source``
+    and ``licence``. ``level`` keeps that level and above. Unknown values are a 422.
+    """
+    run = _run_dir(request)
+    data = _collection(run)
+    features = data["features"]
+    props = [f["properties"] for f in features]
+    _known(hazard, {p["hazard"] for p in props}, "hazard")
+    _known(level, set(LEVELS), "level")
+    _known(district, {p["code"] for p in props}, "district")
+    days = {p["day"] for p in props}
+    if day is not None and day.isoformat() not in days:
+        raise ApiError(422, f"day {day} is not forecast; forecast days: {', '.join(sorted(days))}")
+    minimum = LEVELS.index(level) if level else 0
+    kept = [
+        f
+        for f in features
+        if (hazard is None or f["properties"]["hazard"] == hazard)
+        and f["properties"]["level_rank"] >= minimum
+        and (district is None or f["properties"]["code"] == district)
+        and (day is None or f["properties"]["day"] == day.isoformat())
+    ]
+    state = data["state"]
+    body = {
+        "type": "FeatureCollection",
+        "alerts": state.get("version"),
+        "build": state.get("build"),
+        "created": state.get("created"),
+        "forecasts": state.get("forecasts", {}),
+        "count": len(kept),
+        "features": kept,
+    }
+    return Response(json.dumps(body), media_type=GEOJSON)
+
+
+@router.get(
+    "/alerts/feed.xml",
+    summary="Atom feed of the current CAP messages",
+    response_class=Response,
+    responses={200: {"content": {ATOM: {}}, "description": "an Atom 1.0 feed"}},
+)
+def feed(request: Request) -> Response:
+    """The Atom feed; each entry links its CAP 1.2 message (``/alerts/{id}.xml``)."""
+    run = _run_dir(request)
+    return Response((run / "feed.xml").read_bytes(), media_type=ATOM)
+
+
+@router.get(
+    "/alerts/{identifier}.xml",
+    summary="One CAP 1.2 message",
+    response_class=Response,
+    responses={200: {"content": {CAP: {}}, "description": "a CAP 1.2 alert"}},
+)
+def cap_message(request: Request, identifier: str) -> Response:
+    """A CAP message by identifier (current, updated and cancelled ones alike)."""
+    if not _IDENTIFIER.match(identifier):
+        raise ApiError(422, f"{identifier[:64]!r} is not a CAP identifier aralrisk issues")
+    path = _run_dir(request) / "cap" / f"{identifier}.xml"
+    if not path.is_file():
+        raise ApiError(404, f"no CAP message {identifier!r} is published")
+    return Response(path.read_bytes(), media_type=CAP)
+
+
+def summary(build_dir: Path) -> dict[str, Any] | None:
+    """The ``alerts`` section of ``/version``: the published run and its forecasts.
+
+    ``build_dir`` is the served build; its alerts live in its output root's ``alerts``
+    folder (or in its own, for a build served directly).
+    """
+    root = build_dir.parent.parent if build_dir.parent.name == BUILDS else build_dir
+    run = engine.current_alerts(root)
+    if run is None:
+        return None
+    state = engine.read_state(run)
+    return {
+        "version": state.get("version"),
+        "created": state.get("created"),
+        "build": state.get("build"),
+        "forecasts": state.get("forecasts", {}),
+        "messages": len(state.get("messages", [])),
+    }

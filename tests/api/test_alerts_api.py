@@ -1,0 +1,105 @@
+"""GET /alerts (GeoJSON and its filters), /alerts/feed.xml, /alerts/{id}.xml, /version."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from aralrisk.layers import alerts
+from tests.forecasts import ISSUED, pm10
+
+
+@pytest.fixture(scope="module")
+def alert_client(
+    build_root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    """A service over a copy of the tiny world with dust alerts published (A red, B yellow)."""
+    from aralrisk.api.app import create_app
+    from aralrisk.api.settings import Settings
+
+    folder = tmp_path_factory.mktemp("alerts-api")
+    root = folder / "root"
+    shutil.copytree(build_root, root, symlinks=True)
+    path = pm10(
+        folder / "pm10.nc",
+        [{"A": 200.0, "B": 60.0, "C": 20.0}, {"A": 120.0, "B": 20.0, "C": 20.0}],
+    )
+    alerts.run([str(path)], root, now=ISSUED)
+    with TestClient(create_app(Settings(build_dir=root))) as client:
+        yield client
+
+
+def test_alerts_geojson_and_filters(alert_client: TestClient) -> None:
+    response = alert_client.get("/alerts")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/geo+json")
+    body = response.json()
+    assert body["count"] == 4 * 2  # four districts, two days
+    assert body["forecasts"]["dust_pm10_forecast"]["issued"] == "2026-04-10T00:00:00+00:00"
+    orange = alert_client.get("/alerts", params={"level": "orange"}).json()
+    assert sorted(
+        (f["properties"]["code"], f["properties"]["level"]) for f in orange["features"]
+    ) == [
+        ("A", "orange"),
+        ("A", "red"),
+    ]
+    one = alert_client.get(
+        "/alerts", params={"district": "B", "day": "2026-04-10", "hazard": "dust"}
+    ).json()
+    assert [f["properties"]["level"] for f in one["features"]] == ["yellow"]
+    assert one["features"][0]["geometry"]["type"] == "Polygon"
+
+
+@pytest.mark.parametrize(
+    ("params", "phrase"),
+    [
+        ({"hazard": "tsunami"}, "unknown hazard"),
+        ({"level": "purple"}, "unknown level"),
+        ({"district": "ZZ"}, "unknown district"),
+        ({"day": "2026-05-01"}, "is not forecast"),
+        ({"day": "tomorrow"}, "day"),
+    ],
+)
+def test_bad_filters_are_422_problems(
+    alert_client: TestClient, params: dict[str, str], phrase: str
+) -> None:
+    response = alert_client.get("/alerts", params=params)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert phrase in response.json()["detail"]
+
+
+def test_feed_and_cap_messages(alert_client: TestClient) -> None:
+    feed = alert_client.get("/alerts/feed.xml")
+    assert feed.status_code == 200
+    assert feed.headers["content-type"].startswith("application/atom+xml")
+    identifiers = [
+        line.split('href="')[1].split('.xml"')[0]
+        for line in feed.text.splitlines()
+        if 'type="application/cap+xml"' in line
+    ]
+    assert len(identifiers) == 2
+    for identifier in identifiers:
+        cap = alert_client.get(f"/alerts/{identifier}.xml")
+        assert cap.status_code == 200
+        assert cap.headers["content-type"].startswith("application/cap+xml")
+        assert "<msgType>Alert</msgType>" in cap.text
+    assert alert_client.get("/alerts/nothing.here.xml").status_code == 404
+    assert alert_client.get("/alerts/bad%20id.xml").status_code == 422
+
+
+def test_version_names_the_alerts(alert_client: TestClient, client: TestClient) -> None:
+    section = alert_client.get("/version").json()["alerts"]
+    assert section["messages"] == 2
+    assert "dust_pm10_forecast" in section["forecasts"]
+    assert client.get("/version").json()["alerts"] is None  # nothing published there
+
+
+def test_no_alerts_published_is_404(client: TestClient) -> None:
+    response = client.get("/alerts")
+    assert response.status_code == 404
+    assert "aralrisk alerts" in response.json()["detail"]
