@@ -504,17 +504,22 @@ def risk_class_label(risk: npt.ArrayLike, classes: RiskClasses = INFORM_2025) ->
     return labels[0] if codes.ndim == 0 else labels
 
 
-def rank_descending(values: npt.ArrayLike) -> FloatArray:
+def rank_descending(values: npt.ArrayLike, axis: int = -1) -> FloatArray:
     """Rank 1 for the highest value; ties share the best rank; NaN has no rank (NaN).
 
     Competition ranking ("1224") among the values that exist: a district without a
-    value is not ranked last, it is not ranked.
+    value is not ranked last, it is not ranked. Values of any shape are ranked along
+    ``axis`` (e.g. ``(draws, districts)``: one ranking per draw); memory is
+    ``values.size x values.shape[axis]`` booleans, so rank long stacks in slices.
 
     Examples:
         >>> rank_descending([3.0, float("nan"), 5.0, 3.0]).tolist()
         [2.0, nan, 1.0, 2.0]
+        >>> rank_descending([[1.0, 2.0], [2.0, 1.0]]).tolist()
+        [[2.0, 1.0], [1.0, 2.0]]
     """
-    x = np.asarray(values, dtype=np.float64)
+    x = np.moveaxis(np.asarray(values, dtype=np.float64), axis, -1)
     key = np.where(np.isnan(x), -np.inf, x)
-    greater = (key[None, :] > key[:, None]).sum(axis=1)
-    return np.where(np.isnan(x), np.nan, greater + 1.0)
+    # [..., i, j] is key[j] > key[i]: how many values beat value i.
+    greater = (key[..., None, :] > key[..., :, None]).sum(axis=-1)
+    return np.moveaxis(np.where(np.isnan(x), np.nan, greater + 1.0), -1, axis)
