@@ -17,6 +17,7 @@ import jinja2
 from aralrisk.api.map import inset
 from aralrisk.api.map.assets import OWN_STATIC
 from aralrisk.api.map.guidance import TopicAdvice
+from aralrisk.api.map.planner import planner_context
 from aralrisk.api.map.report_data import fmt, report_context
 from aralrisk.geo.errors import NotFoundError
 from aralrisk.layers.result import BuildResult, classes_from_manifest
@@ -97,7 +98,14 @@ def _environment() -> jinja2.Environment:
     env.filters["score"] = _score
     env.filters["percent"] = _percent
     env.filters["css"] = lambda text: str(text).lower().replace(" ", "-")
+    # The translator: a `_` given with the page's context wins over this English fallback.
+    env.globals.setdefault("_", _untranslated)
     return env
+
+
+def _untranslated(message: str, /, **values: Any) -> str:
+    """``message`` as written (English), its ``{name}`` placeholders filled."""
+    return message.format(**values) if values else message
 
 
 def render_report(build: BuildResult, code: str) -> str:
@@ -114,6 +122,8 @@ def render_report(build: BuildResult, code: str) -> str:
     context["inset"] = inset.data_uri(png)
     context["advice_columns"] = two_columns(context["advice"])
     context["dense"] = sum(advice_size(t) for t in context["advice"]) > DENSE_ADVICE
+    # Page 2: settlements in high-hazard areas, contacts, season calendar, data dates.
+    context["planner"] = planner_context(build, code, str(context.get("lang") or "en"))
     css = (OWN_STATIC / "report.css").read_text(encoding="utf-8")
     return _environment().get_template("report.html.j2").render(css=css, **context)
 

@@ -1,0 +1,104 @@
+"""Page 2 of the district report: settlements at risk, contacts, season calendar, dates."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from pathlib import Path
+
+import pytest
+
+from aralrisk.api.map import planner
+from aralrisk.api.map.report import render_report
+from aralrisk.geo import index
+from aralrisk.geo.errors import ConfigError
+from aralrisk.layers.result import BuildResult
+
+
+def _text(fragment: str) -> str:
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def test_the_planner_file_is_valid_and_sourced() -> None:
+    data = planner.load_planner()
+    contacts = {c.id: c for c in data.contacts}
+    assert set(contacts) == {
+        "emergency_department",
+        "kazhydromet",
+        "akimat_duty_officer",
+        "emergency_112",
+    }
+    assert contacts["emergency_112"].phone == "112" and not contacts["emergency_112"].verify
+    # No number without a published source: the others are to be verified locally.
+    for contact in data.contacts:
+        assert bool(contact.phone) <= bool(contact.source)
+        if not contact.phone:
+            assert contact.verify
+    assert "ДЧС" in contacts["emergency_department"].name.ru
+    seasons = {(t.hazard, t.months) for t in data.calendar}
+    assert seasons == {
+        ("river_flood", (10, 11)),
+        ("river_flood", (12, 1, 2, 3)),
+        ("dust", (3, 4, 5)),
+        ("heat", (6, 7, 8)),
+    }
+
+
+def test_a_phone_without_a_source_is_refused(tmp_path: Path) -> None:
+    text = planner.PLANNER_FILE.read_text(encoding="utf-8").replace(
+        'phone = ""           # duty line', 'phone = "8 000 000"  # duty line', 1
+    )
+    bad = tmp_path / "planner.toml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match="source"):
+        planner.load_planner(bad)
+
+
+def test_settlements_ranked_by_people_exposed(built: BuildResult) -> None:
+    context = planner.planner_context(built, "A", "ru")
+    names = [s.name for s in context["settlements"]]
+    # Town (20,750 people, all exposed to salty water and dust) before the village (750).
+    assert names == ["Городок", "Озенбойы"]
+    town = context["settlements"][0]
+    assert town.people == pytest.approx(20_750.0)
+    assert town.children_under5 == pytest.approx(20_750 * 0.12)
+    assert town.elderly_over65 == pytest.approx(20_750 * 0.08)
+    assert context["settlements_total"] == 2 and context["radius_km"] == "10"
+    assert "Қалашық" in town.other_names and "Town" in town.other_names
+
+
+def test_calendar_lists_the_seasons_of_the_hazards_the_district_reaches(
+    built: BuildResult,
+) -> None:
+    table = built.table()
+    for code in table.index:
+        context = planner.planner_context(built, str(code), "en")
+        shown = {task["hazard"] for task in context["calendar"]}
+        expected = {
+            h for h in ("river_flood", "dust", "heat") if table.loc[code, f"{h}_level"] >= index.LOW
+        }
+        assert shown == expected, code
+    a = planner.planner_context(built, "A", "kk")
+    flood = [t for t in a["calendar"] if t["hazard"] == "river_flood"]
+    assert [t["months"].index(True) + 1 for t in flood] == [10, 1]
+    assert a["months"][0] == "қаң."  # January in Kazakh (CLDR)
+    assert a["built"] == built.manifest["created"][:10]
+
+
+def test_the_report_prints_page_two(built: BuildResult) -> None:
+    page = render_report(built, "A")
+    section = page[page.index('<section class="planner"') :]
+    text = _text(section)
+    assert "Settlements in high-hazard areas" in text
+    rows = re.findall(r'<tr data-place="(\d+)">', section)
+    assert rows == ["102", "101"]  # most people exposed first
+    assert "≈ 20,750" in _text(re.search(r'<tr data-place="102">.*?</tr>', section, re.S)[0])
+    assert "Children under 5" in text and "People over 65" in text
+    assert "district's shares applied" in text
+    contacts = dict(re.findall(r'<tr data-contact="(\w+)">(.*?)</tr>', section, re.S))
+    assert "112" in _text(contacts["emergency_112"])
+    assert "verify locally" in _text(contacts["emergency_department"])
+    assert "verify locally" not in _text(contacts["emergency_112"])
+    assert 'data-season="river_flood"' in section
+    assert "Data valid for" in text and "1 January 2023" in text
+    assert built.manifest["created"][:10] in text
