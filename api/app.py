@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
-from aralrisk.api import openapi, problems
+from aralrisk.api import apidocs, openapi, problems
 from aralrisk.api.fastpath import TileFastPath
-from aralrisk.api.middleware import BodyLimit, RootPath, SecurityHeaders
-from aralrisk.api.routers import alerts as forecast_alerts
+from aralrisk.api.middleware import (
+    BodyLimit,
+    HeadAsGet,
+    RootPath,
+    SecurityHeaders,
+    VariantHeaders,
+)
+from aralrisk.api.params import single_valued_query
 from aralrisk.api.routers import builds, catalog, districts, health, query, tiles
 from aralrisk.api.routers import map as risk_map
 from aralrisk.api.routers import places
@@ -34,6 +40,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         version="1.0",
         responses=problems.PROBLEM_RESPONSES,
+        dependencies=[Depends(single_valued_query)],
+        # Swagger UI and ReDoc are served from installed packages (api.apidocs), not
+        # from FastAPI's CDN defaults, so /docs and /redoc work offline.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.builds = BuildStore(settings.build_dir)
@@ -46,13 +57,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tiles.router)
     app.include_router(risk_map.router)
     app.include_router(places.router)
-    app.include_router(forecast_alerts.router)
     if settings.api_key is not None:
         # The one state-changing route exists only when a key is configured.
         app.include_router(builds.router)
     openapi.install(app)
+    apidocs.install(app)
     # Outermost last: size limit, then security headers on every answer (errors too).
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(VariantHeaders)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -63,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)
     if settings.root_path:
         app.add_middleware(RootPath, root_path=settings.root_path)
     # Outermost: a tile served once is answered from memory, before all of the above.

@@ -23,7 +23,12 @@ def etag_for(request: Request, version: str, extra: str = "") -> str:
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
 
-def _matches(request: Request, etag: str) -> bool:
+def matches(request: Request, etag: str) -> bool:
+    """True when ``If-None-Match`` names ``etag`` (weak comparison, RFC 9110 13.1.2).
+
+    Weak comparison because a compressed answer carries the weak form of the same
+    validator (:class:`~api.middleware.VariantHeaders`): both variants revalidate.
+    """
     header = request.headers.get("if-none-match")
     if not header:
         return False
@@ -44,7 +49,7 @@ def cache_headers(etag: str, version: str, max_age: int = MAX_AGE) -> dict[str, 
 def not_modified(request: Request, version: str, extra: str = "") -> Response | None:
     """A ``304`` response when the client already holds this version, else ``None``."""
     etag = etag_for(request, version, extra)
-    if _matches(request, etag):
+    if matches(request, etag):
         return Response(status_code=304, headers=cache_headers(etag, version))
     return None
 
@@ -61,6 +66,6 @@ def cached(
     """``content`` with ETag/Cache-Control/X-Build-Version, or ``304`` if unchanged."""
     etag = etag_for(request, version, extra)
     headers = cache_headers(etag, version, max_age)
-    if _matches(request, etag):
+    if matches(request, etag):
         return Response(status_code=304, headers=headers)
     return Response(content=content, media_type=media_type, headers=headers)

@@ -7,7 +7,6 @@ already serialised parts, which :mod:`api.district_cache` keeps per build.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,6 +19,7 @@ from aralrisk.api import hazards
 from aralrisk.api.encoding import dumps, join_object, members, number, plain
 from aralrisk.api.hazards import level_code, level_label
 from aralrisk.geo import index
+from aralrisk.geo.csvfiles import csv_bytes as table_csv_bytes
 from aralrisk.geo.errors import NotFoundError
 from aralrisk.geo.vectors import csv_table, json_encode_nested
 from aralrisk.layers.registry import LayerSpec, Registry
@@ -219,7 +219,8 @@ def detail(
 
 
 def csv_bytes(districts: gpd.GeoDataFrame) -> bytes:
-    """The district table as UTF-8 CSV, written exactly as the build writes its CSV."""
-    buffer = io.StringIO()
-    csv_table(json_encode_nested(districts)).to_csv(buffer, index=False)
-    return buffer.getvalue().encode("utf-8")
+    """The district table as CSV, written exactly as the build writes its CSV.
+
+    UTF-8 with BOM and formula-like text escaped (:func:`geo.csvfiles.csv_bytes`).
+    """
+    return table_csv_bytes(csv_table(json_encode_nested(districts)))

@@ -1,4 +1,5 @@
-"""The ``POST /zonal`` body: a GeoJSON Polygon/MultiPolygon (or a Feature of one).
+"""The ``POST /zonal`` body: a GeoJSON Polygon/MultiPolygon, a Feature of one, or a
+FeatureCollection of one such Feature (what QGIS and geojson.io export).
 
 The models check the GeoJSON structure (types, closed rings of at least four finite
 positions); :func:`to_polygon` checks what a structure cannot say — vertex count,
@@ -81,12 +82,47 @@ class PolygonFeature(BaseModel):
     properties: dict[str, Any] | None = None
 
 
-ZonalBody = Annotated[
-    PolygonGeometry | MultiPolygonGeometry | PolygonFeature, Field(discriminator="type")
-]
+class PolygonFeatureCollection(BaseModel):
+    """A GeoJSON FeatureCollection of exactly one polygonal Feature.
+
+    QGIS ("Export > Save Features As > GeoJSON") and geojson.io save a drawn polygon
+    this way; a collection of several features is refused by :func:`to_polygon` with
+    the fix (one statistic per request: merge them into one MultiPolygon first).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "FeatureCollection",
+                    "features": [
+                        {"type": "Feature", "geometry": POLYGON_EXAMPLE, "properties": {}}
+                    ],
+                }
+            ]
+        },
+    )
+
+    type: Literal["FeatureCollection"]
+    features: list[PolygonFeature]
 
 
-def _polygons(body: PolygonGeometry | MultiPolygonGeometry | PolygonFeature) -> list[Any]:
+ZonalGeometry = PolygonGeometry | MultiPolygonGeometry | PolygonFeature | PolygonFeatureCollection
+ZonalBody = Annotated[ZonalGeometry, Field(discriminator="type")]
+
+
+def _polygons(body: ZonalGeometry) -> list[Any]:
+    if isinstance(body, PolygonFeatureCollection):
+        count = len(body.features)
+        if count != 1:
+            held = "no feature" if count == 0 else f"{count} features"
+            raise ApiError(
+                422,
+                f"the FeatureCollection holds {held} and /zonal takes exactly one: send one "
+                "Feature, or merge the polygons into one MultiPolygon first (QGIS: Dissolve)",
+            )
+        body = body.features[0]
     geometry = body.geometry if isinstance(body, PolygonFeature) else body
     if isinstance(geometry, PolygonGeometry):
         return [geometry.coordinates]
@@ -119,14 +155,15 @@ def _check_rings(polygons: list[Any], max_vertices: int) -> None:
 
 
 def to_polygon(
-    body: PolygonGeometry | MultiPolygonGeometry | PolygonFeature,
+    body: ZonalGeometry,
     max_vertices: int,
     max_area_km2: float,
 ) -> shapely.Geometry:
     """The body as a valid shapely (Multi)Polygon in EPSG:4326 within the limits.
 
     Raises:
-        ApiError: 422 with one sentence for too many vertices, coordinates out of
+        ApiError: 422 with one sentence for a FeatureCollection of other than one
+            feature, too many vertices, coordinates out of
             range, an antimeridian crossing, an invalid (e.g. self-intersecting)
             polygon, or an area over ``max_area_km2``.
     """

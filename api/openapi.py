@@ -23,6 +23,7 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     404: "Unknown layer or district, or no build is published yet",
     409: "A rebuild is already running",
     413: "The request body is larger than the service accepts",
+    415: "The body is not JSON, or is compressed (send it uncompressed as application/json)",
     422: "Invalid parameter or body (one sentence says which and why)",
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from fastapi import Query
+from fastapi import Query, Request
 
 from aralrisk.api.problems import ApiError
 from aralrisk.geo.errors import ConfigError
@@ -17,6 +17,27 @@ from aralrisk.layers.result import BuildResult
 MAX_WEIGHTS_LENGTH = 1000
 #: Largest ``simplify`` tolerance in degrees (about 5 km): beyond it districts lose shape.
 MAX_SIMPLIFY_DEG = 0.05
+
+
+def single_valued_query(request: Request) -> None:
+    """Refuse a query parameter given more than once (every parameter here takes one value).
+
+    Frameworks keep the last of ``?weights=a:1&weights=b:2`` and drop the rest without
+    a word, so a client would get results for weights it did not ask for.
+
+    Raises:
+        ApiError: 422 naming the repeated parameter.
+    """
+    seen: set[str] = set()
+    for key, _ in request.query_params.multi_items():
+        if key in seen:
+            hint = " (several weights go in one: weights=dust:2,river_flood:1)"
+            raise ApiError(
+                422,
+                f"query parameter {key[:40]!r} is given twice; give it once"
+                + (hint if key == "weights" else ""),
+            )
+        seen.add(key)
 
 
 @dataclass(frozen=True)

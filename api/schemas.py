@@ -38,7 +38,7 @@ class LayerStatistics(BaseModel):
 class LayerDistrictValue(BaseModel):
     """One district's result for one layer."""
 
-    code: str = Field(examples=["KZ4301"])
+    code: str = Field(examples=["KZ433200"])
     name: str = Field(examples=["Aral"])
     value: float | None = Field(description="the scored district statistic, district units")
     mean: float | None = Field(default=None, description="mean over the district's cells")

@@ -7,6 +7,7 @@ import them from there.
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ from pyogrio.errors import DataSourceError
 from pyproj import Geod
 
 from aralrisk.geo._files import PathLike, atomic_path, base_name, require_file
+from aralrisk.geo.csvfiles import csv_bytes, csvt
 from aralrisk.geo.errors import InputError, InputWarning
 
 OUTPUT_CRS = "EPSG:4326"
@@ -31,6 +33,12 @@ _PARQUET_SUFFIXES = (".parquet", ".geoparquet")
 _POLYGONAL = ("Polygon", "MultiPolygon")
 _LIST_LIMIT = 5
 VECTOR_FORMATS = ("gpkg", "geojson", "parquet", "csv")
+#: What a district code may be: it is a URL path segment (``/districts/{code}``), a file
+#: name part (``report-{code}.pdf``) and a CSV cell, so 1-64 ASCII letters, digits,
+#: ``_``, ``.`` or ``-``, starting with a letter or digit (no ``/``, ``..`` at the
+#: start, spaces, quotes, ``<``, control characters or formula signs).
+DISTRICT_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+_DISTRICT_CODE = re.compile(DISTRICT_CODE_PATTERN)
 _WGS84 = Geod(ellps="WGS84")
 
 
@@ -69,8 +77,9 @@ def read_districts(
 
     Raises:
         InputError: The file is missing, unreadable or empty, has no CRS, lacks the
-            id or name field, has missing or duplicate ids, or holds empty or
-            non-polygon geometries.
+            id or name field, has missing or duplicate ids or ids that cannot be
+            served as district codes (:data:`DISTRICT_CODE_PATTERN`), or holds empty
+            or non-polygon geometries.
 
     Warns:
         InputWarning: The file was reprojected to EPSG:4326, an invalid geometry was
@@ -154,6 +163,14 @@ def _ids_as_strings(ids: pd.Series, name: str, id_field: str) -> pd.Series:
         raise InputError(
             f"{name} has features without {id_field} (feature {_list(rows)}): "
             "fill in their codes or remove them"
+        )
+    unservable = [code for code in as_text if not _DISTRICT_CODE.fullmatch(code)]
+    if unservable:
+        # Caught here, at build time: such a code could never be asked for over HTTP.
+        shown = ", ".join(repr(code[:40]) for code in unservable[:_LIST_LIMIT])
+        raise InputError(
+            f"{name} has {id_field} values that cannot be district codes ({shown}): "
+            "use 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit"
         )
     duplicated = as_text[as_text.duplicated(keep=False)].unique()
     if len(duplicated):
@@ -255,8 +272,10 @@ def write_vectors(
       coordinates rounded to 6 decimals (about 0.1 m).
     * GeoParquet: in the table's CRS; list and dict columns stay nested when pyarrow
       can store them.
-    * CSV (UTF-8): attributes without geometry, plus ``centroid_lon``/``centroid_lat``
-      in degrees (EPSG:4326), computed in a local equal-area projection.
+    * CSV (UTF-8 with BOM, formula-like text escaped, :mod:`geo.csvfiles`): attributes
+      without geometry, plus ``centroid_lon``/``centroid_lat`` in degrees (EPSG:4326),
+      computed in a local equal-area projection; GDAL's column types go to ``.csvt``
+      beside it (not among the returned paths).
 
     Columns holding lists or dicts are JSON-encoded in GeoPackage, GeoJSON and CSV
     (and in GeoParquet only when pyarrow cannot store them nested).
@@ -299,7 +318,11 @@ def write_vectors(
             elif fmt == "parquet":
                 _write_parquet(gdf, flat, tmp)
             else:
-                csv_table(flat).to_csv(tmp, index=False, encoding="utf-8")
+                tmp.write_bytes(csv_bytes(csv_table(flat)))
+        if fmt == "csv":
+            # GDAL's column types beside the CSV, so QGIS keeps codes as text.
+            with atomic_path(target.with_suffix(".csvt")) as tmp:
+                tmp.write_text(csvt(csv_table(flat.head(0))), encoding="ascii")
         written.append(target)
     return written
 

@@ -36,6 +36,7 @@ from rasterio.warp import transform_bounds
 from tqdm.std import tqdm
 
 from aralrisk.geo import index
+from aralrisk.geo.csvfiles import write_csv
 from aralrisk.geo.errors import ConfigError, InputError, InputWarning
 from aralrisk.geo.grid import GridSpec
 from aralrisk.geo.io import raster_grid, read_districts, read_raster, write_cog, write_vectors
@@ -383,7 +384,7 @@ def _run(
                     districts, cfg, table, combined, population["people"], weighting
                 )
                 write_vectors(result, work / "districts", VECTOR_FORMATS)
-                long_table(table, catalog).to_csv(work / "district_layers.csv", index=False)
+                write_csv(long_table(table, catalog), work / "district_layers.csv")
             if with_places:
                 with steps.step("places"):
                     outputs["places"] = _places(

@@ -35,6 +35,7 @@ from aralrisk.layers.specs import (
 
 __all__ = [
     "DEFAULT_CATALOG",
+    "MAX_WEIGHT",
     "SCORE_COLORS",
     "Criterion",
     "ExposureRule",
@@ -45,6 +46,7 @@ __all__ = [
     "LegendClass",
     "Profile",
     "Registry",
+    "check_weight",
     "load_catalog",
     "parse_weights",
     "score_legend",
@@ -52,6 +54,32 @@ __all__ = [
 
 #: The catalog shipped with the package.
 DEFAULT_CATALOG = Path(__file__).with_name("catalog.toml")
+#: Largest weight accepted. Weights are relative (normalised to sum 1), so nothing is
+#: lost by the bound, and sums of a few dozen weights stay far from float overflow
+#: (``dust:1e308,river_flood:1e308`` would sum to infinity and weigh every hazard 0).
+MAX_WEIGHT = 1e6
+
+
+def check_weight(key: str, value: object) -> float:
+    """``value`` as the weight of ``key``: a finite number from 0 to :data:`MAX_WEIGHT`.
+
+    The one check of a weight wherever weights come from (``build.toml``, the CLI,
+    the API's ``weights=``), so every route answers the same sentence.
+
+    Raises:
+        ConfigError: Not a number, negative, NaN, infinite or above :data:`MAX_WEIGHT`.
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not 0 <= value <= MAX_WEIGHT
+    ):
+        raise ConfigError(
+            f"the weight of {key!r} must be a finite number >= 0 and at most {MAX_WEIGHT:.0f} "
+            "(weights are relative: dust:2,river_flood:1 weighs dust twice)"
+        )
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -340,13 +368,12 @@ class Registry(Mapping[str, LayerSpec]):
             for h in self._hazards.values()
         }
         layer_raw = {k: w for h in self._hazards.values() for k, w in h.layers.items()}
-        for key, weight in (overrides or {}).items():
-            if not isinstance(weight, int | float) or not math.isfinite(weight) or weight < 0:
-                raise ConfigError(f"the weight of {key!r} must be a finite number >= 0")
+        for key, given in (overrides or {}).items():
+            weight = check_weight(key, given)
             if key in hazard_raw:
-                hazard_raw[key] = float(weight)
+                hazard_raw[key] = weight
             elif key in layer_raw:
-                layer_raw[key] = float(weight)
+                layer_raw[key] = weight
             else:
                 raise ConfigError(self._unknown_weight(key))
         total = sum(hazard_raw.values())
@@ -377,19 +404,26 @@ def parse_weights(text: str) -> dict[str, float]:
     """Parse ``"dust:2,river_flood:1"`` into a dict (values not yet validated).
 
     Raises:
-        ConfigError: If an item is not ``name:number``.
+        ConfigError: If an item is not ``name:number``, or an id is given twice (the
+            second would silently replace the first).
     """
     weights: dict[str, float] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         key, sep, value = item.partition(":")
+        key = key.strip()
         try:
-            if not sep or not key.strip():
+            if not sep or not key:
                 raise ValueError
-            weights[key.strip()] = float(value)
+            number = float(value)
         except ValueError:
             raise ConfigError(
                 f"cannot read weight {item[:40]!r}: write hazard:number, e.g. dust:2"
             ) from None
+        if key in weights:
+            raise ConfigError(
+                f"{key[:40]!r} is given twice in weights: give each hazard or layer once"
+            )
+        weights[key] = number
     if not weights:
         raise ConfigError("no weights given: write hazard:number pairs, e.g. dust:2")
     return weights

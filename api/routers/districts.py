@@ -20,6 +20,7 @@ from aralrisk.api.problems import ApiError
 from aralrisk.api.schemas import DistrictCollection, DistrictDetail
 from aralrisk.api.state import current_build
 from aralrisk.geo.errors import ConfigError
+from aralrisk.geo.vectors import DISTRICT_CODE_PATTERN
 from aralrisk.layers.result import BuildResult
 
 router = APIRouter(tags=["districts"])
@@ -29,9 +30,9 @@ CSV = "text/csv; charset=utf-8"
 DistrictCode = Annotated[
     str,
     Path(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+        pattern=DISTRICT_CODE_PATTERN,  # what a build accepts as a code
         description="District code (the build's id field, e.g. ADM2_PCODE)",
-        examples=["KZ4301"],
+        examples=["KZ433200"],
     ),
 ]
 

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 
 from aralrisk.api import openapi
 from aralrisk.api.blocking import run_blocking
-from aralrisk.api.caching import cached
+from aralrisk.api.caching import cached, matches
 from aralrisk.api.map import assets, csp
 from aralrisk.api.map.cache import VersionedCache
 from aralrisk.api.map.page import MapPage, build_page
@@ -94,7 +94,7 @@ def static_file(
         if immutable
         else f"public, max-age={ASSET_MAX_AGE}",
     }
-    if etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
+    if matches(request, etag):  # weak comparison: gzip answers carry W/"..."
         return Response(status_code=304, headers=headers)
     return Response(asset.body, media_type=asset.media_type, headers=headers)
 

@@ -94,12 +94,17 @@ async def _raster_info(request: Request, build: BuildResult, path: FilePath) -> 
     return info
 
 
-def _check_tile(info: RasterInfo, z: int, x: int, y: int, what: str) -> morecantile.Tile:
-    """The tile ``z/x/y`` if ``what`` has it.
+def _check_tile(info: RasterInfo, z: int, x: int, y: int, what: str) -> morecantile.Tile | None:
+    """The tile ``z/x/y`` if ``what`` has data under it, ``None`` for an empty tile.
+
+    Inside the layer's zoom range (TileJSON ``minzoom``..``maxzoom``) every tile exists:
+    one outside the data's bounds is an empty transparent tile (``None`` here), not a
+    404, so clients that read a fixed window (GDAL's WMS/TMS driver, QGIS) need no
+    ``ZeroBlockHttpCodes``. Only tiles that cannot exist are errors.
 
     Raises:
         ApiError: 422 when x or y do not exist at zoom z; 404 when the zoom is outside
-            the layer's range or the tile lies outside its bounds.
+            the layer's range.
     """
     n = 2**z
     if x >= n or y >= n:
@@ -113,14 +118,16 @@ def _check_tile(info: RasterInfo, z: int, x: int, y: int, what: str) -> morecant
             f"zoom {z} is outside that range",
         )
     tile = morecantile.Tile(x, y, z)
-    if not info.covers(tile):
-        west, south, east, north = info.bounds
-        raise ApiError(
-            404,
-            f"tile {z}/{x}/{y} lies outside {what}, which covers longitude "
-            f"{west:.2f} to {east:.2f} and latitude {south:.2f} to {north:.2f}",
-        )
-    return tile
+    return tile if info.covers(tile) else None
+
+
+def _empty_tile(request: Request, build: BuildResult, tilesize: int) -> Response:
+    """A transparent tile (outside the data) with the caching headers of any tile."""
+    if (unchanged := not_modified(request, build.version)) is not None:
+        return unchanged
+    response = cached(request, build.version, render.empty_tile(tilesize), PNG)
+    response.headers["X-Tile-Cache"] = "empty"
+    return response
 
 
 async def _serve_tile(
@@ -192,7 +199,7 @@ def _tilejson(
         minzoom=info.minzoom,
         maxzoom=info.maxzoom,
         bounds=[round(v, 6) for v in info.bounds],
-        center=[round((west + east) / 2, 6), round((south + north) / 2, 6), center_zoom],
+        center=(round((west + east) / 2, 6), round((south + north) / 2, 6), int(center_zoom)),
     )
     # The URLs depend on the prefix and host, so they are part of the ETag.
     response = cached(request, build.version, doc.model_dump_json(), "application/json", extra=url)
@@ -201,7 +208,11 @@ def _tilejson(
 
 
 TILE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"content": {PNG: {}}, "description": "A PNG tile (transparent where no data)"},
+    200: {
+        "content": {PNG: {}},
+        "description": "A PNG tile (transparent where no data, wholly transparent outside "
+        "the layer's bounds)",
+    },
     304: {"description": "Not modified: the client's copy (If-None-Match) is current"},
     **openapi.errors(404, 422),
 }
@@ -239,6 +250,8 @@ async def layer_tile(
     source = tile_source(build, layer_id, params.values)
     info = await _raster_info(request, build, source.path)
     tile = _check_tile(info, z, x, y, f"layer {layer_id!r}")
+    if tile is None:
+        return _empty_tile(request, build, params.tilesize)
     return await _serve_tile(
         request,
         build,
@@ -304,6 +317,8 @@ async def composite_tile(
     weighting = weights.weighting(build)
     info = await _raster_info(request, build, _composite_source(build))
     tile = _check_tile(info, z, x, y, "the composite")
+    if tile is None:
+        return _empty_tile(request, build, params.tilesize)
     shares = render.layer_shares(build.registry, weighting)
     positive = tuple(sorted((k, round(w, 9)) for k, w in shares.items() if w > 0))
     key = ("hazard", weighting.method, positive, params.tilesize)
@@ -360,6 +375,8 @@ async def basemap_tile(
     """The build's own hillshade in greys, transparent outside: a map without internet."""
     info = await _raster_info(request, build, basemap_source(build))
     tile = _check_tile(info, z, x, y, "the basemap")
+    if tile is None:
+        return _empty_tile(request, build, params.tilesize)
     return await _serve_tile(
         request,
         build,

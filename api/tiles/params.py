@@ -40,7 +40,11 @@ class TileJSON(BaseModel):
     minzoom: int = Field(examples=[5])
     maxzoom: int = Field(examples=[11])
     bounds: list[float] = Field(description="west, south, east, north in degrees")
-    center: list[float] = Field(description="longitude, latitude, zoom")
+    center: tuple[float, float, int] = Field(
+        description="longitude, latitude (degrees) and zoom (an integer, as TileJSON 3.0.0 "
+        "requires)",
+        examples=[[64.5, 45.0, 7]],
+    )
 
 
 LayerId = Annotated[

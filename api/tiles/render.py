@@ -11,9 +11,13 @@ district index.
 
 from __future__ import annotations
 
+from functools import cache
+
 import morecantile
+import numpy as np
 
 from aralrisk.api.tiles import colormaps
+from aralrisk.api.tiles.png import Palette
 from aralrisk.api.tiles.readers import gdal_env, read_cells, read_tile
 from aralrisk.api.tiles.sources import TileSource, basemap_source
 from aralrisk.layers import scoring
@@ -83,3 +87,9 @@ def basemap_tile(build: BuildResult, tile: morecantile.Tile, tilesize: int) -> b
     with gdal_env():
         shade, valid = read_tile(build.version, basemap_source(build), tile, tilesize)
     return colormaps.hillshade_png(shade, valid)
+
+
+@cache
+def empty_tile(tilesize: int) -> bytes:
+    """A wholly transparent ``tilesize`` x ``tilesize`` PNG: a tile outside the data."""
+    return Palette([(0, 0, 0, 0)]).encode(np.zeros((tilesize, tilesize), dtype=np.uint8))

@@ -8,6 +8,7 @@ answering afterwards. The same list is in the README's troubleshooting section.
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 from dataclasses import dataclass, field
@@ -21,6 +22,25 @@ from tests import world
 
 HAZARDS = world.HAZARDS
 SQUARE = [[60.2, 44.2], [60.8, 44.2], [60.8, 44.8], [60.2, 44.8], [60.2, 44.2]]
+FEATURE = {
+    "type": "Feature",
+    "properties": {},
+    "geometry": {"type": "Polygon", "coordinates": [SQUARE]},
+}
+#: The one sentence of a weight out of range, whatever the route (issue 13, finding 7).
+WEIGHT_SENTENCE = (
+    "the weight of '{}' must be a finite number >= 0 and at most 1000000 (weights are "
+    "relative: dust:2,river_flood:1 weighs dust twice)"
+)
+#: Every route that takes ``weights=``: method, URL with ``weights=`` last, JSON body.
+WEIGHTED_ROUTES: list[tuple[str, str, Any]] = [
+    ("GET", "/districts?weights=", None),
+    ("GET", "/districts.csv?weights=", None),
+    ("GET", "/districts/A?weights=", None),
+    ("GET", "/composite/tiles/7/85/46.png?weights=", None),
+    ("GET", "/composite/tilejson.json?weights=", None),
+    ("POST", "/zonal?weights=", {"type": "Polygon", "coordinates": [SQUARE]}),
+]
 
 
 def _ring(n: int) -> list[list[float]]:
@@ -136,10 +156,69 @@ CASES = [
         "not JSON at all",
         "POST",
         "/zonal",
-        422,
-        "body",
+        415,
+        "came as 'text/plain'",
         content=b"hello",
         headers={"Content-Type": "text/plain"},
+    ),
+    Case(
+        "a form (curl -d without -H)",
+        "POST",
+        "/zonal",
+        415,
+        "Content-Type: application/json",
+        content=b"type=Polygon",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    ),
+    Case(
+        "JSON without a content type",
+        "POST",
+        "/zonal",
+        415,
+        "without a Content-Type",
+        content=json.dumps({"type": "Polygon", "coordinates": [SQUARE]}).encode(),
+    ),
+    Case(
+        "a gzipped body",
+        "POST",
+        "/zonal",
+        415,
+        "Content-Encoding 'gzip'",
+        content=gzip.compress(json.dumps({"type": "Polygon", "coordinates": [SQUARE]}).encode()),
+        headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+    ),
+    Case(
+        "a FeatureCollection of two features",
+        "POST",
+        "/zonal",
+        422,
+        "the FeatureCollection holds 2 features and /zonal takes exactly one",
+        json_body={"type": "FeatureCollection", "features": [FEATURE, FEATURE]},
+    ),
+    Case(
+        "an empty FeatureCollection",
+        "POST",
+        "/zonal",
+        422,
+        "the FeatureCollection holds no feature",
+        json_body={"type": "FeatureCollection", "features": []},
+    ),
+    Case(
+        "a FeatureCollection of a line",
+        "POST",
+        "/zonal",
+        422,
+        "'LineString'",
+        json_body={
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {},
+                    "geometry": {"type": "LineString", "coordinates": [[60, 44], [61, 45]]},
+                }
+            ],
+        },
     ),
     Case("JSON array", "POST", "/zonal", 422, "body", json_body=[1, 2]),
     Case(
@@ -294,6 +373,28 @@ CASES = [
         ">= 0",
         json_body={"type": "Polygon", "coordinates": [SQUARE]},
     ),
+    # Weights that overflow a sum, or repeat: one sentence, the same on every route.
+    *[
+        Case(f"{what} weight on {url.split('?')[0]}", method, url + weights, 422, says, body)
+        for what, weights, says in (
+            ("huge", "dust_days:1e308,flood_rp10:1e308", WEIGHT_SENTENCE.format("dust_days")),
+            ("huge hazard", "dust:1e308,river_flood:1e308", WEIGHT_SENTENCE.format("dust")),
+            ("overflowing", "dust:1e309", WEIGHT_SENTENCE.format("dust")),
+            ("negative", "river_flood:-1e308", WEIGHT_SENTENCE.format("river_flood")),
+            ("NaN", "dust:nan", WEIGHT_SENTENCE.format("dust")),
+            ("duplicate", "dust:1,river_flood:1,dust:2", "'dust' is given twice in weights"),
+            (
+                "repeated parameter",
+                "dust:1&weights=river_flood:2",
+                "query parameter 'weights' is given twice",
+            ),
+        )
+        for method, url, body in WEIGHTED_ROUTES
+    ],
+    Case("repeated profile", "GET", "/districts?profile=equal&profile=x", 422, "'profile'"),
+    # Documentation assets: a fixed list, never a path.
+    Case("unknown docs asset", "GET", "/docs/assets/leaflet.js", 404, "no documentation asset"),
+    Case("docs asset traversal", "GET", "/docs/assets/..%2Fsecret", 404, "no such resource"),
     # Routes that do not exist, or are not offered without an API key.
     Case("unknown route", "GET", "/etc/passwd", 404, "no such resource"),
     Case("rebuild without a key", "POST", "/builds", 404, "no such resource"),

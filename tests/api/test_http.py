@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import gzip
+import json
+import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +15,11 @@ from fastapi.testclient import TestClient
 from aralrisk.layers.result import BuildResult
 from tests.conftest import MakeClient
 
+REPO = Path(__file__).resolve().parents[2]
+ZONAL_POLYGON = {
+    "type": "Polygon",
+    "coordinates": [[[60.2, 44.2], [60.8, 44.2], [60.8, 44.8], [60.2, 44.8], [60.2, 44.2]]],
+}
 CACHED = [
     "/layers",
     "/layers/flood_rp10",
@@ -21,6 +30,8 @@ CACHED = [
     "/districts.csv",
     "/point?lon=60.51&lat=44.52",
 ]
+IDENTITY = {"Accept-Encoding": "identity"}
+GZIP = {"Accept-Encoding": "gzip"}
 SECURITY = {
     "x-content-type-options": "nosniff",
     "x-frame-options": "SAMEORIGIN",
@@ -30,13 +41,13 @@ SECURITY = {
 
 @pytest.mark.parametrize("url", CACHED)
 def test_etag_and_304(client: TestClient, built: BuildResult, url: str) -> None:
-    first = client.get(url)
+    first = client.get(url, headers=IDENTITY)
     assert first.status_code == 200
     etag = first.headers["etag"]
     assert etag.startswith('"') and etag.endswith('"')
     assert first.headers["cache-control"] == "public, max-age=300"
     assert first.headers["x-build-version"] == built.version
-    again = client.get(url, headers={"If-None-Match": etag})
+    again = client.get(url, headers={"If-None-Match": etag, **IDENTITY})
     assert again.status_code == 304
     assert again.content == b""
     assert again.headers["etag"] == etag
@@ -44,6 +55,181 @@ def test_etag_and_304(client: TestClient, built: BuildResult, url: str) -> None:
     assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
     # A weak validator from a proxy matches as well.
     assert client.get(url, headers={"If-None-Match": f"W/{etag}"}).status_code == 304
+
+
+def test_gzip_and_identity_do_not_share_a_strong_etag(client: TestClient) -> None:
+    """The gzip variant's ETag is the weak form of the identity one; both revalidate."""
+    plain = client.get("/districts", headers=IDENTITY)
+    packed = client.get("/districts", headers=GZIP)
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    strong = plain.headers["etag"]
+    assert strong.startswith('"')
+    assert packed.headers["etag"] == f"W/{strong}"
+    for headers, etag in ((IDENTITY, strong), (GZIP, f"W/{strong}")):
+        again = client.get("/districts", headers={"If-None-Match": etag, **headers})
+        assert again.status_code == 304
+        assert again.headers["etag"] == etag  # the validator of the variant the client has
+
+
+@pytest.mark.parametrize(
+    "url", ["/districts", "/layers", "/layers/dust_days/tilejson.json", "/map", "/docs"]
+)
+def test_vary_names_each_header_once(client: TestClient, url: str) -> None:
+    for headers in (GZIP, IDENTITY):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200
+        tokens = [t.strip().lower() for t in response.headers.get("vary", "").split(",")]
+        tokens = [t for t in tokens if t]
+        assert len(tokens) == len(set(tokens)), response.headers["vary"]
+        if headers is GZIP and "content-encoding" in response.headers:
+            assert "accept-encoding" in tokens
+
+
+#: GET routes that must answer HEAD the same way (RFC 9110, 9.3.2).
+HEAD_URLS = [
+    "/healthz",
+    "/version",
+    "/layers",
+    "/layers/dust_days",
+    "/hazards",
+    "/profiles",
+    "/districts",
+    "/districts?weights=dust:2",
+    "/districts/A",
+    "/districts.csv",
+    "/point?lon=60.51&lat=44.52",
+    "/layers/dust_days/tilejson.json",
+    "/layers/dust_days/tiles/7/85/46.png",
+    "/layers/dust_days/tiles/7/10/10.png",
+    "/composite/tiles/7/85/46.png?weights=dust:2",
+    "/composite/tilejson.json",
+    "/basemap/tiles/7/85/46.png",
+    "/basemap/hydrography.geojson",
+    "/map",
+    "/districts/A/report",
+    "/openapi.json",
+    "/docs",
+    "/redoc",
+    "/docs/assets/swagger-ui-bundle.js",
+    "/layers/lava",
+    "/districts?weights=dust:-1",
+]
+
+
+@pytest.mark.parametrize("url", HEAD_URLS)
+@pytest.mark.parametrize("encoding", ["gzip", "identity"])
+def test_head_answers_wherever_get_does(client: TestClient, url: str, encoding: str) -> None:
+    headers = {"Accept-Encoding": encoding}
+    get = client.get(url, headers=headers)
+    head = client.head(url, headers=headers)
+    assert head.status_code == get.status_code, head.text
+    assert head.content == b""
+    # Same header fields (Date may tick; the tile cache says hit the second time).
+    skip = {"date", "x-tile-cache"}
+    assert {k: v for k, v in head.headers.items() if k not in skip} == {
+        k: v for k, v in get.headers.items() if k not in skip
+    }
+
+
+def test_head_of_a_post_route_is_405(client: TestClient) -> None:
+    response = client.head("/zonal")
+    assert response.status_code == 405
+    assert response.content == b""
+    assert "POST" in response.headers["allow"]
+
+
+def test_docs_and_redoc_need_no_internet(client: TestClient) -> None:
+    """Every script, style and icon of /docs and /redoc comes from this server."""
+    expected_types = {".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
+    for page in ("/docs", "/redoc"):
+        response = client.get(page)
+        assert response.status_code == 200
+        html = response.text
+        urls = re.findall(r'(?:src|href|url)\s*[=:]\s*["\']([^"\']+)["\']', html)
+        assert urls, html
+        assert not [u for u in urls if "//" in u], urls  # no absolute or CDN URL
+        assert "fonts.googleapis" not in html and "cdn.jsdelivr" not in html
+        assert '"validatorUrl": null' in html or page == "/redoc"
+        policy = response.headers["content-security-policy"]
+        assert "default-src 'self'" in policy and "connect-src 'self'" in policy
+        assets = [u for u in urls if u.startswith("docs/assets/")]
+        assert len(assets) >= 2
+        for url in assets:
+            asset = client.get("/" + url)
+            assert asset.status_code == 200, url
+            suffix = "." + url.split("?")[0].rsplit(".", 1)[1]
+            assert asset.headers["content-type"].startswith(expected_types[suffix])
+            assert len(asset.content) > 1000
+            etag = asset.headers["etag"]
+            assert client.get("/" + url, headers={"If-None-Match": etag}).status_code == 304
+    assert "SwaggerUIBundle" in client.get("/docs/assets/swagger-ui-bundle.js").text
+    assert "Redoc" in client.get("/docs/assets/redoc.standalone.js").text
+
+
+def test_openapi_examples_name_real_sample_districts(client: TestClient) -> None:
+    """Every district code the OpenAPI document shows is a code of data/sample."""
+    sample = json.loads((REPO / "data" / "sample" / "districts.geojson").read_text("utf-8"))
+    codes = {f["properties"]["ADM2_PCODE"] for f in sample["features"]}
+    document = client.get("/openapi.json").text
+    shown = set(re.findall(r"\bKZ\d{2,}\b", document))
+    assert shown, "the OpenAPI document shows no district code"
+    assert shown <= codes, shown - codes
+    operation = client.get("/openapi.json").json()["paths"]["/districts/{code}"]["get"]
+    (parameter,) = [p for p in operation["parameters"] if p["name"] == "code"]
+    assert parameter["schema"]["examples"] == ["KZ433200"]  # Aral
+
+
+def test_a_chunked_body_over_the_limit_is_413(make_client: MakeClient) -> None:
+    """Without Content-Length the body is counted as it arrives: 413, never 400."""
+    small = make_client(max_body_bytes=1000)
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"type": "Polygon", "coordinates": ['
+        for _ in range(50):
+            yield b" " * 100
+
+    response = small.post("/zonal", content=chunks(), headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "the request body is larger than 1000 bytes"
+    # A chunked body under the limit is read as usual.
+    polygon = json.dumps(ZONAL_POLYGON).encode()
+
+    def small_chunks() -> Iterator[bytes]:
+        yield polygon[:20]
+        yield polygon[20:]
+
+    ok = small.post("/zonal", content=small_chunks(), headers={"Content-Type": "application/json"})
+    assert ok.status_code == 200, ok.text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        ZONAL_POLYGON,
+        {"type": "Feature", "properties": {"name": "drawn"}, "geometry": ZONAL_POLYGON},
+        {
+            "type": "FeatureCollection",
+            "features": [{"type": "Feature", "properties": {}, "geometry": ZONAL_POLYGON}],
+        },
+    ],
+    ids=["geometry", "feature", "one-feature collection"],
+)
+def test_zonal_takes_what_qgis_and_geojson_io_export(
+    client: TestClient, body: dict[str, Any]
+) -> None:
+    response = client.post("/zonal", json=body)
+    assert response.status_code == 200, response.text
+    geo = client.post(
+        "/zonal",
+        content=json.dumps(body).encode(),
+        headers={"Content-Type": "application/geo+json"},
+    )
+    assert geo.status_code == 200
+    reference = client.post("/zonal", json=ZONAL_POLYGON).json()
+    assert response.json()["risk"] == geo.json()["risk"] == reference["risk"]
+    assert response.json()["area_km2"] == reference["area_km2"] > 0
 
 
 def test_etag_differs_with_the_query(client: TestClient) -> None:
@@ -164,6 +350,7 @@ def test_docs_page_is_served(client: TestClient) -> None:
     response = client.get("/docs")
     assert response.status_code == 200
     assert "swagger" in response.text.lower()
+    assert "<redoc" in client.get("/redoc").text
 
 
 def test_post_builds_is_absent_without_a_key(client: TestClient) -> None:

@@ -483,6 +483,9 @@ def test_tilejson_describes_the_layer(client: TestClient, built: BuildResult) ->
     np.testing.assert_allclose(doc["bounds"], built.manifest["bounds"], atol=0.06)
     assert 0 <= doc["minzoom"] <= doc["maxzoom"] <= 24
     lon, lat, zoom = doc["center"]
+    # TileJSON 3.0.0: the zoom of the center is an integer ("7", not "7.0").
+    assert isinstance(zoom, int)
+    assert f",{zoom}]" in response.text.split('"center":')[1]
     west, south, east, north = doc["bounds"]
     assert west < lon < east and south < lat < north
     assert doc["minzoom"] <= zoom <= doc["maxzoom"]
@@ -614,6 +617,38 @@ def test_cache_size_zero_renders_every_time(
     assert first.content == second.content
 
 
+# ------------------------------------------------------------------ empty tiles
+
+
+@pytest.mark.parametrize("tilesize", [256, 512])
+@pytest.mark.parametrize(
+    "route",
+    ["/layers/flood_rp10/tiles", "/layers/exposed/tiles", "/composite/tiles", "/basemap/tiles"],
+)
+def test_tiles_outside_the_data_are_empty_and_transparent(
+    client: TestClient, built: BuildResult, route: str, tilesize: int
+) -> None:
+    """Inside the zoom range every tile exists: outside the bounds it is transparent.
+
+    GDAL's WMS/TMS driver and QGIS read whole windows; a 404 for a tile next to the
+    data made them fail (issue 13, finding 7).
+    """
+    doc = client.get(route.replace("/tiles", "/tilejson.json")).json()
+    for z in (doc["minzoom"], doc["maxzoom"]):
+        far = TMS.tile(10.0, 10.0, z)  # Africa: nowhere near the data
+        url = f"{route}/{far.z}/{far.x}/{far.y}.png?tilesize={tilesize}"
+        response = client.get(url, headers={"Accept-Encoding": "identity"})
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "image/png"
+        assert response.headers["x-build-version"] == built.version
+        image = rgba(response.content)
+        assert image.shape == (tilesize, tilesize, 4)
+        assert not image[..., 3].any()  # wholly transparent
+        etag = response.headers["etag"]
+        again = client.get(url, headers={"If-None-Match": etag, "Accept-Encoding": "identity"})
+        assert again.status_code == 304
+
+
 # ------------------------------------------------------------------ errors
 
 
@@ -624,7 +659,6 @@ def test_cache_size_zero_renders_every_time(
         ("/layers/poverty/tiles/7/85/46.png", 404),  # a table column has no map
         ("/layers/flood_rp10/tiles/7/999/46.png", 422),  # x beyond 2**7 - 1
         ("/layers/flood_rp10/tiles/7/85/128.png", 422),
-        ("/layers/flood_rp10/tiles/7/10/10.png", 404),  # outside the data
         ("/layers/flood_rp10/tiles/1/1/0.png", 404),  # below the layer's zooms
         ("/layers/flood_rp10/tiles/20/700000/380000.png", 404),  # above them
         ("/layers/flood_rp10/tiles/99999999999999999999/1/1.png", 422),
