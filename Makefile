@@ -17,17 +17,23 @@ help:
 	@echo "make test  - set up .venv with the dev extras and run ruff, mypy and pytest"
 	@echo "make bench - run every benchmark in bench/ (long; BENCH_ARGS=--quick for a smoke run)"
 
+# uv installs the same packages as pip from the same index, downloading and unpacking
+# in parallel: a first install takes about 20 s instead of 2 minutes. Where uv cannot
+# be installed, pip does the work.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet uv || $(BIN)/python -m pip install --quiet --upgrade pip
+
+INSTALL = if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --quiet --python $(BIN)/python $(1); \
+          else $(BIN)/python -m pip install --quiet $(1); fi
 
 # Stamps record which pyproject.toml the environment was installed from.
 $(VENV)/.run-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(call INSTALL,-e .)
 	@touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(call INSTALL,-e ".[dev]")
 	@touch $@ $(VENV)/.run-installed
 
 $(SAMPLE)/districts.geojson: | $(VENV)/.run-installed
@@ -65,13 +71,14 @@ test: lint typecheck unit
 .PHONY: bench
 BENCH_ARGS ?=
 $(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(call INSTALL,-e ".[bench]")
 	@touch $@ $(VENV)/.run-installed
 
 bench: $(VENV)/.bench-installed
 	$(BIN)/python -m bench.bench_build $(BENCH_ARGS)
 	$(BIN)/python -m bench.bench_zonal $(BENCH_ARGS)
 	$(BIN)/python -m bench.bench_tiles $(BENCH_ARGS)
+	$(BIN)/python -m bench.bench_cache $(BENCH_ARGS)
 	$(BIN)/python -m bench.bench_api $(BENCH_ARGS)
 	$(BIN)/python -m bench.load $(BENCH_ARGS)
 
