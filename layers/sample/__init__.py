@@ -13,6 +13,7 @@ from pathlib import Path
 import shapely
 
 from aralrisk.geo.vectors import geodesic_area_km2
+from aralrisk.layers.sample.forecasts import write_forecasts
 from aralrisk.layers.sample.outputs import (
     write_climate,
     write_districts,
@@ -41,8 +42,11 @@ def make_sample(out: Path) -> list[Path]:
         ``elevation.tif``, ``groundwater_salinity.tif``, ``flood_rp10.tif``,
         ``flood_rp100.tif``, ``dust_days.tif``, ``population.tif``,
         ``climate.nc``, ``vulnerability.csv``, ``places.geojson`` (real OpenStreetMap
-        settlements, ODbL), ``README.md`` and ``build.toml`` (the
-        build configuration of the set, shipped with the package).
+        settlements, ODbL), the illustrative forecasts ``forecast_dust_cams.nc``,
+        ``forecast_discharge_glofas.nc`` (with ``discharge_rp2.nc``, ``discharge_rp5.nc``,
+        ``discharge_rp20.nc``) and ``forecast_heat_ecmwf.nc`` (``aralrisk alerts``
+        reads them), ``README.md`` and ``build.toml`` (the build configuration of the
+        set, shipped with the package).
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -57,6 +61,7 @@ def make_sample(out: Path) -> list[Path]:
         write_climate(out, world),
         write_vulnerability(out),
         write_places(out),
+        *write_forecasts(out, world),
         write_readme(out, geodesic_area_km2(world.oblast), aralkum_in_oblast),
         write_build_config(out),
     ]

@@ -100,6 +100,41 @@ FILES: tuple[tuple[str, str, str, str, str], ...] = (
         "points",
     ),
     (
+        "`forecast_dust_cams.nc`",
+        "illustrative CAMS-like PM10 forecast (`pm10`, dims time/latitude/longitude, 3-hourly "
+        "valid times, issued 2026-05-14): a dust storm off the Aralkum over Aral and Kazaly "
+        "for three days",
+        "kg m**-3",
+        "EPSG:4326",
+        "0.4 degree",
+    ),
+    (
+        "`forecast_discharge_glofas.nc`",
+        "illustrative GloFAS-like ensemble discharge forecast (`dis24`, dims "
+        "number/time/latitude/longitude, 51 members, issued 2026-01-20): an ice-jam flood "
+        "wave passing Kazaly on the third day",
+        "m**3 s**-1",
+        "EPSG:4326",
+        "0.05 degree",
+    ),
+    (
+        "`discharge_rp2.nc`, `discharge_rp5.nc`, `discharge_rp20.nc`",
+        "illustrative 2-, 5- and 20-year return-period discharges on the river cells of the "
+        "discharge forecast (NaN off the river), the alert thresholds",
+        "m**3 s**-1",
+        "EPSG:4326",
+        "0.05 degree",
+    ),
+    (
+        "`forecast_heat_ecmwf.nc`",
+        "illustrative ECMWF-open-data-like maximum temperature forecast (`mx2t24`, dims "
+        "step/latitude/longitude with a reference `time`, issued 2026-07-10): a heat wave "
+        "in the south-east; `aralrisk alerts -f FILE ...` turns these into district alerts",
+        "K",
+        "EPSG:4326",
+        "0.25 degree",
+    ),
+    (
         "`build.toml`",
         "the build configuration of this set: files, grid, weights (`aralrisk build` default)",
         "-",
