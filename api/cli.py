@@ -351,6 +351,26 @@ def report(
     typer.echo(summary_line(code, row))
 
 
+@app.command()
+@user_errors
+def compare(
+    a: Annotated[
+        Path, typer.Argument(metavar="A", help="Build A: an output root or a build folder.")
+    ],
+    b: Annotated[
+        Path, typer.Argument(metavar="B", help="Build B, the scenario: a root or a build folder.")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the changes to a .csv or a .gpkg file."),
+    ] = None,
+) -> None:
+    """Compare two builds: per district the change of risk, class, rank and layers (B - A)."""
+    from aralrisk.layers.compare import run
+
+    run(a, b, out, typer.echo)
+
+
 # `aralrisk alerts` lives in its own module (api/alerts_command.py).
 from aralrisk.api.alerts_command import alerts as _alerts  # noqa: E402
 

@@ -46,6 +46,7 @@ REAL_DATA = {"03_bring_your_own_data.ipynb"}
 PUBLIC_MODULES = {
     "aralrisk.layers.pipeline",
     "aralrisk.layers.result",
+    "aralrisk.layers.compare",
     "aralrisk.layers.config",
     "aralrisk.layers.registry",
     "aralrisk.layers.scoring",
