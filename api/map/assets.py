@@ -28,6 +28,7 @@ MAP_SCRIPTS = (
     "ranking.js",
     "districts.js",
     "controls.js",
+    "share.js",
     "main.js",
 )
 MAP_STYLES = ("map.css",)

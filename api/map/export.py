@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from aralrisk.api import features
+from aralrisk.api import features, i18n
+from aralrisk.api.i18n import Translator
 from aralrisk.api.map import csp, images
 from aralrisk.api.map.page import OSM_ORIGIN, render_page
 from aralrisk.api.routers.catalog import layer_summary, realised_profile, surface_summaries
@@ -32,18 +33,19 @@ SIMPLIFY_DEG = 0.001
 METHODS = ("geometric", "max")
 
 
-def catalog(build: BuildResult) -> dict[str, Any]:
-    """The layer catalog as ``GET /layers`` gives it, without tile URLs."""
+def catalog(build: BuildResult, tr: Translator | None = None) -> dict[str, Any]:
+    """The layer catalog as ``GET /layers`` gives it (in ``tr``'s language), no tile URLs."""
     return {
         "build": build.version,
         "classes": classes_from_manifest(build.manifest).name,
-        "layers": [layer_summary(build, spec) for spec in build.registry.values()],
-        "surfaces": surface_summaries(build),
+        "layers": [layer_summary(build, spec, tr) for spec in build.registry.values()],
+        "surfaces": surface_summaries(build, tr),
     }
 
 
-def usable_profiles(build: BuildResult) -> list[dict[str, Any]]:
+def usable_profiles(build: BuildResult, tr: Translator | None = None) -> list[dict[str, Any]]:
     """The weight profiles that weight at least one of the build's hazards."""
+    tr = tr or i18n.translator(i18n.DEFAULT_LANG)
     out = []
     for profile in build.registry.profiles.values():
         realised = realised_profile(build, profile.id)
@@ -52,8 +54,8 @@ def usable_profiles(build: BuildResult) -> list[dict[str, Any]]:
         out.append(
             {
                 "id": profile.id,
-                "title": profile.title,
-                "description": profile.description,
+                "title": tr(profile.title),
+                "description": tr(profile.description),
                 **realised,
             }
         )
@@ -166,16 +168,17 @@ def _quiet_numpy() -> Iterator[None]:
         yield
 
 
-def embedded_data(build: BuildResult) -> dict[str, Any]:
-    """Everything the static page's scripts read instead of calling the API."""
-    profiles = usable_profiles(build)
+def embedded_data(build: BuildResult, lang: str = i18n.DEFAULT_LANG) -> dict[str, Any]:
+    """Everything the static page's scripts read instead of calling the API, in ``lang``."""
+    tr = i18n.translator(lang)
+    profiles = usable_profiles(build, tr)
     ids = [p["id"] for p in profiles]
     with _quiet_numpy():
         scores = {f"{p}|{m}": district_scores(build, p, m) for p in ids for m in METHODS}
         images_ = pictures(build, ids)
     scoring_defaults = build.manifest.get("scoring", {})
     return {
-        "layers": catalog(build),
+        "layers": catalog(build, tr),
         "profiles": {
             "build": build.version,
             "default": scoring_defaults.get("profile", "equal"),
@@ -189,16 +192,23 @@ def embedded_data(build: BuildResult) -> dict[str, Any]:
     }
 
 
-def export_map(build: BuildResult, *, online_basemap: bool = True) -> str:
+def export_map(
+    build: BuildResult, *, online_basemap: bool = True, lang: str = i18n.DEFAULT_LANG
+) -> str:
     """The self-contained map page of ``build`` (one HTML file, no server needed).
 
     Args:
         build: The build to export.
         online_basemap: Offer OpenStreetMap as an optional layer (needs internet when
             switched on; everything else works offline).
+        lang: The page's language (``kk``, ``ru`` or ``en``).
     """
     html = render_page(
-        build, online_basemap=online_basemap, mode="static", embedded=embedded_data(build)
+        build,
+        online_basemap=online_basemap,
+        mode="static",
+        embedded=embedded_data(build, lang),
+        lang=lang,
     )
     # A file has no response headers: its policy travels in a <meta> element, which
     # keeps the page from loading anything but its own inline code and pictures.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -51,22 +52,31 @@ def _view(
 
 def inset_png(
     districts: gpd.GeoDataFrame,
-    code: str,
+    code: str | None,
     water: gpd.GeoDataFrame | None = None,
     classes: index.RiskClasses = index.INFORM_2025,
+    names: Mapping[str, str] | None = None,
+    size: tuple[float, float] = SIZE,
 ) -> bytes:
     """A PNG of district ``code`` (bold outline) and its neighbours filled by risk class.
 
     Args:
         districts: The build's districts (EPSG:4326) with ``code``, ``name`` and
             ``risk_class``.
-        code: The district to show.
+        code: The district to show; ``None`` shows the whole oblast, no district bold.
         water: Optional hydrography (EPSG:4326) with a ``kind`` column.
         classes: The INFORM release whose class labels ``risk_class`` holds.
+        names: Code -> the name to print (the report's language); default ``name``.
+        size: Inches (width, height).
     """
-    target = districts.loc[districts["code"].astype(str) == code]
-    view = _view(target.geometry, tuple(districts.total_bounds))
-    fig = Figure(figsize=SIZE, dpi=DPI)
+    names = names or {}
+    if code is None:
+        target = districts.iloc[0:0]
+        view = tuple(districts.total_bounds)
+    else:
+        target = districts.loc[districts["code"].astype(str) == code]
+        view = _view(target.geometry, tuple(districts.total_bounds))
+    fig = Figure(figsize=size, dpi=DPI)
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
     colors = [class_color(c, classes) for c in districts["risk_class"]]
@@ -78,7 +88,8 @@ def inset_png(
             seas.plot(ax=ax, color=SEA_COLOR, edgecolor=RIVER_COLOR, linewidth=0.4)
         if not rivers.empty:
             rivers.plot(ax=ax, color=RIVER_COLOR, linewidth=0.9)
-    target.boundary.plot(ax=ax, color="#000000", linewidth=2.0)
+    if not target.empty:
+        target.boundary.plot(ax=ax, color="#000000", linewidth=2.0)
     west, south, east, north = view
     for _, row in districts.iterrows():
         point = row.geometry.representative_point()
@@ -86,7 +97,7 @@ def inset_png(
             continue
         bold = str(row["code"]) == code
         ax.annotate(
-            str(row["name"]),
+            names.get(str(row["code"]), str(row["name"])),
             (point.x, point.y),
             ha="center",
             va="center",

@@ -24,11 +24,14 @@ import base64
 import json
 import re
 from dataclasses import dataclass
+from html import escape
 from typing import Any, Literal, cast
 
 import folium
 from branca.element import Element, Figure
 
+from aralrisk.api import i18n
+from aralrisk.api.i18n import Translator
 from aralrisk.api.map import csp
 from aralrisk.api.map.assets import MAP_SCRIPTS, MAP_STYLES, asset, asset_url
 from aralrisk.api.routers.catalog import surface_summaries
@@ -57,6 +60,7 @@ ROUTES = {
     "composite": "composite/tilejson.json",
     "layer_tilejson": "layers/{id}/tilejson.json",
     "report": "districts/{code}/report",
+    "oblast_report": "report",
 }
 
 #: Derived surfaces the map offers as overlays of their own (the composite hazard is the
@@ -90,33 +94,51 @@ class MapPage:
     version: str
 
 
-def attribution(build: BuildResult) -> str:
+def attribution(build: BuildResult, tr: Translator | None = None) -> str:
     """The map attribution: the build's sources, flagged when the data are illustrative."""
+    tr = tr or i18n.translator(i18n.DEFAULT_LANG)
     text = str(build.manifest.get("attribution") or build.manifest.get("title") or "aralrisk")
     if build.manifest.get("illustrative"):
-        text += " · illustrative sample data, not for decisions"
+        text += " · " + tr("illustrative sample data, not for decisions")
     return text
 
 
-def map_config(build: BuildResult, *, online_basemap: bool, mode: Mode) -> dict[str, Any]:
-    """The settings the page's scripts read (JSON-serialisable).
+def _district_names(build: BuildResult) -> dict[str, dict[str, str]]:
+    rows = build.districts.to_dict("records")
+    by_lang = {lang: i18n.district_names(rows, lang) for lang in i18n.LANGUAGES}
+    return {str(r["code"]): {k: by_lang[k][str(r["code"])] for k in i18n.LANGUAGES} for r in rows}
+
+
+def map_config(
+    build: BuildResult, *, online_basemap: bool, mode: Mode, lang: str = i18n.DEFAULT_LANG
+) -> dict[str, Any]:
+    """The settings the page's scripts read (JSON-serialisable), in language ``lang``.
 
     Args:
         build: The build shown.
         online_basemap: Offer OpenStreetMap as an optional overlay.
         mode: ``served`` (data from the API) or ``static`` (data embedded later).
+        lang: The page's language (titles, labels and legends are translated here; the
+            scripts translate their own words with ``AR.t``).
     """
+    tr = i18n.translator(lang)
     manifest = build.manifest
     scoring = manifest.get("scoring", {})
     classes = classes_from_manifest(manifest)
-    surfaces = {s["id"]: s for s in surface_summaries(build)}
+    surfaces = {s["id"]: s for s in surface_summaries(build, tr)}
     return {
         "mode": mode,
+        "lang": lang,
+        "languages": [{"id": k, "name": i18n.LANGUAGE_NAMES[k]} for k in i18n.LANGUAGES],
+        # Code -> {language: official name}: labels and the ranking use the page's
+        # language, a card names the district in the other two as well.
+        "district_names": _district_names(build),
+        "created_label": tr.date(str(manifest["created"])) if manifest.get("created") else "",
         "title": str(manifest.get("title") or "aralrisk"),
         "version": build.version,
         "created": manifest.get("created"),
         "illustrative": bool(manifest.get("illustrative")),
-        "attribution": attribution(build),
+        "attribution": attribution(build, tr),
         "bounds": manifest.get("bounds"),
         "defaults": {
             "profile": scoring.get("profile", "equal"),
@@ -126,16 +148,20 @@ def map_config(build: BuildResult, *, online_basemap: bool, mode: Mode) -> dict[
         "surfaces": [surfaces[i] for i in SURFACE_OVERLAYS if i in surfaces],
         "classes": {"name": classes.name, "labels": list(classes.labels)},
         "risk_classes": [
-            {"name": name, **legend.model_dump()}
-            for name, legend in zip(classes.labels, score_legend(classes), strict=True)
+            {"name": name, "title": tr(name), **legend}
+            for name, legend in zip(
+                classes.labels,
+                i18n.localize_legend([c.model_dump() for c in score_legend(classes)], "", tr),
+                strict=True,
+            )
         ],
         "hazards": [
-            {"id": h.id, "title": h.title, "group": h.group, "context": h.context}
+            {"id": h.id, "title": tr(h.title), "group": h.group, "context": h.context}
             for h in build.registry.hazards
         ],
-        "level_labels": {str(k): v for k, v in index.LEVEL_LABELS.items()},
+        "level_labels": {str(k): tr(v) for k, v in index.LEVEL_LABELS.items()},
         "level_legend": [
-            {"color": HAZARD_LEVEL_COLORS[k], "label": index.LEVEL_LABELS[k]}
+            {"color": HAZARD_LEVEL_COLORS[k], "label": tr(index.LEVEL_LABELS[k])}
             for k in (index.HIGH, index.MEDIUM, index.LOW, index.VERY_LOW, index.NO_DATA)
         ],
         "osm": {"url": OSM_TILES, "attribution": OSM_ATTRIBUTION} if online_basemap else None,
@@ -179,6 +205,7 @@ def render_page(
     online_basemap: bool,
     mode: Mode = "served",
     embedded: dict[str, Any] | None = None,
+    lang: str = i18n.DEFAULT_LANG,
 ) -> str:
     """The map page's HTML.
 
@@ -188,11 +215,13 @@ def render_page(
         mode: ``served`` links assets from our static routes and fetches data from the
             API; ``static`` inlines the assets and embeds ``embedded``.
         embedded: The data of a static page (see :mod:`api.map.export`).
+        lang: The page's language (``kk``, ``ru`` or ``en``).
     """
+    tr = i18n.translator(lang)
     fmap = _folium_map(build)
     figure = cast(Figure, fmap.get_root())  # folium.Map adds itself to a Figure
     figure.title = str(build.manifest.get("title") or "aralrisk risk map")
-    config = map_config(build, online_basemap=online_basemap, mode=mode)
+    config = map_config(build, online_basemap=online_basemap, mode=mode, lang=lang)
     config["map"] = fmap.get_name()
     if mode == "served":
         # folium's CDN links replaced by our routes; its other plugins (jQuery,
@@ -220,20 +249,30 @@ def render_page(
         script = "\n".join(asset("map", name).text for name in MAP_SCRIPTS)
         figure.header.add_child(Element(f"<script>{script}</script>"))
     figure.header.add_child(Element('<meta name="color-scheme" content="light"/>'))
+    # Pinch-zoom stays allowed (no user-scalable=no): folium's own viewport meta sets
+    # none of maximum-scale or user-scalable, and this one replaces nothing.
     # No icon: stops the browser asking the server for /favicon.ico (a 404).
     figure.header.add_child(Element('<link rel="icon" href="data:,"/>'))
     figure.html.add_child(Element(_json_block("ar-config", config)))
+    figure.html.add_child(Element(_json_block("ar-messages", tr.js_catalog())))
+    panel_label = escape(tr("Risk panel"))
+    needs_js = escape(tr("The risk map needs JavaScript."))
     figure.html.add_child(
         Element(
-            '<aside id="ar-panel" aria-label="Risk panel">'
-            "<noscript>The risk map needs JavaScript.</noscript></aside>"
+            f'<aside id="ar-panel" aria-label="{panel_label}">'
+            f"<noscript>{needs_js}</noscript></aside>"
         )
     )
-    return figure.render()
+    html = figure.render()
+    # folium writes a bare <html>: the page's language is set on it for screen readers,
+    # hyphenation and the browser's choice of fonts.
+    return re.sub(r"<html(?=[\s>])", f'<html lang="{lang}"', html, count=1)
 
 
-def build_page(build: BuildResult, *, online_basemap: bool) -> MapPage:
-    """The served page of ``build`` with its Content-Security-Policy."""
-    html = render_page(build, online_basemap=online_basemap, mode="served")
+def build_page(
+    build: BuildResult, *, online_basemap: bool, lang: str = i18n.DEFAULT_LANG
+) -> MapPage:
+    """The served page of ``build`` in ``lang`` with its Content-Security-Policy."""
+    html = render_page(build, online_basemap=online_basemap, mode="served", lang=lang)
     sources = (OSM_ORIGIN,) if online_basemap else ()
     return MapPage(html, csp.policy(html, img_sources=sources), build.version)

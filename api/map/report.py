@@ -3,17 +3,26 @@
 :func:`~api.map.report_data.report_context` gathers what a district planner needs
 from a build; :func:`render_report` adds the map inset and fills the Jinja2 template;
 :func:`report_pdf` prints it. The HTML is self-contained (styles inline, the inset a
-``data:`` image) so it can be saved, mailed or printed.
+``data:`` image) so it can be saved, mailed or printed. :func:`render_oblast_report` is
+the oblast's one-page summary (map, ranking, hazard levels, date of the data).
+
+Reports are written in Kazakh, Russian or English: each language has its own Jinja
+environment whose ``_`` and number filters are that language's (an environment is
+shared by threads, so nothing language-specific is switched on a shared one).
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from functools import cache
 from typing import Any
 
 import geopandas as gpd
 import jinja2
 
+from aralrisk.api import hazards, i18n
+from aralrisk.api.i18n import Translator
 from aralrisk.api.map import inset
 from aralrisk.api.map.assets import OWN_STATIC
 from aralrisk.api.map.guidance import TopicAdvice
@@ -24,7 +33,14 @@ from aralrisk.layers.result import BuildResult, classes_from_manifest
 
 TEMPLATES = OWN_STATIC.parent / "templates"
 
-__all__ = ["PdfUnavailable", "render_report", "report_context", "report_pdf"]
+__all__ = [
+    "PdfUnavailable",
+    "pdf_filename",
+    "render_oblast_report",
+    "render_report",
+    "report_context",
+    "report_pdf",
+]
 
 
 def two_columns(advice: list[TopicAdvice]) -> tuple[list[TopicAdvice], list[TopicAdvice]]:
@@ -70,22 +86,32 @@ def _water(build: BuildResult) -> gpd.GeoDataFrame | None:
     return water if "kind" in water.columns else None
 
 
-def _people(value: float | None) -> str:
+def _people(value: float | None, tr: Translator) -> str:
     """People for print: ``≈ 1,234`` (an en dash for no data)."""
-    return "–" if value is None else f"≈ {value:,.0f}"
+    return "–" if value is None else f"≈ {tr.number(value)}"
 
 
-def _score(value: float | None) -> str:
+def _score(value: float | None, tr: Translator) -> str:
     """A 0-10 score with one decimal (an en dash for no data)."""
-    return "–" if value is None else f"{value:.1f}"
+    return "–" if value is None else tr.number(value, 1)
 
 
-def _percent(share: float | None) -> str:
-    return "–" if share is None else f"{100 * share:.0f}%"
+def _percent(share: float | None, tr: Translator) -> str:
+    return "–" if share is None else f"{tr.number(100 * share)}%"
+
+
+def _present(value: Any) -> float | None:
+    """A finite number, or ``None`` (NaN and missing alike)."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return x if x == x else None
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def _environment(lang: str = i18n.DEFAULT_LANG) -> jinja2.Environment:
+    tr = i18n.translator(lang)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
@@ -93,14 +119,36 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["num"] = fmt
-    env.filters["people"] = _people
-    env.filters["score"] = _score
-    env.filters["percent"] = _percent
+    env.filters["num"] = lambda value, units="": fmt(value, units, tr)
+    env.filters["people"] = lambda value: _people(_present(value), tr)
+    env.filters["score"] = lambda value: _score(_present(value), tr)
+    env.filters["percent"] = lambda share: _percent(_present(share), tr)
     env.filters["css"] = lambda text: str(text).lower().replace(" ", "-")
-    # The translator: a `_` given with the page's context wins over this English fallback.
-    env.globals.setdefault("_", _untranslated)
+    # The language's translator (a `_` given with the page's context still wins).
+    env.globals["_"] = tr
+    env.globals["lang"] = lang
     return env
+
+
+def _other_districts(build: BuildResult, code: str | None, lang: str) -> list[dict[str, str]]:
+    """Every district but ``code``, named in ``lang``, in the build's rank order."""
+    return [
+        {"code": str(r["code"]), "name": i18n.district_name(str(r["code"]), lang, r)}
+        for r in build.districts.to_dict("records")
+        if str(r["code"]) != code
+    ]
+
+
+def pdf_filename(title: str, build: BuildResult) -> str:
+    """The PDF's file name: the title (a district's name) and the build date.
+
+    ``Аральский район`` gives ``Аральский-район-2026-03-01.pdf``; the router adds an
+    ASCII fallback for old clients (RFC 6266).
+    """
+    text = unicodedata.normalize("NFC", title)
+    stem = re.sub(r"\W+", "-", text).strip("-") or "report"
+    created = str(build.manifest.get("created") or "")[:10]
+    return f"{stem}-{created}.pdf" if created else f"{stem}.pdf"
 
 
 def _untranslated(message: str, /, **values: Any) -> str:
@@ -108,24 +156,91 @@ def _untranslated(message: str, /, **values: Any) -> str:
     return message.format(**values) if values else message
 
 
-def render_report(build: BuildResult, code: str) -> str:
-    """The report of district ``code`` as one self-contained HTML page.
+def render_report(build: BuildResult, code: str, *, lang: str = i18n.DEFAULT_LANG) -> str:
+    """The report of district ``code`` as one self-contained HTML page in ``lang``.
 
     Raises:
         NotFoundError: The build has no such district.
     """
     if code not in set(build.districts["code"].astype(str)):
         raise NotFoundError(f"unknown district {code!r}; the districts are listed at /districts")
-    context: dict[str, Any] = report_context(build, code)
+    tr = i18n.translator(lang)
+    context: dict[str, Any] = report_context(build, code, tr)
     classes = classes_from_manifest(build.manifest)
-    png = inset.inset_png(build.districts, code, _water(build), classes)
+    names = i18n.district_names(build.districts.to_dict("records"), lang)
+    png = inset.inset_png(build.districts, code, _water(build), classes, names=names)
     context["inset"] = inset.data_uri(png)
     context["advice_columns"] = two_columns(context["advice"])
     context["dense"] = sum(advice_size(t) for t in context["advice"]) > DENSE_ADVICE
+    context["others"] = _other_districts(build, code, lang)
+    context["lang"] = lang
     # Page 2: settlements in high-hazard areas, contacts, season calendar, data dates.
-    context["planner"] = planner_context(build, code, str(context.get("lang") or "en"))
+    context["planner"] = planner_context(build, code, lang)
     css = (OWN_STATIC / "report.css").read_text(encoding="utf-8")
-    return _environment().get_template("report.html.j2").render(css=css, **context)
+    return _environment(lang).get_template("report.html.j2").render(css=css, **context)
+
+
+#: The oblast map of the one-pager, in inches (about 17 x 11 cm on A4).
+OBLAST_MAP_SIZE = (6.7, 4.3)
+
+
+def oblast_context(build: BuildResult, tr: Translator) -> dict[str, Any]:
+    """What the oblast one-pager shows, in the build's rank order.
+
+    Every district's risk, hazard level, people exposed and each (weighted) hazard's
+    level, and the build's dates.
+    """
+    shown = [h for h in build.registry.hazards if not h.context]
+    rows = []
+    for row in build.districts.to_dict("records"):
+        code = str(row["code"])
+        rank = _present(row.get("rank"))
+        levels = [hazards.level_code(row.get(f"{h.id}_level")) for h in shown]
+        rows.append(
+            {
+                "code": code,
+                "name": i18n.district_name(code, tr.lang, row),
+                "rank": int(rank) if rank is not None else None,
+                "risk": _present(row.get("risk")),
+                "risk_class": str(row.get("risk_class") or "no data"),
+                "risk_label": tr(str(row.get("risk_class") or "no data")),
+                "level": hazards.level_code(row.get("hazard_level")),
+                "level_label": tr(hazards.level_label(row.get("hazard_level"))),
+                "people_exposed": _present(row.get("people_exposed")),
+                "levels": [(k, tr(hazards.level_label(k))) for k in levels],
+            }
+        )
+    manifest = build.manifest
+    classes = classes_from_manifest(manifest)
+    return {
+        "rows": rows,
+        "hazards": [tr(h.title) for h in shown],
+        "classes": classes.name,
+        "risk_classes": [(tr(name), inset.class_color(name, classes)) for name in classes.labels],
+        "build": {
+            "title": manifest.get("title"),
+            "version": build.version,
+            "created": str(manifest.get("created") or "")[:10],
+            "created_label": tr.date(str(manifest["created"])) if manifest.get("created") else "",
+            "code_version": manifest.get("code_version"),
+            "attribution": manifest.get("attribution"),
+            "illustrative": bool(manifest.get("illustrative")),
+        },
+    }
+
+
+def render_oblast_report(build: BuildResult, *, lang: str = i18n.DEFAULT_LANG) -> str:
+    """The oblast on one A4 page in ``lang``: map, ranking, hazard levels, date of the data."""
+    tr = i18n.translator(lang)
+    context = oblast_context(build, tr)
+    classes = classes_from_manifest(build.manifest)
+    names = i18n.district_names(build.districts.to_dict("records"), lang)
+    png = inset.inset_png(
+        build.districts, None, _water(build), classes, names=names, size=OBLAST_MAP_SIZE
+    )
+    context["map"] = inset.data_uri(png)
+    css = (OWN_STATIC / "report.css").read_text(encoding="utf-8")
+    return _environment(lang).get_template("oblast.html.j2").render(css=css, **context)
 
 
 class PdfUnavailable(RuntimeError):

@@ -6,10 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from aralrisk.api import encoding, hazards, openapi
+from aralrisk.api import encoding, hazards, i18n, openapi
 from aralrisk.api.caching import cached, not_modified
 from aralrisk.api.features import STATISTIC_LABELS, statistic
 from aralrisk.api.hazards import level_label
+from aralrisk.api.i18n import Translator
 from aralrisk.api.problems import ApiError
 from aralrisk.api.schemas import Catalog, Hazards, LayerDetail, Profiles
 from aralrisk.api.state import current_build
@@ -58,11 +59,23 @@ def _hazard_id(build: BuildResult, spec: LayerSpec) -> str | None:
         return None
 
 
-def layer_summary(build: BuildResult, spec: LayerSpec) -> dict[str, Any]:
-    """One layer as ``GET /layers`` lists it, without its tile URLs."""
+def _tr(tr: Translator | None) -> Translator:
+    return tr or i18n.translator(i18n.DEFAULT_LANG)
+
+
+def layer_summary(
+    build: BuildResult, spec: LayerSpec, tr: Translator | None = None
+) -> dict[str, Any]:
+    """One layer as ``GET /layers`` lists it, without its tile URLs.
+
+    Machine fields (ids, units, statistic) stay English; the title, description and
+    legend labels are in ``tr``'s language (English by default).
+    """
+    tr = _tr(tr)
+    classes = classes_from_manifest(build.manifest)
     return {
         "id": spec.id,
-        "title": spec.title,
+        "title": tr(spec.title),
         "role": spec.role,
         "group": spec.group,
         "category": spec.category,
@@ -71,47 +84,62 @@ def layer_summary(build: BuildResult, spec: LayerSpec) -> dict[str, Any]:
         "district_units": spec.district_units_label or spec.units_label,
         "statistic": statistic(spec),
         "statistic_label": STATISTIC_LABELS[statistic(spec)],
-        "description": spec.description,
+        "description": tr(spec.description),
         "source": spec.source,
         "spatial": _has_raster(build, spec.id),
         "thresholds": list(spec.levels) if spec.levels is not None else None,
         "area_fraction": spec.area_fraction if spec.levels is not None else None,
         "goalposts": list(spec.goalposts),
-        "legend": [c.model_dump() for c in spec.legend()],
-        "score_legend": [
-            c.model_dump() for c in score_legend(classes_from_manifest(build.manifest))
-        ],
+        "legend": i18n.localize_legend(
+            [c.model_dump() for c in spec.legend()], spec.units_label, tr
+        ),
+        "score_legend": i18n.localize_legend(
+            [c.model_dump() for c in score_legend(classes)], "", tr
+        ),
     }
 
 
-def surface_legend(build: BuildResult, surface: Surface) -> list[dict[str, Any]]:
+def surface_legend(
+    build: BuildResult, surface: Surface, tr: Translator | None = None
+) -> list[dict[str, Any]]:
     """The legend of a derived surface: density classes, or the build's score classes."""
-    classes = (
-        exposed_legend()
-        if surface.kind == "exposed"
-        else score_legend(classes_from_manifest(build.manifest))
+    exposed = surface.kind == "exposed"
+    classes = exposed_legend() if exposed else score_legend(classes_from_manifest(build.manifest))
+    return i18n.localize_legend(
+        [c.model_dump() for c in classes], surface.units if exposed else "", _tr(tr)
     )
-    return [c.model_dump() for c in classes]
 
 
-def surface_summaries(build: BuildResult) -> list[dict[str, Any]]:
+def surface_summaries(build: BuildResult, tr: Translator | None = None) -> list[dict[str, Any]]:
     """The build's derived surfaces (composite, exposed, ...) with their legends."""
     rasters = build.manifest.get("rasters", {})
+    tr = _tr(tr)
     return [
         {
             "id": surface_id,
-            "title": surface.title,
+            "title": tr(surface.title),
             "units": surface.units,
-            "description": surface.description,
-            "legend": surface_legend(build, surface),
+            "description": tr(surface.description),
+            "legend": surface_legend(build, surface, tr),
         }
         for surface_id, surface in SURFACES.items()
         if surface_id in rasters
     ]
 
 
-def _summary(request: Request, build: BuildResult, spec: LayerSpec) -> dict[str, Any]:
-    return {**layer_summary(build, spec), **_links(request, spec.id, _has_raster(build, spec.id))}
+def _summary(
+    request: Request, build: BuildResult, spec: LayerSpec, tr: Translator
+) -> dict[str, Any]:
+    links = _links(request, spec.id, _has_raster(build, spec.id))
+    return {**layer_summary(build, spec, tr), **links}
+
+
+def _localized(request: Request, build: BuildResult, body: Any, lang: str) -> Response:
+    """A cached JSON answer in ``lang``: the ETag and ``Vary`` name the language too."""
+    response = cached(request, build.version, encoding.dumps(body), JSON, extra=lang)
+    response.headers["Vary"] = "Accept-Encoding, Accept-Language"
+    response.headers["Content-Language"] = lang
+    return response
 
 
 def _spec(build: BuildResult, layer_id: str) -> LayerSpec:
@@ -145,19 +173,21 @@ def layers(request: Request, build: Annotated[BuildResult, Depends(current_build
     derived surfaces are the composite hazard, the people exposed to a hazard (per
     km2), vulnerability and lack of coping capacity.
     """
-    if (unchanged := not_modified(request, build.version)) is not None:
+    lang = i18n.request_lang(request)
+    if (unchanged := not_modified(request, build.version, lang)) is not None:
         return unchanged
+    tr = i18n.translator(lang)
     body = {
         "build": build.version,
         "level_labels": {str(k): v for k, v in LEVEL_LABELS.items()},
         "classes": classes_from_manifest(build.manifest).name,
-        "layers": [_summary(request, build, spec) for spec in build.registry.values()],
+        "layers": [_summary(request, build, spec, tr) for spec in build.registry.values()],
         "surfaces": [
             {**surface, **_links(request, surface["id"], True)}
-            for surface in surface_summaries(build)
+            for surface in surface_summaries(build, tr)
         ],
     }
-    return cached(request, build.version, encoding.dumps(body), JSON)
+    return _localized(request, build, body, lang)
 
 
 @router.get(
@@ -178,7 +208,8 @@ def layer(
     scored statistic), area and population-weighted means, score, level and coverage.
     """
     spec = _spec(build, layer_id)
-    if (unchanged := not_modified(request, build.version)) is not None:
+    lang = i18n.request_lang(request)
+    if (unchanged := not_modified(request, build.version, lang)) is not None:
         return unchanged
     meta = build.manifest.get("layers", {}).get(layer_id, {})
     statistics = (
@@ -204,12 +235,12 @@ def layer(
             }
         )
     body = {
-        **_summary(request, build, spec),
+        **_summary(request, build, spec, i18n.translator(lang)),
         "build": build.version,
         "statistics": statistics,
         "districts": districts,
     }
-    return cached(request, build.version, encoding.dumps(body), JSON)
+    return _localized(request, build, body, lang)
 
 
 @router.get(
@@ -228,18 +259,23 @@ def hazard_catalog(
     of the district), who counts as exposed, and its realised weight. Context hazards
     (warming, recent drought status) are shown but weigh nothing unless weighted.
     """
-    if (unchanged := not_modified(request, build.version)) is not None:
+    lang = i18n.request_lang(request)
+    if (unchanged := not_modified(request, build.version, lang)) is not None:
         return unchanged
+    tr = i18n.translator(lang)
     weights = build.manifest.get("scoring", {}).get("weights", {})
+    found = [
+        hazards.summary(build.registry, hazard, encoding.number(weights.get(hazard.id)))
+        for hazard in build.registry.hazards
+    ]
     body = {
         "build": build.version,
         "level_labels": {str(k): v for k, v in LEVEL_LABELS.items()},
         "hazards": [
-            hazards.summary(build.registry, hazard, encoding.number(weights.get(hazard.id)))
-            for hazard in build.registry.hazards
+            {**h, "title": tr(h["title"]), "description": tr(h["description"])} for h in found
         ],
     }
-    return cached(request, build.version, encoding.dumps(body), JSON)
+    return _localized(request, build, body, lang)
 
 
 @router.get(
@@ -256,8 +292,10 @@ def profiles(request: Request, build: Annotated[BuildResult, Depends(current_bui
     are the build's. Use a profile id as `?profile=` on `/districts`, `/zonal` and the
     composite tiles.
     """
-    if (unchanged := not_modified(request, build.version)) is not None:
+    lang = i18n.request_lang(request)
+    if (unchanged := not_modified(request, build.version, lang)) is not None:
         return unchanged
+    tr = i18n.translator(lang)
     scoring = build.manifest.get("scoring", {})
     body = {
         "build": build.version,
@@ -266,11 +304,11 @@ def profiles(request: Request, build: Annotated[BuildResult, Depends(current_bui
         "profiles": [
             {
                 "id": p.id,
-                "title": p.title,
-                "description": p.description,
+                "title": tr(p.title),
+                "description": tr(p.description),
                 **realised_profile(build, p.id),
             }
             for p in build.registry.profiles.values()
         ],
     }
-    return cached(request, build.version, encoding.dumps(body), JSON)
+    return _localized(request, build, body, lang)

@@ -1,26 +1,35 @@
 """The risk map, its static files and the district reports.
 
-``GET /map`` is the interactive map (generated once per build, cached in memory);
-``GET /static/{bundle}/{file}`` serves Leaflet and our scripts from installed packages,
-so the map needs nothing from the internet; ``GET /districts/{code}/report`` is the
-printable preparedness report of one district, as HTML or PDF.
+``GET /map`` is the interactive map (generated once per build and language, cached in
+memory); ``GET /static/{bundle}/{file}`` serves Leaflet and our scripts from installed
+packages, so the map needs nothing from the internet; ``GET /districts/{code}/report``
+is the printable preparedness report of one district and ``GET /report`` the oblast's
+one-page summary, each as HTML or PDF. Pages and reports are in Kazakh, Russian or
+English: ``?lang=`` first, then ``Accept-Language`` (:func:`api.i18n.request_lang`).
 """
 
 from __future__ import annotations
 
 import hashlib
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from aralrisk.api import openapi
+from aralrisk.api import i18n, openapi
 from aralrisk.api.blocking import run_blocking
 from aralrisk.api.caching import cached, matches
 from aralrisk.api.map import assets, csp
 from aralrisk.api.map.cache import VersionedCache
 from aralrisk.api.map.page import MapPage, build_page
-from aralrisk.api.map.report import PdfUnavailable, render_report, report_pdf
+from aralrisk.api.map.report import (
+    PdfUnavailable,
+    pdf_filename,
+    render_oblast_report,
+    render_report,
+    report_pdf,
+)
 from aralrisk.api.problems import ApiError, Problem
 from aralrisk.api.routers.districts import DistrictCode
 from aralrisk.api.state import current_build
@@ -36,19 +45,31 @@ PDF = "application/pdf"
 IMMUTABLE_MAX_AGE = 31_536_000
 ASSET_MAX_AGE = 3600
 
-_pages: VersionedCache[tuple[MapPage, str]] = VersionedCache(size=2)
+_pages: VersionedCache[tuple[MapPage, str]] = VersionedCache(size=6)
 #: Report body, media type and (for HTML) its Content-Security-Policy.
 _reports: VersionedCache[tuple[bytes, str, str | None]] = VersionedCache(size=64)
 
 
-def _map_page(request: Request, build: BuildResult) -> tuple[MapPage, str]:
+def _map_page(request: Request, build: BuildResult, lang: str) -> tuple[MapPage, str]:
     online = bool(request.app.state.settings.basemap_online)
 
     def make() -> tuple[MapPage, str]:
-        page = build_page(build, online_basemap=online)
+        page = build_page(build, online_basemap=online, lang=lang)
         return page, hashlib.sha256(page.html.encode()).hexdigest()[:16]
 
-    return _pages.get_or_make(build.version, ("map", online), make)
+    return _pages.get_or_make(build.version, ("map", online, lang), make)
+
+
+def _language_headers(response: Response, lang: str) -> None:
+    # The answer depends on Accept-Language when ?lang= is absent: caches must know.
+    response.headers["Vary"] = "Accept-Encoding, Accept-Language"
+    response.headers["Content-Language"] = lang
+
+
+def content_disposition(filename: str) -> str:
+    """``inline`` with an ASCII ``filename`` and the UTF-8 one as RFC 5987 ``filename*``."""
+    ascii_name = filename.encode("ascii", "ignore").decode("ascii").replace('"', "") or "report.pdf"
+    return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @router.get(
@@ -67,10 +88,12 @@ def risk_map(request: Request, build: Annotated[BuildResult, Depends(current_bui
     legends, weight profiles, point queries and links to the district reports. Works
     without internet: every script and style comes from this server.
     """
-    page, digest = _map_page(request, build)
+    lang = i18n.request_lang(request)
+    page, digest = _map_page(request, build, lang)
     # Revalidated on every visit (max-age 0) so a new build shows at once.
     response = cached(request, build.version, page.html, HTML, extra=digest, max_age=0)
     response.headers["Content-Security-Policy"] = page.csp
+    _language_headers(response, lang)
     return response
 
 
@@ -132,22 +155,73 @@ async def district_report(
     """
     if code not in set(build.districts["code"].astype(str)):
         raise ApiError(404, f"unknown district {code!r}; the districts are listed at /districts")
+    lang = i18n.request_lang(request)
+    row = build.districts.loc[build.districts["code"].astype(str) == code].iloc[0].to_dict()
+    filename = pdf_filename(i18n.district_name(code, lang, row), build)
+
+    def make() -> str:
+        return render_report(build, code, lang=lang)
+
+    return await _report_response(request, build, (code, lang), make, report_format, filename)
+
+
+async def _report_response(
+    request: Request,
+    build: BuildResult,
+    key: tuple[str, str],
+    make_html: Any,
+    report_format: str,
+    filename: str,
+) -> Response:
+    """A report as HTML (with its CSP) or PDF (named ``filename``), cached per build."""
+    lang = key[1]
 
     def make() -> tuple[bytes, str, str | None]:
-        html = render_report(build, code)
+        html = make_html()
         if report_format == "pdf":
             return report_pdf(html), PDF, None
         return html.encode("utf-8"), HTML, csp.policy(html, connect=False)
 
     try:
         body, media_type, policy = await run_blocking(
-            request, _reports.get_or_make, build.version, (code, report_format), make
+            request, _reports.get_or_make, build.version, (*key, report_format), make
         )
     except PdfUnavailable as exc:
         raise ApiError(501, str(exc)) from None
-    response = cached(request, build.version, body, media_type, max_age=0)
+    response = cached(request, build.version, body, media_type, extra=lang, max_age=0)
     if policy is not None:
         response.headers["Content-Security-Policy"] = policy
     else:
-        response.headers["Content-Disposition"] = f'inline; filename="report-{code}.pdf"'
+        response.headers["Content-Disposition"] = content_disposition(filename)
+    _language_headers(response, lang)
     return response
+
+
+@router.get(
+    "/report",
+    response_class=HTMLResponse,
+    summary="The oblast on one printable A4 page (HTML or PDF)",
+    responses=REPORT_RESPONSES,
+)
+async def oblast_report(
+    request: Request,
+    build: Annotated[BuildResult, Depends(current_build)],
+    report_format: Annotated[
+        Literal["html", "pdf"],
+        Query(alias="format", description="`html` (printable page) or `pdf`"),
+    ] = "html",
+) -> Response:
+    """The oblast on one printable A4 page.
+
+    The district map, the ranking with each district's risk, hazard level and people
+    exposed, every hazard's level per district, and the date of the data. `?format=pdf`
+    prints it to PDF.
+    """
+    lang = i18n.request_lang(request)
+    tr = i18n.translator(lang)
+    filename = pdf_filename(tr("Oblast summary"), build)
+
+    def make() -> str:
+        return render_oblast_report(build, lang=lang)
+
+    return await _report_response(request, build, ("*oblast*", lang), make, report_format, filename)

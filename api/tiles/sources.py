@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from aralrisk.api.i18n import N_
 from aralrisk.api.tiles.colormaps import EXPOSED_CLASSES, ClassColors, layer_colors, score_colors
 from aralrisk.geo.errors import NotFoundError
 from aralrisk.layers.result import BuildResult, classes_from_manifest
@@ -42,29 +43,33 @@ class Surface:
 #: The build's derived surfaces served as tile layers.
 SURFACES: dict[str, Surface] = {
     "composite": Surface(
-        "All hazards combined (score 0-10)",
+        N_("All hazards combined (score 0-10)"),
         "score 0-10",
-        "Composite hazard intensity of every cell with the build's weights: how severe the "
-        "hazards are, not who lives there.",
+        N_(
+            "Composite hazard intensity of every cell with the build's weights: how severe "
+            "the hazards are, not who lives there."
+        ),
         "score",
     ),
     "exposed": Surface(
-        "People exposed to a hazard (per km²)",
+        N_("People exposed to a hazard (per km²)"),
         "people/km²",
-        "Where the people exposed live: people per km² in cells where at least one hazard "
-        "reaches its exposure threshold (none elsewhere).",
+        N_(
+            "Where the people exposed live: people per km² in cells where at least one "
+            "hazard reaches its exposure threshold (none elsewhere)."
+        ),
         "exposed",
     ),
     "vulnerability": Surface(
-        "Vulnerability (score 0-10)",
+        N_("Vulnerability (score 0-10)"),
         "score 0-10",
-        "The district's INFORM vulnerability painted on its cells.",
+        N_("The district's INFORM vulnerability painted on its cells."),
         "score",
     ),
     "lack_of_coping": Surface(
-        "Lack of coping capacity (score 0-10)",
+        N_("Lack of coping capacity (score 0-10)"),
         "score 0-10",
-        "The district's INFORM lack of coping capacity painted on its cells.",
+        N_("The district's INFORM lack of coping capacity painted on its cells."),
         "score",
     ),
 }

@@ -6,10 +6,13 @@
 (function (AR) {
   'use strict';
 
-  const METHODS = [
-    ['geometric', 'INFORM geometric mean', 'Hazards combine by INFORM’s adjusted geometric mean (one hazard, one vote): a severe hazard is not averaged away.'],
-    ['max', 'Worst hazard', 'The most severe weighted hazard alone sets the composite.'],
-  ];
+  /** The ways hazards combine: [id, title, explanation], in the page's language. */
+  function methods() {
+    return [
+      ['geometric', AR.t('INFORM geometric mean'), AR.t('Hazards combine by INFORM’s adjusted geometric mean (one hazard, one vote): a severe hazard is not averaged away.')],
+      ['max', AR.t('Worst hazard'), AR.t('The most severe weighted hazard alone sets the composite.')],
+    ];
+  }
 
   /** Four corner brackets, drawn as SVG (no icon font is needed). */
   function fullscreenIcon() {
@@ -35,8 +38,8 @@
       const button = L.DomUtil.create('a', '', bar);
       button.href = '#';
       button.setAttribute('role', 'button');
-      button.title = 'Full screen';
-      button.setAttribute('aria-label', 'Full screen');
+      button.title = AR.t('Full screen');
+      button.setAttribute('aria-label', AR.t('Full screen'));
       button.appendChild(fullscreenIcon());
       const container = map.getContainer();
       L.DomEvent.on(button, 'click', function (e) {
@@ -50,7 +53,7 @@
       L.DomEvent.disableClickPropagation(bar);
       document.addEventListener('fullscreenchange', function () {
         const on = document.fullscreenElement === container;
-        button.title = on ? 'Leave full screen' : 'Full screen';
+        button.title = on ? AR.t('Leave full screen') : AR.t('Full screen');
         container.classList.toggle('ar-is-fullscreen', on);
         map.invalidateSize();
       });
@@ -79,22 +82,62 @@
       return this.box;
     },
     show: function (caption, classes) {
-      this.box.replaceChildren(AR.legend(classes, caption));
+      // Folded behind its summary on a phone, so it never covers the map it explains.
+      if (!this.details) {
+        this.details = AR.el('details', {className: 'ar-map-legend-fold'});
+        if (this._map && this._map.getSize().x >= 600) this.details.open = true;
+      }
+      this.details.replaceChildren(AR.el('summary', {textContent: AR.t('Legend')}), AR.legend(classes, caption));
+      this.box.replaceChildren(this.details);
     },
   });
+
+  /** Links to the page in each language; the hash (the shared state) goes along. */
+  function languageSwitch(cfg) {
+    const nav = AR.el('nav', {className: 'ar-languages', 'aria-label': AR.t('Language')});
+    (cfg.languages || []).forEach(function (l) {
+      const link = AR.el('a', {href: '?lang=' + l.id, lang: l.id, hreflang: l.id, textContent: l.name, 'data-lang': l.id});
+      if (l.id === cfg.lang) link.setAttribute('aria-current', 'true');
+      link.addEventListener('click', function () {
+        // The view and choices travel in the hash: keep them when switching language.
+        link.href = '?lang=' + l.id + window.location.hash;
+      });
+      nav.appendChild(link);
+    });
+    return nav;
+  }
+
+  /** A keyboard (and screen-reader) way to query a point: latitude and longitude. */
+  function pointForm() {
+    const lat = AR.el('input', {id: 'ar-point-lat', type: 'number', step: 'any', min: '-90', max: '90', required: '', inputmode: 'decimal'});
+    const lon = AR.el('input', {id: 'ar-point-lon', type: 'number', step: 'any', min: '-180', max: '180', required: '', inputmode: 'decimal'});
+    const form = AR.el('form', {className: 'ar-point-form', id: 'ar-point-form'}, [
+      AR.el('div', {}, [AR.el('label', {for: 'ar-point-lat', textContent: AR.t('Latitude (° N)')}), lat]),
+      AR.el('div', {}, [AR.el('label', {for: 'ar-point-lon', textContent: AR.t('Longitude (° E)')}), lon]),
+      AR.el('button', {type: 'submit', textContent: AR.t('Show values')}),
+    ]);
+    const section = AR.el('section', {className: 'ar-section'}, [
+      AR.el('h2', {textContent: AR.t('Values at a point')}),
+      AR.el('p', {className: 'ar-note', textContent: AR.t('Type coordinates, or focus the map and use the arrow keys to move and Enter to query its centre.')}),
+      form,
+    ]);
+    return {section: section, form: form, lat: lat, lon: lon};
+  }
 
   /** Build the panel's sections; returns the nodes the other scripts fill. */
   AR.Panel = function (root, cfg) {
     const created = cfg.created ? String(cfg.created).slice(0, 10) : '';
     const header = AR.el('header', {className: 'ar-header'}, [
       AR.el('h1', {textContent: cfg.title}),
-      AR.el('p', {className: 'ar-build', textContent: 'Build ' + cfg.version + (created ? ' · ' + created : '')}),
-      cfg.illustrative ? AR.el('p', {className: 'ar-banner', role: 'note', textContent: 'Illustrative sample data: not for decisions.'}) : null,
-      cfg.mode === 'static' ? AR.el('p', {className: 'ar-note', textContent: 'Offline copy: the maps are pictures of the build; point values and reports need the live service.'}) : null,
+      AR.el('p', {className: 'ar-build', textContent: AR.t('Build {version}', {version: cfg.version}) + (created ? ' · ' + (cfg.created_label || created) : '')}),
+      languageSwitch(cfg),
+      cfg.illustrative ? AR.el('p', {className: 'ar-banner', role: 'note', textContent: AR.t('Illustrative sample data: not for decisions.')}) : null,
+      cfg.mode === 'static' ? AR.el('p', {className: 'ar-note', textContent: AR.t('Offline copy: the maps are pictures of the build; point values and reports need the live service.')}) : null,
     ]);
     const status = AR.el('p', {className: 'ar-status ar-warn', role: 'status'});
-    const profile = AR.el('select', {id: 'ar-profile', 'aria-label': 'Weight profile'});
-    const method = AR.el('select', {id: 'ar-method', 'aria-label': 'How hazards combine'});
+    const profile = AR.el('select', {id: 'ar-profile'});
+    const method = AR.el('select', {id: 'ar-method'});
+    const METHODS = methods();
     METHODS.forEach(function (m) { method.appendChild(AR.el('option', {value: m[0], textContent: m[1]})); });
     method.value = cfg.defaults.method;
     const methodNote = AR.el('p', {className: 'ar-note'});
@@ -103,25 +146,26 @@
       methodNote.textContent = chosen ? chosen[2] : '';
     }
     method.addEventListener('change', describeMethod);
+    method.addEventListener('describe', describeMethod);
     describeMethod();
     const profileNote = AR.el('p', {className: 'ar-note', id: 'ar-profile-note'});
     const weightsNote = AR.el('p', {className: 'ar-note ar-weights'});
     const weightsBox = AR.el('details', {className: 'ar-weights-box'}, [
-      AR.el('summary', {className: 'ar-note', textContent: 'Hazard weights in use'}), weightsNote,
+      AR.el('summary', {className: 'ar-note', textContent: AR.t('Hazard weights in use')}), weightsNote,
     ]);
     const weights = AR.el('section', {className: 'ar-section'}, [
-      AR.el('h2', {textContent: 'Weights'}),
-      AR.el('label', {for: 'ar-profile', textContent: 'What matters most'}), profile, profileNote,
-      AR.el('label', {for: 'ar-method', textContent: 'How hazards combine'}), method, methodNote,
+      AR.el('h2', {textContent: AR.t('Weights')}),
+      AR.el('label', {for: 'ar-profile', textContent: AR.t('What matters most')}), profile, profileNote,
+      AR.el('label', {for: 'ar-method', textContent: AR.t('How hazards combine')}), method, methodNote,
       weightsBox,
     ]);
-    const ranking = AR.el('div', {className: 'ar-ranking-box'}, [AR.el('p', {className: 'ar-note', textContent: 'Loading districts…'})]);
+    const ranking = AR.el('div', {className: 'ar-ranking-box'}, [AR.el('p', {className: 'ar-note', textContent: AR.t('Loading districts…')})]);
     const order = AR.el('div', {className: 'ar-order'});
     const orderNote = AR.el('p', {className: 'ar-note ar-order-note', role: 'status'});
     const choropleth = AR.el('div', {className: 'ar-choropleth-legend'});
     const rankingSection = AR.el('section', {className: 'ar-section'}, [
-      AR.el('h2', {textContent: 'Districts: risk, hazard and people'}),
-      AR.el('p', {className: 'ar-note', textContent: 'Risk (INFORM, 0-10) combines hazard & exposure, vulnerability and lack of coping capacity; the hazard level is the highest ThinkHazard! level of any hazard; people exposed live where at least one hazard reaches its exposure threshold. Click a row or a district for details.'}),
+      AR.el('h2', {textContent: AR.t('Districts: risk, hazard and people')}),
+      AR.el('p', {className: 'ar-note', textContent: AR.t('Risk (INFORM, 0-10) combines hazard & exposure, vulnerability and lack of coping capacity; the hazard level is the highest ThinkHazard! level of any hazard; people exposed live where at least one hazard reaches its exposure threshold. Click a row or a district for details.')}),
       order,
       orderNote,
       ranking,
@@ -129,15 +173,21 @@
     ]);
     const layers = AR.el('div', {className: 'ar-layers'});
     const layersSection = AR.el('section', {className: 'ar-section'}, [
-      AR.el('h2', {textContent: 'Map layers'}),
+      AR.el('h2', {textContent: AR.t('Map layers')}),
       layers,
     ]);
-    const help = AR.el('p', {className: 'ar-note ar-help', textContent: 'Click anywhere on the map for every layer’s value at that point.'});
-    root.replaceChildren(header, status, weights, rankingSection, layersSection, help);
+    const help = AR.el('p', {className: 'ar-note ar-help', textContent: AR.t('Click anywhere on the map for every layer’s value at that point.')});
+    const point = pointForm();
+    const links = AR.el('section', {className: 'ar-section ar-links'}, [
+      AR.el('h2', {textContent: AR.t('Print and share')}),
+      cfg.mode === 'served' ? AR.el('a', {id: 'ar-oblast-report', href: cfg.routes.oblast_report + '?lang=' + encodeURIComponent(cfg.lang), textContent: AR.t('Oblast one-page summary (print, PDF)')}) : null,
+      AR.el('p', {className: 'ar-note', textContent: AR.t('The address of this page records the language, weights, layer, district and view: copy it to share what you see.')}),
+    ]);
+    root.replaceChildren(header, status, weights, rankingSection, layersSection, point.section, help, links);
     return {
       status: status, profile: profile, method: method, profileNote: profileNote,
       weightsNote: weightsNote, ranking: ranking, order: order, orderNote: orderNote,
-      choropleth: choropleth, layers: layers,
+      choropleth: choropleth, layers: layers, pointForm: point,
     };
   };
 })(window.aralrisk = window.aralrisk || {});

@@ -68,6 +68,12 @@
     return L.latLng(best[1], best[0]);
   };
 
+  /** Is [lon, lat] inside a GeoJSON (Multi)Polygon? */
+  AR.inGeometry = function (point, geometry) {
+    const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+    return polygons.some(function (rings) { return inPolygon(point, rings); });
+  };
+
   AR.Districts = class {
     constructor(map, source, cfg, catalog, panel) {
       this.map = map;
@@ -81,8 +87,11 @@
       this.byCode = {};
       this.fill = 0.6;
       this.features = [];
-      this.popup = L.popup({maxWidth: 440, minWidth: 360, maxHeight: 460, className: 'ar-popup',
-        autoPanPadding: [20, 20]});
+      // On a phone the popup takes the map's width less a margin (Leaflet's minWidth
+      // would push it off a 390 px screen); the panel's controls step aside (main.js).
+      const width = map.getSize().x;
+      this.popup = L.popup({maxWidth: Math.min(440, width - 40), minWidth: Math.min(360, width - 50),
+        maxHeight: width < 600 ? 320 : 460, className: 'ar-popup', autoPanPadding: [20, 20]});
       this.ranking = new AR.Ranking(panel, cfg, this.classColor, function (code) { self.focus(code); });
       this.layer = L.geoJSON(null, {
         style: function (feature) { return self.style(feature.properties); },
@@ -95,7 +104,25 @@
         },
       });
       this.labels = L.layerGroup();
+      this.tips = [];
       map.on('click', function (e) { self.openAt(e.latlng, null); });
+      map.on('zoomend resize', function () { self.declutter(); });
+    }
+
+    /** Hide the labels that would overlap one already shown, the largest districts
+     *  first: a name is never printed over another, and comes back when zoomed in. */
+    declutter() {
+      const placed = [];
+      this.tips.forEach(function (tip) {
+        const node = tip.getElement();
+        if (!node) return;
+        node.classList.remove('ar-label-hidden');
+        const r = node.getBoundingClientRect();
+        const hit = placed.some(function (q) {
+          return r.left < q.right && r.right > q.left && r.top < q.bottom && r.bottom > q.top;
+        });
+        if (hit) node.classList.add('ar-label-hidden'); else placed.push(r);
+      });
     }
 
     style(props) {
@@ -122,17 +149,22 @@
       if (!Object.keys(this.byCode).length) {
         this.layer.addData(collection);
         this.layer.addTo(this.map);
-        collection.features.forEach(function (f) {
-          const text = AR.el('span', {textContent: f.properties.name});
+        const bySize = collection.features.slice().sort(function (a, b) {
+          return (b.properties.area_km2 || 0) - (a.properties.area_km2 || 0);
+        });
+        bySize.forEach(function (f) {
+          const text = AR.el('span', {textContent: AR.districtName(f.properties)});
           // A district a few pixels wide (Baikonur) is labelled beside itself, not over it.
           const size = self.map.latLngToLayerPoint(self.byCode[f.properties.code].getBounds().getNorthEast())
             .subtract(self.map.latLngToLayerPoint(self.byCode[f.properties.code].getBounds().getSouthWest()));
           const tiny = Math.abs(size.x) < 40 && Math.abs(size.y) < 40;
-          L.tooltip({permanent: true, direction: tiny ? 'right' : 'center', offset: tiny ? [8, 0] : [0, 0],
+          const tip = L.tooltip({permanent: true, direction: tiny ? 'right' : 'center', offset: tiny ? [8, 0] : [0, 0],
             className: 'ar-label' + (tiny ? ' ar-label-side' : ''), interactive: false})
             .setLatLng(AR.labelPoint(f.geometry)).setContent(text).addTo(self.labels);
+          self.tips.push(tip);
         });
         this.labels.addTo(this.map);
+        this.declutter();
       } else {
         collection.features.forEach(function (f) {
           const layer = self.byCode[f.properties.code];
@@ -150,6 +182,7 @@
     focus(code) {
       const layer = this.byCode[code];
       if (!layer) return;
+      this.selected = code;
       // Not animated: the popup then pans into view from where the map really is.
       this.map.fitBounds(layer.getBounds(), {maxZoom: 9, padding: [30, 30], animate: false});
       this.openAt(AR.labelPoint(layer.feature.geometry), layer.feature.properties);
@@ -158,27 +191,27 @@
     pointSection(latlng) {
       const cfg = this.cfg;
       const section = AR.el('div', {className: 'ar-point'}, [
-        AR.el('strong', {textContent: 'At ' + latlng.lat.toFixed(3) + '° N, ' + latlng.lng.toFixed(3) + '° E'}),
+        AR.el('strong', {textContent: AR.t('At {lat}° N, {lon}° E', {lat: latlng.lat.toFixed(3), lon: latlng.lng.toFixed(3)})}),
       ]);
-      const status = AR.el('p', {className: 'ar-note', textContent: 'Loading values at this point…'});
+      const status = AR.el('p', {className: 'ar-note', textContent: AR.t('Loading values at this point…')});
       section.appendChild(status);
       const self = this;
       this.source.point(latlng.lng, latlng.lat).then(function (result) {
         const rows = result.layers.map(function (l) {
           return AR.el('tr', {}, [
-            AR.el('td', {textContent: l.title}),
-            AR.el('td', {className: 'ar-num', textContent: AR.fmt(l.value, 2) + ' ' + (l.units || '')}),
+            AR.el('td', {textContent: AR.t(l.title)}),
+            AR.el('td', {className: 'ar-num', textContent: AR.fmt(l.value, 2) + ' ' + (l.units ? AR.t(l.units) : '')}),
             AR.el('td', {}, [AR.levelChip(l.level, cfg.level_labels)]),
           ]);
         });
-        let exposure = 'no data on exposure here';
+        let exposure = AR.t('no data on exposure here');
         if (result.exposed === true) {
-          exposure = 'exposed to ' + result.exposed_to.map(function (e) { return e.title; }).join(', ');
+          exposure = AR.t('exposed to {hazards}', {hazards: result.exposed_to.map(function (e) { return AR.t(e.title); }).join(', ')});
         } else if (result.exposed === false) {
-          exposure = 'not exposed to any hazard (no exposure threshold reached)';
+          exposure = AR.t('not exposed to any hazard (no exposure threshold reached)');
         }
         status.replaceWith(AR.el('div', {}, [
-          AR.el('p', {className: 'ar-note ar-point-summary', textContent: 'Composite hazard ' + AR.score(result.composite) + ' of 10 (build weights) · ' + exposure}),
+          AR.el('p', {className: 'ar-note ar-point-summary', textContent: AR.t('Composite hazard {score} of 10 (build weights)', {score: AR.score(result.composite)}) + ' · ' + exposure}),
           AR.el('table', {className: 'ar-levels ar-point-values'}, [AR.el('tbody', {}, rows)]),
         ]));
         self.popup.update();
@@ -189,8 +222,16 @@
       return section;
     }
 
+    /** The properties of the district at a point, or null. */
+    at(latlng) {
+      const point = [latlng.lng, latlng.lat];
+      const found = this.features.find(function (f) { return AR.inGeometry(point, f.geometry); });
+      return found ? this.byCode[found.properties.code].feature.properties : null;
+    }
+
     /** One popup: the district (if any) and the layers' values at the clicked point. */
     openAt(latlng, props) {
+      this.selected = props ? props.code : null;
       const content = AR.el('div', {className: 'ar-popup-body'}, [
         props ? AR.districtCard(props, this) : null,
         this.pointSection(latlng),

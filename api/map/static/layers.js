@@ -8,15 +8,18 @@
 (function (AR) {
   'use strict';
 
-  const GROUP_TITLES = {
-    risk: 'Districts, all hazards and people exposed',
-    water: 'Water: floods and salinity',
-    dust: 'Dust and salt storms',
-    climate: 'Climate: heat, drought, warming',
-    exposure: 'People',
-    vulnerability: 'Vulnerability and lack of coping capacity',
-    basemap: 'Background',
-  };
+  /** The titles of the layer groups, in the page's language. */
+  function groupTitles() {
+    return {
+      risk: AR.t('Districts, all hazards and people exposed'),
+      water: AR.t('Water: floods and salinity'),
+      dust: AR.t('Dust and salt storms'),
+      climate: AR.t('Climate: heat, drought, warming'),
+      exposure: AR.t('People'),
+      vulnerability: AR.t('Vulnerability and lack of coping capacity'),
+      basemap: AR.t('Background'),
+    };
+  }
 
   /** A legend: one row per class, colour chip and label (thresholds and units). */
   AR.legend = function (classes, caption) {
@@ -60,7 +63,7 @@
 
     group(id) {
       if (!this.groups[id]) {
-        const title = GROUP_TITLES[id] || id.charAt(0).toUpperCase() + id.slice(1);
+        const title = groupTitles()[id] || id.charAt(0).toUpperCase() + id.slice(1);
         const box = AR.el('div', {className: 'ar-group'}, [AR.el('h3', {textContent: title})]);
         this.container.appendChild(box);
         this.groups[id] = box;
@@ -75,7 +78,7 @@
       const checkbox = AR.el('input', {type: 'checkbox', id: 'ar-ov-' + def.id, 'data-layer': def.id});
       const slider = AR.el('input', {
         type: 'range', min: '0', max: '100', value: String(Math.round(row.opacity * 100)),
-        className: 'ar-opacity', 'aria-label': 'Opacity of ' + def.title, title: 'Opacity',
+        className: 'ar-opacity', 'aria-label': AR.t('Opacity of {layer}', {layer: def.title}), title: AR.t('Opacity'),
       });
       const legendBox = AR.el('div', {className: 'ar-overlay-legend', hidden: ''}, [
         def.description ? AR.el('p', {className: 'ar-note', textContent: def.description}) : null,
@@ -130,7 +133,7 @@
           }
           row.layer.addTo(this.map);
         } catch (err) {
-          row.status.textContent = 'Not available: ' + err.message;
+          row.status.textContent = AR.t('Not available: {reason}', {reason: err.message});
           row.on = false;
           row.checkbox.checked = false;
           row.legendBox.hidden = true;
@@ -158,7 +161,7 @@
         try {
           self.setUrl(row, await row.def.load(weights));
         } catch (err) {
-          row.status.textContent = 'Not available: ' + err.message;
+          row.status.textContent = AR.t('Not available: {reason}', {reason: err.message});
         }
       }));
     }

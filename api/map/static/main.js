@@ -13,11 +13,13 @@
     sea_1950s: {color: '#1f78b4', weight: 1.2, dashArray: '6 4', fill: false},
     dried_seabed: {color: '#a6761d', weight: 1, dashArray: '2 4', fillColor: '#e6d5a8', fillOpacity: 0.25},
   };
-  const WATER_LEGEND = [
-    {color: '#1f78b4', label: 'Syr Darya and other rivers'},
-    {color: '#a6cee3', label: 'Aral Sea today'},
-    {color: '#e6d5a8', label: 'Dried seabed (Aralkum); dashed blue: shore of the 1950s'},
-  ];
+  function waterLegend() {
+    return [
+      {color: '#1f78b4', label: AR.t('Syr Darya and other rivers')},
+      {color: '#a6cee3', label: AR.t('Aral Sea today')},
+      {color: '#e6d5a8', label: AR.t('Dried seabed (Aralkum); dashed blue: shore of the 1950s')},
+    ];
+  }
 
   function layerTitle(l) {
     return l.title + (l.units ? ' (' + l.units + ')' : '');
@@ -33,7 +35,7 @@
       // The tile pane (the lowest) for pictures too: overlays must draw above it.
       AR.leafletLayer(spec, {className: 'ar-basemap', pane: 'tilePane'}).addTo(map);
     } catch (err) {
-      warn(panel, 'No offline basemap: ' + err.message + '. ');
+      warn(panel, AR.t('No offline basemap: {reason}.', {reason: err.message}) + ' ');
     }
     if (cfg.osm) {
       const osm = L.tileLayer(cfg.osm.url, {attribution: cfg.osm.attribution, maxZoom: 19, opacity: 0.8});
@@ -43,7 +45,7 @@
         if (checkbox.checked) osm.addTo(map); else map.removeLayer(osm);
       });
       overlays.groups.basemap.appendChild(AR.el('div', {className: 'ar-overlay-head'}, [
-        checkbox, AR.el('label', {for: 'ar-osm', textContent: 'OpenStreetMap (needs internet)'}),
+        checkbox, AR.el('label', {for: 'ar-osm', textContent: AR.t('OpenStreetMap (needs internet)')}),
       ]));
     }
   }
@@ -61,24 +63,24 @@
       if (checkbox.checked) water.addTo(map); else map.removeLayer(water);
     });
     overlays.group('basemap').appendChild(AR.el('div', {className: 'ar-overlay'}, [
-      AR.el('div', {className: 'ar-overlay-head'}, [checkbox, AR.el('label', {for: 'ar-water', textContent: 'Rivers, sea and dried seabed'})]),
-      AR.legend(WATER_LEGEND),
+      AR.el('div', {className: 'ar-overlay-head'}, [checkbox, AR.el('label', {for: 'ar-water', textContent: AR.t('Rivers, sea and dried seabed')})]),
+      AR.legend(waterLegend()),
     ]));
   }
 
   function addOverlays(overlays, source, cfg, catalog) {
     const scoreLegend = cfg.risk_classes;
     overlays.add({
-      id: 'composite', title: 'All hazards combined (chosen weights)', group: 'risk', weighted: true,
-      legend: scoreLegend, caption: 'Composite hazard, score 0-10 (' + cfg.classes.name + ' classes)',
-      description: 'How severe the hazards are, cell by cell, with the chosen weights: not who lives there.',
+      id: 'composite', title: AR.t('All hazards combined (chosen weights)'), group: 'risk', weighted: true,
+      legend: scoreLegend, caption: AR.t('Composite hazard, score 0-10 ({classes} classes)', {classes: cfg.classes.name}),
+      description: AR.t('How severe the hazards are, cell by cell, with the chosen weights: not who lives there.'),
       load: function (w) { return source.composite(w.profile, w.method); },
     });
     function addSurface(s) {
       const exposed = s.id === 'exposed';
       overlays.add({
         id: s.id, title: s.title, group: exposed ? 'risk' : 'vulnerability', legend: s.legend,
-        caption: exposed ? 'People per km² exposed (no colour: nobody exposed)' : 'Score 0-10 (' + cfg.classes.name + ' classes)',
+        caption: exposed ? AR.t('People per km² exposed (no colour: nobody exposed)') : AR.t('Score 0-10 ({classes} classes)', {classes: cfg.classes.name}),
         description: s.description,
         load: function () { return source.layer(s.id); },
       });
@@ -88,7 +90,7 @@
     catalog.layers.filter(function (l) { return l.spatial; }).forEach(function (l) {
       overlays.add({
         id: l.id, title: layerTitle(l), group: l.group, legend: l.legend,
-        caption: 'Level classes (' + l.units + ')', description: l.description,
+        caption: AR.t('Level classes ({units})', {units: AR.t(l.units)}), description: l.description,
         load: function () { return source.layer(l.id); },
       });
     });
@@ -106,6 +108,7 @@
     }
     panel.profile.addEventListener('change', describe);
     describe();
+    return describe;
   }
 
   function showWeights(panel, collection, titles) {
@@ -124,7 +127,7 @@
     const source = cfg.mode === 'static' ? AR.embeddedSource(cfg.embedded) : AR.apiSource(cfg.routes);
     map.attributionControl.addAttribution(AR.el('span', {textContent: cfg.attribution}).innerHTML);
     new AR.FullscreenControl().addTo(map);
-    const districtsCaption = 'District risk: ' + cfg.classes.name + ' classes';
+    const districtsCaption = AR.t('District risk: {classes} classes', {classes: cfg.classes.name});
     const mapLegend = new AR.MapLegendControl(districtsCaption, cfg.risk_classes).addTo(map);
     AR.app = {map: map, cfg: cfg, source: source, panel: panel};
 
@@ -132,7 +135,7 @@
     try {
       [catalog, profiles] = await Promise.all([source.catalog(), source.profiles()]);
     } catch (err) {
-      warn(panel, 'The layer catalog could not be loaded: ' + err.message);
+      warn(panel, AR.t('The layer catalog could not be loaded: {reason}', {reason: err.message}));
       return;
     }
     const titles = {};
@@ -156,12 +159,12 @@
       }
     });
     overlays.group('risk').appendChild(AR.el('div', {className: 'ar-overlay'}, [
-      AR.el('div', {className: 'ar-overlay-head'}, [districtToggle, AR.el('label', {for: 'ar-districts', textContent: 'Districts by risk class'})]),
+      AR.el('div', {className: 'ar-overlay-head'}, [districtToggle, AR.el('label', {for: 'ar-districts', textContent: AR.t('Districts by risk class')})]),
     ]));
-    panel.choropleth.appendChild(AR.legend(cfg.risk_classes, 'Risk class: ' + cfg.classes.name + ' classes (score 0-10)'));
-    panel.choropleth.appendChild(AR.legend(cfg.level_legend, 'Hazard level (ThinkHazard!)'));
+    panel.choropleth.appendChild(AR.legend(cfg.risk_classes, AR.t('Risk class: {classes} classes (score 0-10)', {classes: cfg.classes.name})));
+    panel.choropleth.appendChild(AR.legend(cfg.level_legend, AR.t('Hazard level (ThinkHazard!)')));
     addOverlays(overlays, source, cfg, catalog);
-    fillProfiles(panel, profiles, cfg);
+    const describeProfile = fillProfiles(panel, profiles, cfg);
 
     async function reweight() {
       const weights = {profile: panel.profile.value, method: panel.method.value};
@@ -171,25 +174,39 @@
         showWeights(panel, collection, titles);
         await overlays.setWeights(weights);
       } catch (err) {
-        warn(panel, 'Districts could not be loaded: ' + err.message);
+        warn(panel, AR.t('Districts could not be loaded: {reason}', {reason: err.message}));
       }
     }
     panel.profile.addEventListener('change', reweight);
     panel.method.addEventListener('change', reweight);
 
+    // A shared address restores weights before the first load, the rest after it.
+    const shared = AR.readState();
+    if (shared.profile && panel.profile.querySelector('option[value="' + CSS.escape(shared.profile) + '"]')) {
+      panel.profile.value = shared.profile;
+      describeProfile();
+    }
+    if (shared.method && panel.method.querySelector('option[value="' + CSS.escape(shared.method) + '"]')) {
+      panel.method.value = shared.method;
+      panel.method.dispatchEvent(new Event('describe'));
+    }
     overlays.weights = {profile: panel.profile.value, method: panel.method.value};
     await Promise.all([
       addBasemap(map, source, cfg, panel, overlays),
-      addWater(map, source, overlays).catch(function (err) { warn(panel, 'No water outlines: ' + err.message + '. '); }),
+      addWater(map, source, overlays).catch(function (err) { warn(panel, AR.t('No water outlines: {reason}.', {reason: err.message}) + ' '); }),
       reweight(),
     ]);
+    await AR.restoreState(shared);
+    AR.keyboardQuery(map, districts, panel);
+    AR.stepAside(map);
+    AR.trackState();
     document.documentElement.dataset.arReady = '1';
   }
 
   function start() {
     boot().catch(function (err) {
       const root = document.getElementById('ar-panel');
-      if (root) root.appendChild(AR.el('p', {className: 'ar-warn', textContent: 'The map could not start: ' + err.message}));
+      if (root) root.appendChild(AR.el('p', {className: 'ar-warn', textContent: AR.t('The map could not start: {reason}', {reason: err.message})}));
     });
   }
   if (document.readyState === 'loading') {

@@ -9,11 +9,14 @@
 
   const DASH = '—';
 
-  AR.ORDERS = [
-    {id: 'risk', label: 'Risk', column: 2, caption: 'Ordered by INFORM risk, highest first.'},
-    {id: 'hazard', label: 'Hazard level', column: 4, caption: 'Ordered by hazard level (the highest of any hazard), then by the composite hazard score.'},
-    {id: 'exposed', label: 'People exposed', column: 5, caption: 'Ordered by the people exposed to at least one hazard.'},
-  ];
+  /** The orders of the ranking, in the page's language. */
+  AR.orders = function () {
+    return [
+      {id: 'risk', label: AR.t('Risk'), column: 2, caption: AR.t('Ordered by INFORM risk, highest first.')},
+      {id: 'hazard', label: AR.t('Hazard level'), column: 4, caption: AR.t('Ordered by hazard level (the highest of any hazard), then by the composite hazard score.')},
+      {id: 'exposed', label: AR.t('People exposed'), column: 5, caption: AR.t('Ordered by the people exposed to at least one hazard.')},
+    ];
+  };
 
   function present(value) {
     return value !== null && value !== undefined && !Number.isNaN(value);
@@ -60,14 +63,15 @@
       this.order = 'risk';
       this.collection = null;
       const self = this;
-      this.buttons = AR.ORDERS.map(function (o) {
+      this.orders = AR.orders();
+      this.buttons = this.orders.map(function (o) {
         const button = AR.el('button', {type: 'button', className: 'ar-order-button', 'data-order': o.id, textContent: o.label});
-        button.addEventListener('click', function () { self.setOrder(o.id); });
+        button.addEventListener('click', function () { self.setOrder(o.id); if (self.onOrder) self.onOrder(o.id); });
         return button;
       });
       panel.order.replaceChildren(
-        AR.el('span', {className: 'ar-order-label', textContent: 'Order by'}),
-        AR.el('div', {className: 'ar-order-buttons', role: 'group', 'aria-label': 'Order the districts by'}, this.buttons),
+        AR.el('span', {className: 'ar-order-label', textContent: AR.t('Order by')}),
+        AR.el('div', {className: 'ar-order-buttons', role: 'group', 'aria-label': AR.t('Order the districts by')}, this.buttons),
       );
       this.pressButtons();
     }
@@ -91,28 +95,32 @@
       const which = (p.hazard_level_hazards || []).map(function (id) { return titles[id] || id; }).join(', ');
       const chip = AR.levelChip(p.hazard_level, cfg.level_labels);
       const self = this;
-      const tr = AR.el('tr', {'data-code': p.code, tabindex: '0', title: 'Show ' + p.name + ' on the map'}, [
+      const name = AR.districtName(p);
+      const tr = AR.el('tr', {'data-code': p.code, tabindex: '0', title: AR.t('Show {district} on the map', {district: name})}, [
         AR.el('td', {className: 'ar-num', textContent: item.rank === null ? DASH : String(item.rank)}),
-        AR.el('td', {textContent: p.name}),
+        AR.el('td', {textContent: name}),
         AR.el('td', {className: 'ar-num', textContent: AR.score(p.risk)}),
-        AR.el('td', {className: 'ar-class'}, [AR.swatch(this.classColor[p.risk_class] || AR.NO_DATA_COLOR), p.risk_class]),
+        AR.el('td', {className: 'ar-class'}, [AR.swatch(this.classColor[p.risk_class] || AR.NO_DATA_COLOR), AR.t(p.risk_class)]),
         AR.el('td', {title: which ? chip.textContent + ': ' + which : ''}, [chip]),
         AR.el('td', {className: 'ar-num', textContent: AR.people(p.people_exposed)}),
       ]);
       function show() { self.onPick(p.code); }
       tr.addEventListener('click', show);
-      tr.addEventListener('keydown', function (e) { if (e.key === 'Enter') show(); });
+      // Enter and Space, as on a button (Space would otherwise scroll the panel).
+      tr.addEventListener('keydown', function (e) {
+        if (e.key === 'Enter' || e.key === ' ' || e.key === 'Spacebar') { e.preventDefault(); show(); }
+      });
       return tr;
     }
 
     render(collection) {
       this.collection = collection;
-      const order = AR.ORDERS.find((o) => o.id === this.order);
+      const order = this.orders.find((o) => o.id === this.order);
       const self = this;
       const body = AR.el('tbody', {}, AR.orderDistricts(collection.features, this.order).map(function (item) {
         return self.row(item);
       }));
-      const heads = ['#', 'District', 'Risk', 'Class', 'Hazard level', 'People exposed'].map(function (h, i) {
+      const heads = ['#', AR.t('District'), AR.t('Risk'), AR.t('Class'), AR.t('Hazard level'), AR.t('People exposed')].map(function (h, i) {
         const sorted = i === order.column;
         return AR.el('th', {scope: 'col', textContent: h,
           className: (sorted ? 'ar-sorted ' : '') + (i === 2 || i === 5 ? 'ar-num' : ''),
@@ -120,10 +128,11 @@
       });
       const table = AR.el('table', {className: 'ar-ranking', 'data-profile': collection.profile,
         'data-method': collection.method, 'data-order': this.order}, [
+        AR.el('caption', {textContent: AR.t('Districts ranked: {order}', {order: order.label})}),
         AR.el('thead', {}, [AR.el('tr', {}, heads)]),
         body,
       ]);
-      this.panel.orderNote.textContent = order.caption + ' Districts without a value are not ranked (' + DASH + ').';
+      this.panel.orderNote.textContent = order.caption + ' ' + AR.t('Districts without a value are not ranked ({dash}).', {dash: DASH});
       this.panel.ranking.replaceChildren(table);
     }
   };

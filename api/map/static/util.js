@@ -27,6 +27,41 @@
     return node;
   };
 
+  let messages = null;
+
+  /** The page's language (``<html lang>``, set by the server): kk, ru or en. */
+  AR.lang = function () {
+    return document.documentElement.lang || 'en';
+  };
+
+  /** A message in the page's language: t('rank {rank} of {count}', {rank: 1, count: 9}).
+   *  The translations come from the server (the JSON block #ar-messages, made from the
+   *  .po catalogs); a message without one stays in English. Read on first use, as the
+   *  scripts of an offline copy run before the block is parsed. */
+  AR.t = function (message, values) {
+    if (messages === null) {
+      const block = document.getElementById('ar-messages');
+      messages = block ? JSON.parse(block.textContent) : {};
+    }
+    const text = messages[message] || message;
+    if (!values) return text;
+    return text.replace(/\{(\w+)\}/g, function (whole, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+    });
+  };
+
+  /** A district's official name in the page's language (api/locale/districts.toml). */
+  AR.districtName = function (p) {
+    const names = (AR.app && AR.app.cfg.district_names[p.code]) || {};
+    return names[AR.lang()] || p.name;
+  };
+
+  /** A district's names in Kazakh, Russian and English: [{lang, text}]. */
+  AR.districtNames = function (p) {
+    const names = (AR.app && AR.app.cfg.district_names[p.code]) || {kk: p.name_kk, ru: p.name_ru, en: p.name};
+    return ['kk', 'ru', 'en'].map(function (lang) { return {lang: lang, text: names[lang]}; });
+  };
+
   /** A colour chip; its colour is set through the CSSOM, which the CSP allows. */
   AR.swatch = function (color, className) {
     const chip = AR.el('span', {className: 'ar-swatch ' + (className || ''), 'aria-hidden': 'true'});
@@ -34,10 +69,10 @@
     return chip;
   };
 
-  /** A number for people: 1,234 (null shown as an en dash). */
+  /** A number in the page's language: 1,234 / 1 234 (null shown as an en dash). */
   AR.fmt = function (value, digits) {
     if (value === null || value === undefined || Number.isNaN(value)) return '–';
-    return new Intl.NumberFormat('en', {
+    return new Intl.NumberFormat(AR.lang(), {
       maximumFractionDigits: digits === undefined ? 1 : digits,
     }).format(value);
   };
@@ -45,7 +80,7 @@
   /** A 0-10 score with exactly one decimal (6.0, not 6: a table of scores lines up). */
   AR.score = function (value) {
     if (value === null || value === undefined || Number.isNaN(value)) return '–';
-    return new Intl.NumberFormat('en', {minimumFractionDigits: 1, maximumFractionDigits: 1}).format(value);
+    return new Intl.NumberFormat(AR.lang(), {minimumFractionDigits: 1, maximumFractionDigits: 1}).format(value);
   };
 
   /** A number of people: 1,234 (null as an en dash). */
@@ -66,7 +101,7 @@
     const code = level === null || level === undefined ? -2 : level;
     return AR.el('span', {
       className: 'ar-level ar-level-' + (LEVEL_CLASS[code] || 'nodata'),
-      textContent: labels[String(code)] || 'no data',
+      textContent: labels[String(code)] || AR.t('no data'),
     });
   };
 
@@ -91,7 +126,7 @@
 
   /** GET JSON; a problem-details answer becomes an Error with its one-sentence detail. */
   AR.fetchJSON = async function (url) {
-    const response = await fetch(url, {headers: {Accept: 'application/json'}});
+    const response = await fetch(url, {headers: {Accept: 'application/json', 'Accept-Language': AR.lang()}});
     let body = null;
     try {
       body = await response.json();
@@ -125,8 +160,10 @@
     const compositeBase = {};
     return {
       live: true,
-      catalog: function () { return AR.fetchJSON(routes.layers); },
-      profiles: function () { return AR.fetchJSON(routes.profiles); },
+      // ?lang=: titles, descriptions and legends in the page's language (the browser's
+      // Accept-Language may name another).
+      catalog: function () { return AR.fetchJSON(routes.layers + query({lang: AR.lang()})); },
+      profiles: function () { return AR.fetchJSON(routes.profiles + query({lang: AR.lang()})); },
       hydrography: function () { return AR.fetchJSON(routes.hydrography); },
       districts: function (profile, method) {
         return AR.fetchJSON(routes.districts + query({profile: profile, method: method}));
@@ -149,7 +186,7 @@
         spec.tiles += query({profile: profile, method: method});
         return spec;
       },
-      report: function (code) { return AR.route(routes.report, {code: code}); },
+      report: function (code) { return AR.route(routes.report, {code: code}) + query({lang: AR.lang()}); },
     };
   };
 
@@ -157,7 +194,7 @@
   AR.embeddedSource = function (data) {
     function image(key) {
       const found = data.images[key];
-      if (!found) return Promise.reject(new Error('this export has no image of ' + key));
+      if (!found) return Promise.reject(new Error(AR.t('this export has no image of {key}', {key: key})));
       return Promise.resolve({image: found.url, bounds: found.bounds});
     }
     return {
@@ -165,11 +202,11 @@
       catalog: function () { return Promise.resolve(data.layers); },
       profiles: function () { return Promise.resolve(data.profiles); },
       hydrography: function () {
-        return data.hydrography ? Promise.resolve(data.hydrography) : Promise.reject(new Error('no water outlines'));
+        return data.hydrography ? Promise.resolve(data.hydrography) : Promise.reject(new Error(AR.t('no water outlines')));
       },
       districts: function (profile, method) {
         const scored = data.scores[profile + '|' + method];
-        if (!scored) return Promise.reject(new Error('this export has no results for ' + profile + ' / ' + method));
+        if (!scored) return Promise.reject(new Error(AR.t('this export has no results for {profile} / {method}', {profile: profile, method: method})));
         const features = scored.order.map(function (code) {
           const shape = data.districts[code];
           return {type: 'Feature', id: code, geometry: shape.geometry,
@@ -179,7 +216,7 @@
           profile: profile, method: method, weights: scored.weights});
       },
       point: function () {
-        return Promise.reject(new Error('values at a point need the live service (aralrisk serve)'));
+        return Promise.reject(new Error(AR.t('values at a point need the live service (aralrisk serve)')));
       },
       basemap: function () { return image('hillshade'); },
       layer: function (id) { return image(id); },
