@@ -29,9 +29,11 @@ MAP_SCRIPTS = (
     "districts.js",
     "controls.js",
     "share.js",
+    "places.js",
+    "search.js",
     "main.js",
 )
-MAP_STYLES = ("map.css",)
+MAP_STYLES = ("map.css", "places.css")
 
 _MEDIA_TYPES = {
     ".js": "text/javascript; charset=utf-8",
