@@ -7,16 +7,22 @@ sentence on standard error, never a traceback.
 
 from __future__ import annotations
 
+import errno
 import math
+import os
+import socket
 import warnings
 from collections.abc import Callable, Mapping
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TextIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TextIO, TypeVar
 
 import typer
 
 from aralrisk.geo.errors import InputError, InputWarning, NotFoundError
+
+if TYPE_CHECKING:
+    from aralrisk.layers.result import BuildResult
 
 app = typer.Typer(
     name="aralrisk",
@@ -52,10 +58,44 @@ def user_errors(func: Callable[P, R]) -> Callable[P, R]:
         except KeyboardInterrupt:
             raise fail("interrupted; nothing was published", 130) from None
         except OSError as exc:
-            # Disk full, permission denied...: say what, without a traceback or a path.
-            raise fail(f"could not read or write a file: {exc.strerror or exc}") from None
+            raise fail(os_error_sentence(exc)) from None
 
     return wrapper
+
+
+#: What to do about a file error, by errno.
+_FILE_ADVICE = {
+    errno.EEXIST: "it already exists where a folder is needed: move it, or choose another path",
+    errno.ENOTDIR: "a part of that path is a file, not a folder: choose another path",
+    errno.EISDIR: "it is a folder: give a file",
+    errno.ENOENT: "check the path and its spelling",
+    errno.EACCES: "check its permissions, or choose another path",
+    errno.EPERM: "check its permissions, or choose another path",
+    errno.EROFS: "the disk is read-only: choose another path",
+    errno.ENOSPC: "the disk is full: free some space, or write elsewhere",
+    errno.EDQUOT: "the disk quota is used up: free some space, or write elsewhere",
+}
+
+
+def os_error_sentence(exc: OSError) -> str:
+    """One sentence for an operating-system error: a network error, or which file and why.
+
+    The file is named as the command used it (the path the user gave, or one under it):
+    the user runs the command on their own machine. Network failures (refused, timed
+    out, unknown host) are said to be network errors, never file errors.
+    """
+    if isinstance(exc, ConnectionError | TimeoutError | socket.gaierror | socket.herror) or (
+        type(exc).__name__ == "CommClosedError"  # distributed's lost connection
+    ):
+        return f"network error: {exc.strerror or exc}; check the address and that the server runs"
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is None:
+        return f"could not read or write a file: {reason}"
+    name = os.fsdecode(exc.filename)
+    advice = _FILE_ADVICE.get(exc.errno or 0, "check the path, its permissions and free space")
+    if exc.filename2 is not None:
+        name = f"{name} -> {os.fsdecode(exc.filename2)}"
+    return f"could not read or write {name}: {reason}; {advice}"
 
 
 def _show_warning(
@@ -135,13 +175,44 @@ def build(
     workers: Annotated[
         int | None, typer.Option(min=1, help="Run on a local Dask cluster of N processes.")
     ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            help="Name this build (e.g. baseline): it is never pruned, and "
+            "open_build(OUT, name=NAME) finds it later."
+        ),
+    ] = None,
+    keep: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="After publishing, delete the oldest unnamed builds of OUT beyond N (the "
+            "current build and named builds are always kept). Default: delete nothing.",
+        ),
+    ] = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait",
+            help="If another build is writing into OUT, wait for it to finish (--wait) or "
+            "stop at once with an error (--no-wait, the default).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Build hazard, risk and district indices from a configuration and publish them."""
+    """Build hazard, risk and district indices from a configuration and publish them.
+
+    Every build stays in OUT/builds/ until you prune: --keep N deletes the oldest unnamed
+    ones, and a build made with --name is never deleted.
+    """
     from aralrisk.layers.config import load_config
     from aralrisk.layers.pipeline import DEFAULT_CONFIG
     from aralrisk.layers.pipeline import build as run_build
+    from aralrisk.layers.publish import BUILDS, BuildInProgress
     from aralrisk.layers.registry import parse_weights
+
+    if name is not None and (not name.strip() or not name.isprintable() or len(name) > 100):
+        raise fail(f"--name {name!r} is not a usable name: use up to 100 printable characters")
 
     cfg = load_config(config or DEFAULT_CONFIG)
     if boundaries is not None:
@@ -150,21 +221,45 @@ def build(
         cfg = cfg.with_districts(boundaries, id_field, name_field)
     elif id_field or name_field:
         raise fail("--id-field and --name-field go with --boundaries FILE")
-    result = run_build(
-        cfg,
-        out=out,
-        profile=profile,
-        weights=parse_weights(weights) if weights else None,
-        method=method,
-        progress=not quiet,
-        scheduler=scheduler,
-        workers=workers,
-    )
-    typer.echo(f"published build {result.version} in {out}/current")
+    before = set(_published_builds(out / BUILDS))
+
+    def run(wait_seconds: float) -> BuildResult:
+        return run_build(
+            cfg,
+            out=out,
+            profile=profile,
+            weights=parse_weights(weights) if weights else None,
+            method=method,
+            progress=not quiet,
+            scheduler=scheduler,
+            workers=workers,
+            name=name,
+            keep=keep,
+            wait=wait_seconds,
+        )
+
+    try:
+        result = run(0.0)
+    except BuildInProgress:
+        if not wait:
+            raise
+        # Say why nothing happens, then wait as long as the other build takes.
+        typer.echo(f"another build is writing into {out}: waiting for it to finish", err=True)
+        result = run(math.inf)
+    named = f" named {name!r}" if name else ""
+    typer.echo(f"published build {result.version}{named} in {out}/current")
+    removed = sorted(before - set(_published_builds(out / BUILDS)))
+    if removed:
+        typer.echo(f"pruned {len(removed)} older unnamed build(s): {', '.join(removed)}")
     classes = result.manifest.get("scoring", {}).get("classes", {}).get("name", "INFORM")
     typer.echo(f"rank, district, risk ({classes} classes), hazard level, people exposed:")
     for code, row in result.table().iterrows():
         typer.echo(summary_line(str(code), row.to_dict()))
+
+
+def _published_builds(folder: Path) -> list[str]:
+    """Names of the build folders under ``OUT/builds`` (none if it does not exist)."""
+    return [p.name for p in folder.iterdir() if p.is_dir()] if folder.is_dir() else []
 
 
 def _number(value: Any) -> float | None:
@@ -201,28 +296,27 @@ def summary_line(code: str, row: Mapping[Any, Any]) -> str:
     )
 
 
-def _published_version(root: Path) -> str | None:
-    """Version of the build published under ``root``; None if none (or a damaged one)."""
+def _servable_version(root: Path) -> str:
+    """Version of the build published under ``root``, checked as the service will read it.
+
+    Raises:
+        InputError: Nothing is published there, or the published build is damaged; the
+            sentence says which and gives the command that builds into ``root``.
+    """
     from aralrisk.layers.result import open_build
 
+    command = f"`aralrisk build --out {root}` (or `make run` for the sample)"
     try:
         return open_build(root).version
-    except (NotFoundError, InputError):
-        return None
-
-
-def _build_sample(root: Path) -> str:
-    """Build the sample into ``root`` with a progress bar (making its data if missing)."""
-    from aralrisk.layers import pipeline
-    from aralrisk.layers.config import load_config
-
-    config = pipeline.DEFAULT_CONFIG
-    if not load_config(config).districts.path.exists():
-        from aralrisk.layers.sample import make_sample
-
-        typer.echo(f"generating the sample data in {config.parent} first", err=True)
-        make_sample(config.parent)
-    return pipeline.build(config, out=root, progress=True).version
+    except NotFoundError:
+        raise InputError(
+            f"no build is published in {root}: check the --build path (or "
+            f"ARALRISK_BUILD_DIR), or build into it first with {command}"
+        ) from None
+    except InputError as exc:
+        raise InputError(
+            f"the build published in {root} cannot be served ({exc}): build it again with {command}"
+        ) from None
 
 
 @app.command()
@@ -249,15 +343,21 @@ def serve(
         ),
     ] = "",
 ) -> None:
-    """Serve the HTTP API and the risk map; builds the sample first if nothing is published."""
-    import os
+    """Serve the HTTP API and the risk map of the build published under --build.
 
+    Serving never builds: with nothing (or a damaged build) published there it stops
+    with one sentence and the command to run first (`aralrisk build --out DIR`, or
+    `make run`, which builds the sample and serves it). ARALRISK_* settings are checked
+    before the server starts.
+    """
     import uvicorn
 
-    version = _published_version(build_dir)
-    if version is None:
-        typer.echo(f"no build is published in {build_dir}; building the sample first", err=True)
-        version = _build_sample(build_dir)
+    from aralrisk.api.settings import Settings
+
+    # The workers read their settings again; a bad one is one sentence here, not a
+    # traceback in each worker.
+    Settings(build_dir=build_dir, root_path=root_path)
+    version = _servable_version(build_dir)
     # Workers are separate processes that read their settings from the environment.
     os.environ["ARALRISK_BUILD_DIR"] = str(build_dir.resolve())
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - display only

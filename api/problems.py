@@ -15,7 +15,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from aralrisk.geo.errors import ConfigError, InputError, NotFoundError
+from aralrisk.api.state import RETRY_AFTER, VANISHED, BuildStore, BuildUnavailable
+from aralrisk.geo.errors import BuildRemoved, ConfigError, InputError, NotFoundError
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("aralrisk.api")
@@ -36,6 +37,11 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "Bad request (one sentence says why)"},
     404: {"model": Problem, "description": "Unknown layer, district or tile"},
     422: {"model": Problem, "description": "Invalid parameter"},
+    503: {
+        "model": Problem,
+        "description": "No build can be served now (none published, damaged, or its folder "
+        "gone); retry after `Retry-After` seconds",
+    },
 }
 
 _TITLES = {
@@ -113,6 +119,15 @@ def install(app: FastAPI) -> None:
     async def _not_found(request: Request, exc: NotFoundError) -> JSONResponse:
         return problem(404, str(exc).strip("'\""), request)
 
+    @app.exception_handler(BuildRemoved)
+    async def _build_removed(request: Request, exc: BuildRemoved) -> JSONResponse:
+        # The build was deleted while this request read it: a moment's outage, not a 404.
+        return _unavailable(request, _store_health(request) or VANISHED)
+
+    @app.exception_handler(BuildUnavailable)
+    async def _build_unavailable(request: Request, exc: BuildUnavailable) -> JSONResponse:
+        return _unavailable(request, str(exc))
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return problem(422, _validation_sentence(exc), request)
@@ -126,6 +141,21 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # A file that vanished with its build (read after the request's check): 503.
+        if (reason := _store_health(request)) is not None:
+            log.warning("build unavailable on %s: %s", request.url.path, reason)
+            return _unavailable(request, reason)
         # Logged with the traceback for operators; the client gets one sentence.
         log.exception("unexpected error on %s", request.url.path)
         return problem(500, "an unexpected error occurred; it has been logged", request)
+
+
+def _unavailable(request: Request, detail: str) -> JSONResponse:
+    """503 with ``Retry-After``: no build can be served now, the service itself is fine."""
+    return problem(503, detail, request, {"Retry-After": str(RETRY_AFTER)})
+
+
+def _store_health(request: Request) -> str | None:
+    """Why the application's build store cannot serve a build now (None: it can)."""
+    store: BuildStore | None = getattr(request.app.state, "builds", None)
+    return store.health() if store is not None else None

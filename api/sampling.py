@@ -28,7 +28,7 @@ from aralrisk.api.features import property_value
 from aralrisk.api.hazards import level_code, level_label
 from aralrisk.api.problems import ApiError
 from aralrisk.geo import index
-from aralrisk.geo.errors import NotFoundError
+from aralrisk.geo.errors import BuildRemoved, NotFoundError
 from aralrisk.geo.grid import GridSpec
 from aralrisk.layers.registry import LayerSpec
 from aralrisk.layers.result import BuildResult
@@ -86,6 +86,8 @@ def read_cell(build: BuildResult, name: str, cell: Cell) -> float | None:
     """The value of raster ``name`` of ``build`` at ``cell``; ``None`` for no data."""
     try:
         path = build.raster(name)
+    except BuildRemoved:
+        raise  # the build vanished: an error (503), never "no data" everywhere
     except NotFoundError:
         return None
     with rasterio.open(path) as ds:

@@ -5,6 +5,14 @@ Each request takes one :class:`~layers.result.BuildResult` snapshot through the
 even when ``build/current`` is swapped while it is being served. The store notices a
 new build by reading the ``current`` symlink (one ``readlink``, no file reads) at most
 every :attr:`BuildStore.check_interval` seconds.
+
+A build that cannot be served is never treated as an empty one: when nothing is
+published, the published build is damaged, or the served build's folder disappears or
+becomes unreadable while serving, :meth:`BuildStore.get` raises
+:class:`BuildUnavailable` (a ``503`` problem with ``Retry-After`` on every data route)
+and :meth:`BuildStore.health` says why (``/healthz`` fails). Whether the served build's
+folder is still there is checked on every request (one ``stat``), so ``/point`` can
+never answer "no data" everywhere for a build that has gone.
 """
 
 from __future__ import annotations
@@ -17,8 +25,31 @@ from pathlib import Path
 from fastapi import Request
 
 from aralrisk.geo.errors import InputError, NotFoundError
-from aralrisk.layers.publish import CURRENT
+from aralrisk.layers.publish import CURRENT, MANIFEST
 from aralrisk.layers.result import BuildResult, open_build
+
+#: Seconds a client should wait before asking again while no build can be served.
+RETRY_AFTER = 30
+
+NO_BUILD = "no build is published yet: run `aralrisk build`"
+VANISHED = (
+    "the served build's folder has disappeared or become unreadable: publish a build "
+    "again with `aralrisk build`; the service picks it up by itself"
+)
+
+
+class BuildUnavailable(Exception):
+    """No build can be served now; the message is one sentence for clients (no paths)."""
+
+    retry_after = RETRY_AFTER
+
+
+def _present(build_dir: Path) -> bool:
+    """Whether a build's folder is still there and readable (its manifest is a file)."""
+    try:
+        return (build_dir / MANIFEST).is_file() and os.access(build_dir / MANIFEST, os.R_OK)
+    except OSError:
+        return False
 
 
 class BuildStore:
@@ -32,6 +63,8 @@ class BuildStore:
         self._build: BuildResult | None = None
         self._target: str | None = None
         self._checked = 0.0
+        # Why the last load failed, and for which `current` target (None: it did not).
+        self._failure: tuple[str | None, BuildUnavailable] | None = None
 
     def _target_now(self) -> str | None:
         link = self.root / CURRENT
@@ -44,31 +77,66 @@ class BuildStore:
         """The current build (loading or reloading it when needed).
 
         Raises:
-            NotFoundError: No build is published under the root.
+            BuildUnavailable: Nothing is published under the root, the published build
+                is damaged, or the served build's folder has gone; the sentence says
+                which, without server paths.
         """
+        build = self._build
         now = time.monotonic()
-        if self._build is not None and now - self._checked < self.check_interval:
-            return self._build
+        if build is not None and now - self._checked < self.check_interval and _present(build.path):
+            return build
         with self._lock:
+            now = time.monotonic()
+            if (
+                self._build is None
+                and self._failure is not None
+                and now - self._checked < self.check_interval
+            ):
+                raise self._failure[1]  # failed a moment ago: do not retry on every request
             self._checked = now
             target = self._target_now()
-            if self._build is not None and target == self._target:
-                return self._build
-            if target is None:
-                if self._build is not None:
+            build = self._build
+            if build is not None and target == self._target and _present(build.path):
+                return build
+            reason = NO_BUILD if build is None else VANISHED
+            if target is not None:
+                try:
+                    self._build, self._target, self._failure = open_build(self.root), target, None
                     return self._build
-                raise NotFoundError("no build is published yet: run `aralrisk build`")
-            try:
-                self._build = open_build(self.root)
-                self._target = target
-            except InputError:
-                # A half-written or damaged build is never served; keep the last good one.
-                if self._build is None:
-                    raise
-            return self._build
+                except NotFoundError:
+                    reason = NO_BUILD if build is None else VANISHED
+                except (InputError, OSError) as exc:
+                    # A half-written or damaged build is never served.
+                    detail = str(exc) if isinstance(exc, InputError) else "it cannot be read"
+                    reason = (
+                        f"the published build cannot be served ({detail}): publish a build "
+                        "again with `aralrisk build`"
+                    )
+            if build is not None and _present(build.path):
+                return build  # keep serving the last good build while its files are there
+            self._build = self._target = None
+            self._failure = (target, BuildUnavailable(reason))
+            raise self._failure[1]
+
+    def health(self) -> str | None:
+        """Why no build can be served (one sentence), or ``None`` when one can.
+
+        While the served build's folder is there this is one ``stat``. Otherwise it is
+        :meth:`get` (a load attempt, at most once per :attr:`check_interval`), so that
+        ``/healthz`` fails exactly when the data routes answer 503, and recovers as soon
+        as they do.
+        """
+        build = self._build
+        if build is not None and _present(build.path):
+            return None
+        try:
+            self.get()
+        except BuildUnavailable as exc:
+            return str(exc)
+        return None
 
 
 def current_build(request: Request) -> BuildResult:
-    """FastAPI dependency: the build snapshot for this request."""
+    """FastAPI dependency: the build snapshot for this request (503 when there is none)."""
     store: BuildStore = request.app.state.builds
     return store.get()

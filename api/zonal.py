@@ -28,7 +28,7 @@ from aralrisk.api.encoding import number, plain
 from aralrisk.api.problems import ApiError
 from aralrisk.api.sampling import build_grid
 from aralrisk.geo import index
-from aralrisk.geo.errors import NotFoundError
+from aralrisk.geo.errors import BuildRemoved, NotFoundError
 from aralrisk.geo.grid import GridSpec
 from aralrisk.geo.vectors import geodesic_area_km2
 from aralrisk.geo.zonal import ZonalStats, ZoneIndex
@@ -79,6 +79,8 @@ def _read(build: BuildResult, name: str, window: Window) -> np.ndarray | None:
     """Raster ``name`` for ``window`` as float64 with NaN for no data (None if absent)."""
     try:
         path = build.raster(name)
+    except BuildRemoved:
+        raise  # the build vanished: an error (503), never "no data" everywhere
     except NotFoundError:
         return None
     with rasterio.open(path) as ds:

@@ -22,3 +22,11 @@ class NotFoundError(LookupError):
 
 class InputWarning(UserWarning):
     """An input had a problem that was repaired or assumed; the message says which."""
+
+
+class NetworkError(InputError):
+    """A server (a Dask scheduler, a remote input) could not be reached; not a file error."""
+
+
+class BuildRemoved(NotFoundError):
+    """A build opened earlier has since been deleted (pruned, or its folder removed)."""

@@ -220,12 +220,38 @@ def _describe(exc: ValidationError, source: str) -> str:
     return f"{source}: {where}: {first['msg']}"
 
 
+#: Path prefixes of data that lives on a server (URLs and GDAL's virtual file systems).
+REMOTE_PREFIXES = ("http://", "https://", "ftp://", "s3://", "gs://", "az://", "/vsi")
+
+
+def _refuse_remote(document: dict[str, Any], source: str) -> None:
+    """Refuse inputs on a server: a build reads local files only.
+
+    Without this a URL becomes a local path with one slash dropped, and the user is told
+    the file "does not exist", a file error for what is a network question.
+    """
+    paths = {"districts.path": (document.get("districts") or {}).get("path")}
+    paths["basemap.hydrography"] = (document.get("basemap") or {}).get("hydrography")
+    for name, spec in (document.get("inputs") or {}).items():
+        if isinstance(spec, dict):
+            paths[f"inputs.{name}.path"] = spec.get("path")
+    for key, value in paths.items():
+        if isinstance(value, str) and value.strip().lower().startswith(REMOTE_PREFIXES):
+            raise ConfigError(
+                f"{source}: {key} {value!r} is on a server; builds read local files only: "
+                "download it first, e.g. with `curl -O URL` or `gdal_translate`, and give "
+                "its local path"
+            )
+
+
 def parse_config(document: dict[str, Any], base: Path, source: str = "config") -> BuildConfig:
     """Validate a configuration mapping; relative paths are taken from ``base``.
 
     Raises:
-        ConfigError: One sentence naming the setting that is wrong.
+        ConfigError: One sentence naming the setting that is wrong (a path on a
+            server, ``http://...`` or ``/vsicurl/...``, included).
     """
+    _refuse_remote(document, source)
     try:
         return BuildConfig.model_validate(document).resolved(base)
     except ValidationError as exc:
@@ -235,10 +261,21 @@ def parse_config(document: dict[str, Any], base: Path, source: str = "config") -
 def load_config(path: Path) -> BuildConfig:
     """Read and validate a build configuration TOML file.
 
+    ``path`` may also be a folder holding a ``build.toml`` (a data folder such as the
+    sample's); that file is read.
+
     Raises:
         ConfigError: If the file is missing, is not TOML or has a wrong setting.
     """
     path = Path(path)
+    if path.is_dir():
+        # A data folder is what users point at: take its build.toml, or say what is missing.
+        if not (path / "build.toml").is_file():
+            raise ConfigError(
+                f"{path.name or path} is a folder, not a build configuration, and holds no "
+                "build.toml: pass the configuration file itself, e.g. --config FOLDER/build.toml"
+            )
+        path = path / "build.toml"
     if not path.is_file():
         raise ConfigError(
             f"build configuration {path.name} not found; run `aralrisk sample` to make the "

@@ -47,6 +47,7 @@ from aralrisk.layers.district_stats import hazard_columns, layer_columns
 from aralrisk.layers.outputs import district_frame, long_table, manifest
 from aralrisk.layers.registry import LayerSpec, Registry, load_catalog
 from aralrisk.layers.result import BuildResult, open_build
+from aralrisk.layers.scheduler import dask_client, scheduler_address
 
 #: The sample data set: the repository's ``data/sample`` when run from a source tree, else
 #: ``data/sample`` under the working directory, where ``aralrisk sample`` writes it by
@@ -252,9 +253,11 @@ def build(
         method or cfg.scoring.method,
         cfg.scoring.risk_classes(),
     )
+    if scheduler is not None:
+        scheduler = scheduler_address(scheduler)  # a typo is one sentence, before any work
     root = Path(out)
     gdal = {} if "GDAL_CACHEMAX" in os.environ else {"GDAL_CACHEMAX": BUILD_GDAL_CACHE_MB}
-    with publish.root_lock(root, wait), _dask_client(scheduler, workers), rasterio.Env(**gdal):
+    with publish.root_lock(root, wait), dask_client(scheduler, workers), rasterio.Env(**gdal):
         version = publish.new_version(_digest(cfg))
         with publish.staging(root, version) as work:
             _run(cfg, catalog, weighting, work, version, progress, name)
@@ -262,24 +265,6 @@ def build(
         if keep is not None:
             publish.prune(root, keep)
     return open_build(final)
-
-
-@contextmanager
-def _dask_client(scheduler: str | None, workers: int | None) -> Iterator[None]:
-    if scheduler is None and not workers:
-        yield
-        return
-    from distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        with Client(scheduler):
-            yield
-        return
-    with (
-        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True) as cluster,
-        Client(cluster),
-    ):
-        yield
 
 
 def _run(

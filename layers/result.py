@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 
-from aralrisk.geo.errors import InputError, NotFoundError
+from aralrisk.geo.errors import BuildRemoved, InputError, NotFoundError
 from aralrisk.geo.index import INFORM_2025, RiskClasses
 from aralrisk.geo.io import read_raster
 from aralrisk.layers import publish, scoring, sensitivity
@@ -121,7 +121,7 @@ class BuildResult:
 
     def _check_present(self) -> None:
         if not (self.path / publish.MANIFEST).is_file():
-            raise NotFoundError(
+            raise BuildRemoved(
                 f"build {self.version} was removed from {self.path.parent.parent.name} since "
                 "it was opened (deleted, or pruned by a later build with keep=): open the "
                 "current build with open_build(), or keep builds you need with name="

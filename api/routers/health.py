@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from aralrisk.api.routers.alerts import summary as alerts_summary
-from aralrisk.api.state import current_build
+from aralrisk.api.state import BuildStore, BuildUnavailable, current_build
 from aralrisk.layers.result import BuildResult, classes_from_manifest
 
 router = APIRouter(tags=["service"])
@@ -46,9 +46,21 @@ class Version(BaseModel):
     )
 
 
-@router.get("/healthz", response_model=Health, summary="Liveness (cheap, never blocked)")
-async def healthz() -> Health:
-    """Answers at once without touching the build or the disk."""
+@router.get(
+    "/healthz",
+    response_model=Health,
+    summary="Health: is a build being served (cheap, never blocked)",
+)
+async def healthz(request: Request) -> Health:
+    """`ok` while a build is served; a 503 problem (with `Retry-After`) saying why not.
+
+    Fails when nothing is published, the published build is damaged, or the served
+    build's folder has disappeared or become unreadable: exactly when the data routes
+    answer 503. Reads file metadata only (a `readlink` and a `stat`), never the build.
+    """
+    store: BuildStore = request.app.state.builds
+    if (reason := store.health()) is not None:
+        raise BuildUnavailable(reason)
     return Health()
 
 

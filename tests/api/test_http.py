@@ -358,13 +358,14 @@ def test_post_builds_is_absent_without_a_key(client: TestClient) -> None:
     assert "/builds" not in client.get("/openapi.json").json()["paths"]
 
 
-def test_without_a_build_data_routes_are_404_and_health_answers(
+def test_without_a_build_data_routes_and_health_are_503(
     make_client: MakeClient, tmp_path: Path
 ) -> None:
     client = make_client(build_dir=tmp_path / "nothing")
-    assert client.get("/healthz").status_code == 200
-    for url in ("/layers", "/districts", "/point?lon=60.5&lat=44.5"):
+    for url in ("/healthz", "/layers", "/districts", "/point?lon=60.5&lat=44.5"):
         response = client.get(url)
-        assert response.status_code == 404, url
+        assert response.status_code == 503, url
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["retry-after"] == "30"
         assert response.json()["detail"] == "no build is published yet: run `aralrisk build`"
         assert str(tmp_path) not in response.text

@@ -1,8 +1,10 @@
-"""``aralrisk serve``: its help, its start-up build, and a real uvicorn server."""
+"""``aralrisk serve``: its help, its start-up checks, its settings and a real uvicorn server."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -16,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from aralrisk.api import cli
-from aralrisk.layers.result import BuildResult, open_build
+from aralrisk.layers.result import BuildResult
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -33,7 +35,7 @@ def test_serve_help() -> None:
     assert result.exit_code == 0
     for option in ("--host", "--port", "--workers", "--build", "--root-path"):
         assert option in result.output
-    assert "builds the sample first" in result.output
+    assert "Serving never builds" in result.output
 
 
 @pytest.fixture
@@ -54,40 +56,147 @@ def fake_uvicorn(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     return calls
 
 
-def test_serve_builds_the_sample_when_nothing_is_published(
-    fake_uvicorn: dict[str, Any],
-    monkeypatch: pytest.MonkeyPatch,
-    world_dir: Path,
-    build_root: Path,
-    tmp_path: Path,
+def _no_build(*args: Any, **kwargs: Any) -> None:
+    pytest.fail("serve must never build")
+
+
+def _one_error(result: Any) -> str:
+    """The single ``error:`` line of a failed command (and no traceback)."""
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    return errors[0]
+
+
+def test_serve_refuses_a_path_where_nothing_is_published(
+    fake_uvicorn: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from aralrisk.layers import pipeline
 
-    built: list[dict[str, Any]] = []
+    monkeypatch.setattr(pipeline, "build", _no_build)
+    mistyped = tmp_path / "biuld"
+    result = CliRunner().invoke(cli.app, ["serve", "--build", str(mistyped)])
+    error = _one_error(result)
+    assert f"no build is published in {mistyped}" in error
+    assert f"`aralrisk build --out {mistyped}`" in error
+    assert "make run" in error
+    assert not mistyped.exists(), "serve must not build into a path it was not asked to"
+    assert "app" not in fake_uvicorn
 
-    def fake_build(config: Path, **kwargs: Any) -> BuildResult:
-        built.append({"config": config, **kwargs})
-        return open_build(build_root)
 
-    # The tiny world stands in for the sample, whose build takes minutes.
-    monkeypatch.setattr(pipeline, "DEFAULT_CONFIG", world_dir / "build.toml")
-    monkeypatch.setattr(pipeline, "build", fake_build)
-    empty = tmp_path / "build"
-    result = CliRunner().invoke(
-        cli.app,
-        ["serve", "--build", str(empty), "--port", "8123", "--workers", "2", "--root-path", "/x/"],
-    )
+@pytest.mark.parametrize(
+    ("damage", "says"),
+    [
+        (lambda b: (b / "manifest.json").write_text("{ not json"), "unreadable manifest.json"),
+        (lambda b: (b / "manifest.json").unlink(), "no manifest.json"),
+        (lambda b: (b / "districts.parquet").write_bytes(b"PAR1"), "districts.parquet"),
+    ],
+    ids=["manifest not JSON", "manifest missing", "output truncated"],
+)
+def test_serve_refuses_a_damaged_build(
+    fake_uvicorn: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    build_root: Path,
+    tmp_path: Path,
+    damage: Any,
+    says: str,
+) -> None:
+    from aralrisk.layers import pipeline
+
+    monkeypatch.setattr(pipeline, "build", _no_build)
+    root = tmp_path / "build"
+    shutil.copytree(build_root, root, symlinks=True)
+    current = (root / "current").resolve()
+    before = sorted(p.name for p in (root / "builds").iterdir())
+    damage(current)
+    result = CliRunner().invoke(cli.app, ["serve", "--build", str(root)])
+    error = _one_error(result)
+    assert f"the build published in {root} cannot be served" in error
+    assert says in error
+    assert f"build it again with `aralrisk build --out {root}`" in error
+    assert "app" not in fake_uvicorn
+    # Nothing was built or removed next to the damaged build.
+    assert sorted(p.name for p in (root / "builds").iterdir()) == before
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("ARALRISK_MAX_BODY_BYTES", "abc", "a whole number greater than 0"),
+        ("ARALRISK_MAX_BODY_BYTES", "0", "a whole number greater than 0"),
+        ("ARALRISK_MAX_ZONAL_VERTICES", "many", "a whole number greater than 3"),
+        ("ARALRISK_MAX_ZONAL_AREA_KM2", "-5", "a number greater than 0"),
+        ("ARALRISK_TILE_CACHE_SIZE", "1.5", "a whole number of 0 or more"),
+        ("ARALRISK_BASEMAP_ONLINE", "maybe", "true or false"),
+        ("ARALRISK_CORS_ORIGINS", '["https://a.kz"', "a comma-separated list of origins"),
+        ("ARALRISK_API_KEY", "   ", "a secret text (not blank)"),
+    ],
+)
+def test_a_bad_setting_is_one_sentence_naming_the_variable(
+    fake_uvicorn: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    build_root: Path,
+    variable: str,
+    value: str,
+    says: str,
+) -> None:
+    monkeypatch.setenv(variable, value)
+    result = CliRunner().invoke(cli.app, ["serve", "--build", str(build_root)])
+    error = _one_error(result)
+    assert error.startswith(f"error: {variable}"), error
+    assert says in error
+    assert "unset it for the default" in error
+    if variable == "ARALRISK_API_KEY":
+        assert repr(value) not in error  # a key is never echoed, even a bad one
+    else:
+        assert repr(value) in error
+    assert "app" not in fake_uvicorn
+
+
+@pytest.mark.parametrize(
+    ("value", "origins"),
+    [
+        ("https://akimat.kz", ["https://akimat.kz"]),
+        ("https://a.kz,https://b.kz", ["https://a.kz", "https://b.kz"]),
+        (" https://a.kz , https://b.kz ,", ["https://a.kz", "https://b.kz"]),
+        (json.dumps(["https://a.kz", "https://b.kz"]), ["https://a.kz", "https://b.kz"]),
+        ("", []),
+    ],
+    ids=["one origin", "comma list", "spaces and trailing comma", "JSON list", "empty"],
+)
+def test_cors_origins_are_a_comma_separated_or_json_list(
+    monkeypatch: pytest.MonkeyPatch, value: str, origins: list[str]
+) -> None:
+    from aralrisk.api.settings import Settings
+
+    monkeypatch.setenv("ARALRISK_CORS_ORIGINS", value)
+    assert Settings().cors_origins == origins
+
+
+def test_serve_starts_with_a_comma_separated_cors_list(
+    fake_uvicorn: dict[str, Any], monkeypatch: pytest.MonkeyPatch, build_root: Path
+) -> None:
+    monkeypatch.setenv("ARALRISK_CORS_ORIGINS", "https://akimat.kz,https://oblast.kz")
+    result = CliRunner().invoke(cli.app, ["serve", "--build", str(build_root)])
     assert result.exit_code == 0, result.output
-    assert built == [{"config": world_dir / "build.toml", "out": empty, "progress": True}]
-    assert "building the sample first" in result.output
-    assert "open http://127.0.0.1:8123/map" in result.output
+    assert fake_uvicorn["app"] == "aralrisk.api.app:create_app"
+
+
+def test_serve_passes_its_options_to_uvicorn(
+    fake_uvicorn: dict[str, Any], build_root: Path, built: BuildResult
+) -> None:
+    args = ["--build", str(build_root), "--port", "8123", "--workers", "2", "--root-path", "/x/"]
+    result = CliRunner().invoke(cli.app, ["serve", *args])
+    assert result.exit_code == 0, result.output
+    assert f"serving build {built.version}: open http://127.0.0.1:8123/map" in result.output
     assert fake_uvicorn["app"] == "aralrisk.api.app:create_app"
     assert fake_uvicorn["factory"] is True
     assert fake_uvicorn["proxy_headers"] is True
     assert fake_uvicorn["workers"] == 2
     assert fake_uvicorn["root_path"] == "/x"
     assert (fake_uvicorn["host"], fake_uvicorn["port"]) == ("127.0.0.1", 8123)
-    assert fake_uvicorn["env_build_dir"] == str(empty.resolve())
+    assert fake_uvicorn["env_build_dir"] == str(build_root.resolve())
 
 
 def test_serve_uses_a_published_build_as_is(

@@ -221,6 +221,51 @@ CASES: list[tuple[str, Breaker | None, list[str], str]] = [
     ("unknown method", None, ["--method", "median"], "median"),
     ("config missing", None, ["--config", "nowhere.toml"], "nowhere.toml"),
     (
+        "config is a folder without build.toml",
+        lambda f: (f / "inputs").mkdir(),
+        ["--config", "inputs"],
+        "inputs is a folder, not a build configuration, and holds no build.toml: pass the "
+        "configuration file itself",
+    ),
+    (
+        "scheduler without port",
+        None,
+        ["--scheduler", "tcp://localhost"],
+        "scheduler address 'tcp://localhost' has no port: write it as tcp://HOST:PORT",
+    ),
+    (
+        "scheduler port not a number",
+        None,
+        ["--scheduler", "tcp://localhost:abc"],
+        "has an invalid port 'abc'",
+    ),
+    ("scheduler port out of range", None, ["--scheduler", "localhost:99999"], "invalid port"),
+    (
+        "scheduler unknown protocol",
+        None,
+        ["--scheduler", "http://localhost:8786"],
+        "unknown protocol 'http'",
+    ),
+    ("scheduler IPv6 without brackets", None, ["--scheduler", "tcp://::1:8786"], "brackets"),
+    (
+        "input on a web server",
+        _replace_in_config('path = "dust.tif"', 'path = "https://example.org/dust.tif"'),
+        [],
+        "inputs.dust_days.path 'https://example.org/dust.tif' is on a server",
+    ),
+    (
+        "input through /vsicurl",
+        _replace_in_config('path = "dust.tif"', 'path = "/vsicurl/http://127.0.0.1:9/dust.tif"'),
+        [],
+        "is on a server; builds read local files only",
+    ),
+    (
+        "output folder is a file",
+        lambda f: (f / "out").write_text("not a folder"),
+        [],
+        "could not read or write out: file exists; it already exists where a folder is needed",
+    ),
+    (
         "config not TOML",
         lambda f: (f / "build.toml").write_text("title = [unclosed"),
         [],
