@@ -348,17 +348,16 @@ def parse_forecast_args(
     out = []
     for value in values:
         key, sep, rest = value.partition("=")
+        spec: ForecastSpec | None = None
         if sep and key in specs:
-            path = Path(rest)
-            spec = specs[key]
-        elif sep and not Path(value).exists() and "/" not in key:
+            path, spec = Path(rest), specs[key]
+        elif sep and not Path(value).exists():
             raise InputError(
                 f"unknown forecast {key!r}: choose one of {', '.join(specs)} (as ID=FILE)"
             )
         else:
             path = Path(value)
-            spec = identify(path, specs) if path.exists() else specs[next(iter(specs))]
         if not path.exists():
             raise InputError(f"forecast file {path.name} does not exist: check the path")
-        out.append((path, spec))
+        out.append((path, spec or identify(path, specs)))
     return out

@@ -103,3 +103,26 @@ def test_no_alerts_published_is_404(client: TestClient) -> None:
     response = client.get("/alerts")
     assert response.status_code == 404
     assert "aralrisk alerts" in response.json()["detail"]
+
+
+def test_command_publishes_and_refuses_in_one_sentence(build_root: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from aralrisk.api.cli import app
+
+    root = tmp_path / "root"
+    shutil.copytree(build_root, root, symlinks=True)
+    good = pm10(tmp_path / "pm10.nc", [{"A": 200.0, "B": 60.0, "C": 20.0}])
+    runner = CliRunner()
+    result = runner.invoke(app, ["alerts", "--forecast", str(good), "--build", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "dust_pm10_forecast: issued 2026-04-10" in result.output
+    assert "Red warning: Dust storm, A" in result.output
+    published = alerts.current_alerts(root)
+    # The same forecast again is not newer: refused, and the published alerts stay.
+    again = runner.invoke(app, ["alerts", "-f", f"dust_pm10_forecast={good}", "-b", str(root)])
+    assert again.exit_code == 2
+    assert "not after the dust_pm10_forecast already published" in again.output
+    assert alerts.current_alerts(root) == published
+    unknown = runner.invoke(app, ["alerts", "-f", "tsunami=x.nc", "-b", str(root)])
+    assert unknown.exit_code == 2 and "unknown forecast 'tsunami'" in unknown.output

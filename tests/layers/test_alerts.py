@@ -234,3 +234,40 @@ def test_bad_forecasts_leave_published_alerts_intact(
     assert message.count(". ") == 0 and "\n" not in message  # one sentence
     assert alerts.current_alerts(root) == published
     assert not any((root / "alerts" / ".staging").iterdir())
+
+
+def test_projected_ensemble_in_kelvin(root: Path, tmp_path: Path) -> None:
+    """A UTM 41N heat forecast (K) with `realization` members and a CF grid mapping."""
+    from pyproj import Transformer
+
+    to_utm = Transformer.from_crs("EPSG:4326", "EPSG:32641", always_xy=True)
+    x0, y0 = to_utm.transform(59.5, 45.5)
+    x1, y1 = to_utm.transform(62.5, 43.5)
+    x = np.arange(x0, x1, 10_000.0)
+    y = np.arange(y0, y1, -10_000.0)
+    gx, gy = np.meshgrid(x, y)
+    lon, _ = Transformer.from_crs("EPSG:32641", "EPSG:4326", always_xy=True).transform(gx, gy)
+    # A (west of lon 61) at 42 degC in 3 of 3 members, elsewhere 30 degC.
+    celsius = np.where(lon < 61, 42.0, 30.0)
+    data = np.broadcast_to(celsius + 273.15, (3, 1, y.size, x.size)).copy()
+    ds = xr.Dataset(
+        {"tasmax": (("realization", "time", "y", "x"), data, {"units": "K"})},
+        coords={
+            "realization": [1, 2, 3],
+            "time": [np.datetime64("2026-07-11T00:00")],
+            "x": x,
+            "y": y,
+            "forecast_reference_time": np.datetime64("2026-07-10T00:00"),
+        },
+    ).rio.write_crs("EPSG:32641")
+    ds.to_netcdf(tmp_path / "heat.nc")
+    fc = read_forecast(tmp_path / "heat.nc", "mx2t24", aliases=("tasmax",))
+    assert fc.members == 3 and fc.data.rio.crs.to_epsg() == 32641
+    run_dir = alerts.run([str(tmp_path / "heat.nc")], root, now=datetime(2026, 7, 10, tzinfo=UTC))
+    table = pd.read_csv(run_dir / "alerts.csv", dtype={"code": str}).set_index("code")
+    # heat_forecast is valid at the end of its day: 07-11 00:00 is the maximum of 07-10.
+    assert (table["day"] == "2026-07-10").all()
+    assert table.loc["A", "level"] == "red"  # 42 > 40 degC for all of A's people
+    assert table.loc["A", "value_max"] == pytest.approx(42.0, abs=0.01)  # K -> degC
+    assert table.loc["A", "probability"] == pytest.approx(1.0)
+    assert table.loc["B", "level"] == "none"
