@@ -389,7 +389,13 @@ BuildOption = Annotated[
 @user_errors
 def map_export(
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="HTML file to write.", dir_okay=False)
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="An .html file (the map alone), or a folder or .zip: the offline copy with "
+            "every district report, the settlements and the values at any point.",
+        ),
     ] = Path("map.html"),
     build_dir: BuildOption = Path("build"),
     osm: Annotated[
@@ -400,12 +406,27 @@ def map_export(
             "and online).",
         ),
     ] = True,
+    lang: Annotated[
+        str, typer.Option(help="Language of the offline copy's map and reports: kk, ru or en.")
+    ] = "en",
 ) -> None:
-    """Export the risk map as one self-contained HTML file that works offline (USB stick)."""
+    """Export the risk map for use offline: one HTML file, or a folder (or zip) with reports."""
     from aralrisk.api.map.export import export_map
     from aralrisk.layers.result import open_build
 
     result = open_build(build_dir)
+    if out.suffix.lower() != ".html":
+        from aralrisk.api.map.offline import export_offline, size_mb
+
+        if lang not in ("kk", "ru", "en"):
+            raise fail(f"unknown language {lang!r}; choose kk, ru or en")
+        written = export_offline(result, out, online_basemap=osm, lang=lang)
+        reports = sum(1 for p in written if p.parent.name == "reports")
+        typer.echo(
+            f"wrote the offline copy of build {result.version} to {out} "
+            f"({size_mb(written):.1f} MB; {reports} report files): open index.html"
+        )
+        return
     html = export_map(result, online_basemap=osm)
     out.write_text(html, encoding="utf-8")
     size = out.stat().st_size / 1e6

@@ -31,6 +31,7 @@ MAP_SCRIPTS = (
     "share.js",
     "places.js",
     "search.js",
+    "offline.js",
     "main.js",
 )
 MAP_STYLES = ("map.css", "places.css")

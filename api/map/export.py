@@ -193,7 +193,11 @@ def embedded_data(build: BuildResult, lang: str = i18n.DEFAULT_LANG) -> dict[str
 
 
 def export_map(
-    build: BuildResult, *, online_basemap: bool = True, lang: str = i18n.DEFAULT_LANG
+    build: BuildResult,
+    *,
+    online_basemap: bool = True,
+    lang: str = i18n.DEFAULT_LANG,
+    extra: dict[str, Any] | None = None,
 ) -> str:
     """The self-contained map page of ``build`` (one HTML file, no server needed).
 
@@ -202,12 +206,15 @@ def export_map(
         online_basemap: Offer OpenStreetMap as an optional layer (needs internet when
             switched on; everything else works offline).
         lang: The page's language (``kk``, ``ru`` or ``en``).
+        extra: More data for the page's scripts, merged into the embedded data (the
+            offline folder adds settlements, point values and report links:
+            :mod:`api.map.offline`).
     """
     html = render_page(
         build,
         online_basemap=online_basemap,
         mode="static",
-        embedded=embedded_data(build, lang),
+        embedded={**embedded_data(build, lang), **(extra or {})},
         lang=lang,
     )
     # A file has no response headers: its policy travels in a <meta> element, which
