@@ -102,3 +102,87 @@ def test_a_failed_rebuild_keeps_the_served_build(
     # A new attempt may start once the failed one has finished.
     assert client.post("/builds", headers={"X-API-Key": KEY}).status_code == 202
     _wait(client)
+
+
+def test_get_builds_needs_the_key_and_lists_the_builds(
+    make_client: MakeClient, own_root: Path, built: BuildResult
+) -> None:
+    client = make_client(api_key=KEY, build_dir=own_root)
+    refused = client.get("/builds")
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/problem+json"
+    response = client.get("/builds", headers={"X-API-Key": KEY})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["current"] == built.version
+    assert body["problem"] is None
+    assert [b["version"] for b in body["builds"]] == [built.version]
+    assert body["builds"][0]["current"] is True
+    assert body["builds"][0]["created"] == built.manifest["created"]
+    assert body["rebuild"] == {
+        "running": False,
+        "started": None,
+        "finished": None,
+        "version": None,
+        "error": None,
+    }
+    assert "/builds" in client.get("/openapi.json").json()["paths"]
+
+
+def test_the_last_rebuild_error_is_shown_without_paths(
+    make_client: MakeClient, own_root: Path, built: BuildResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aralrisk.geo.errors import InputError
+    from aralrisk.layers import pipeline
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise InputError(f"{own_root}/inputs/dust.tif is truncated:\nwrite it again")
+
+    monkeypatch.setattr(pipeline, "build", broken)
+    client = make_client(api_key=KEY, build_dir=own_root)
+    assert client.post("/builds", headers={"X-API-Key": KEY}).status_code == 202
+    _wait(client)
+    body = client.get("/builds", headers={"X-API-Key": KEY}).json()
+    rebuild = body["rebuild"]
+    assert rebuild["running"] is False
+    assert rebuild["error"] == "dust.tif is truncated: write it again"
+    assert rebuild["version"] is None
+    assert rebuild["started"] <= rebuild["finished"]
+    assert rebuild["finished"].endswith("+00:00")
+    # The failed rebuild published nothing: the build before it is still served.
+    assert body["current"] == built.version
+    assert client.get("/version").json()["version"] == built.version
+    text = client.get("/builds", headers={"X-API-Key": KEY}).text
+    assert str(own_root) not in text and "Traceback" not in text
+    # Another worker process (a new application on the same root) shows it too.
+    other = make_client(api_key=KEY, build_dir=own_root)
+    assert other.get("/builds", headers={"X-API-Key": KEY}).json()["rebuild"] == rebuild
+
+
+def test_an_unexpected_rebuild_failure_is_one_sentence(
+    make_client: MakeClient, own_root: Path, built: BuildResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aralrisk.layers import pipeline
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError(f"internal state in {own_root}/x.py line 3")
+
+    monkeypatch.setattr(pipeline, "build", crash)
+    client = make_client(api_key=KEY, build_dir=own_root)
+    assert client.post("/builds", headers={"X-API-Key": KEY}).status_code == 202
+    _wait(client)
+    rebuild = client.get("/builds", headers={"X-API-Key": KEY}).json()["rebuild"]
+    assert rebuild["error"] == "an unexpected error occurred; it has been logged"
+    assert client.get("/healthz").status_code == 200
+
+
+def test_get_builds_when_the_served_build_vanished(
+    make_client: MakeClient, own_root: Path, built: BuildResult
+) -> None:
+    client = make_client(api_key=KEY, build_dir=own_root)
+    assert client.get("/version").status_code == 200
+    shutil.rmtree(own_root / "builds" / built.version)
+    body = client.get("/builds", headers={"X-API-Key": KEY}).json()
+    assert body["current"] is None
+    assert "disappeared or become unreadable" in body["problem"]
+    assert body["builds"] == []

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from fastapi.testclient import TestClient
 from aralrisk.api.app import create_app
 from aralrisk.api.settings import Settings
 from aralrisk.api.state import BuildStore
+from aralrisk.geo.errors import BuildRemoved
 from aralrisk.layers import publish
 from aralrisk.layers.pipeline import build
 from aralrisk.layers.result import open_build
@@ -143,3 +146,98 @@ def test_server_starts_on_a_half_written_build_directory(world_dir: Path, tmp_pa
         assert response.status_code in (400, 404, 503)
         assert response.headers["content-type"].startswith("application/problem+json")
         assert "incomplete" in response.json()["detail"]
+
+
+@pytest.fixture(scope="module")
+def served_root(world_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A published tiny-world root, built once; tests copy it before breaking it."""
+    root = tmp_path_factory.mktemp("served") / "out"
+    build(world_dir / "build.toml", out=root, progress=False)
+    return root
+
+
+def _vanish_folder(build_dir: Path) -> None:
+    shutil.rmtree(build_dir)
+
+
+def _vanish_manifest(build_dir: Path) -> None:
+    # The folder stays but cannot be read as a build (a half-restored backup, a bad mount).
+    (build_dir / publish.MANIFEST).unlink()
+
+
+DATA_ROUTES = (
+    "/version",
+    "/layers",
+    "/layers/dust_days",
+    "/districts",
+    "/districts/A",
+    "/districts.csv",
+    "/point?lon=60.51&lat=44.52",
+    "/layers/dust_days/tiles/6/42/23.png",
+    "/map",
+)
+
+
+@pytest.mark.parametrize(
+    ("vanish", "says"),
+    [
+        (_vanish_folder, "the served build's folder has disappeared or become unreadable"),
+        (_vanish_manifest, "is incomplete: it has no manifest.json"),
+    ],
+    ids=["folder", "manifest"],
+)
+def test_a_build_that_vanishes_while_served_is_503_everywhere(
+    served_root: Path, tmp_path: Path, vanish: Callable[[Path], None], says: str
+) -> None:
+    root = tmp_path / "out"
+    shutil.copytree(served_root, root, symlinks=True)
+    good = open_build(root)
+    backup = tmp_path / "backup"
+    shutil.copytree(good.path, backup)
+    with TestClient(create_app(Settings(build_dir=root))) as client:
+        for url in DATA_ROUTES:
+            assert client.get(url).status_code == 200, url
+        tile = client.get("/layers/dust_days/tiles/6/42/23.png")  # now remembered in memory
+        assert tile.status_code == 200
+        assert client.get("/healthz").status_code == 200
+        vanish(good.path)
+        # At once, not after the store's next check: every data route is a 503 problem.
+        for url in (*DATA_ROUTES, "/healthz"):
+            response = client.get(url)
+            assert response.status_code == 503, (url, response.status_code)
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.headers["retry-after"] == "30"
+            assert says in response.json()["detail"]
+            assert str(tmp_path) not in response.text
+        zonal = client.post(
+            "/zonal",
+            json={
+                "type": "Polygon",
+                "coordinates": [[[60.1, 44.1], [60.9, 44.1], [60.9, 44.9], [60.1, 44.1]]],
+            },
+        )
+        assert zonal.status_code == 503
+        # The build restored: served again, /healthz recovers.
+        shutil.rmtree(good.path, ignore_errors=True)
+        shutil.copytree(backup, good.path)
+        deadline = time.monotonic() + 10
+        while client.get("/healthz").status_code != 200:
+            assert time.monotonic() < deadline, "the service did not recover"
+            time.sleep(0.2)
+        point = client.get("/point", params={"lon": 60.51, "lat": 44.52})
+        assert point.status_code == 200
+        assert point.headers["x-build-version"] == good.version
+
+
+def test_point_never_answers_no_data_for_a_build_removed_mid_request(
+    served_root: Path, tmp_path: Path
+) -> None:
+    from aralrisk.api.sampling import sample_point
+
+    root = tmp_path / "out"
+    shutil.copytree(served_root, root, symlinks=True)
+    result = open_build(root)
+    assert sample_point(result, 60.51, 44.52)["layers"]
+    shutil.rmtree(result.path)  # after the request took its snapshot
+    with pytest.raises(BuildRemoved, match="was removed"):
+        sample_point(result, 60.51, 44.52)
