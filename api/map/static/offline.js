@@ -57,7 +57,7 @@
       const col = Math.floor((lon - grid.west) / grid.dx);
       const row = Math.floor((grid.north - lat) / grid.dy);
       if (row < 0 || col < 0 || row >= grid.height || col >= grid.width) {
-        throw new Error(AR.t ? AR.t('the point is outside the region of this build') : 'the point is outside the region of this build');
+        throw new Error(AR.t('the point is outside the region of this build'));
       }
       const arrays = await values();
       const cell = row * grid.width + col;

@@ -15,14 +15,6 @@
 (function (AR) {
   'use strict';
 
-  /** t() of the page's catalogue (i18n), or the English text with {name} filled. */
-  function t(message, values) {
-    if (AR.t) return AR.t(message, values);
-    return !values ? message : message.replace(/\{(\w+)\}/g, function (whole, key) {
-      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
-    });
-  }
-  AR.placesT = t;
 
   function lang() { return AR.lang ? AR.lang() : (document.documentElement.lang || 'en'); }
 
@@ -53,20 +45,27 @@
       .filter(function (n) { if (!n || seen.has(n)) return false; seen.add(n); return true; });
   };
 
-  const KIND_LABELS = {
-    city: 'city', town: 'town', village: 'village', hamlet: 'hamlet',
-    isolated_dwelling: 'isolated dwelling',
+  /** A place kind in words (each a literal AR.t call, so the catalogs have it). */
+  AR.placeKind = function (place) {
+    switch (place) {
+      case 'city': return AR.t('city');
+      case 'town': return AR.t('town');
+      case 'village': return AR.t('village');
+      case 'hamlet': return AR.t('hamlet');
+      case 'isolated_dwelling': return AR.t('isolated dwelling');
+      default: return AR.t('settlement');
+    }
   };
 
   function levelLabel(code, cfg) {
-    return (cfg.level_labels && cfg.level_labels[String(code)]) || t('no data');
+    return (cfg.level_labels && cfg.level_labels[String(code)]) || AR.t('no data');
   }
 
   /** The card of a settlement (its popup): names, district, people, hazards. */
   AR.placeCard = function (p, cfg) {
     const rows = (cfg.hazards || []).filter(function (h) { return p[h.id + '_level'] !== undefined; }).map(function (h) {
       return AR.el('tr', {'data-hazard': h.id, className: h.context ? 'ar-context' : ''}, [
-        AR.el('td', {textContent: t(h.title)}),
+        AR.el('td', {textContent: AR.t(h.title)}),
         AR.el('td', {className: 'ar-num', textContent: AR.fmt(p[h.id + '_value'], 1)}),
         AR.el('td', {}, [AR.levelChip(p[h.id + '_level'], cfg.level_labels)]),
         AR.el('td', {}, [AR.levelChip(p[h.id + '_level_around'], cfg.level_labels)]),
@@ -77,21 +76,21 @@
     return AR.el('div', {className: 'ar-card ar-place-card', 'data-place': p.id}, [
       AR.el('h3', {className: 'ar-card-title', textContent: AR.placeName(p)}),
       others.length ? AR.el('div', {className: 'ar-names', textContent: others.join(' · ')}) : null,
-      AR.el('p', {className: 'ar-note', textContent: t(KIND_LABELS[p.place] || p.place || 'settlement') + ' · ' + t('district') + ': ' + district}),
+      AR.el('p', {className: 'ar-note', textContent: AR.placeKind(p.place) + ' · ' + AR.t('district') + ': ' + district}),
       AR.el('table', {className: 'ar-levels ar-place-people'}, [AR.el('tbody', {}, [
-        AR.el('tr', {}, [AR.el('td', {textContent: t('People')}), AR.el('td', {className: 'ar-num', textContent: AR.people(p.people)})]),
-        AR.el('tr', {}, [AR.el('td', {textContent: t('People exposed')}), AR.el('td', {className: 'ar-num', textContent: AR.people(p.people_exposed)})]),
-        AR.el('tr', {}, [AR.el('td', {textContent: t('Children under 5')}), AR.el('td', {className: 'ar-num', textContent: AR.people(p.children_under5)})]),
-        AR.el('tr', {}, [AR.el('td', {textContent: t('People over 65')}), AR.el('td', {className: 'ar-num', textContent: AR.people(p.elderly_over65)})]),
+        AR.el('tr', {}, [AR.el('td', {textContent: AR.t('People')}), AR.el('td', {className: 'ar-num', textContent: AR.people(p.people)})]),
+        AR.el('tr', {}, [AR.el('td', {textContent: AR.t('People exposed')}), AR.el('td', {className: 'ar-num', textContent: AR.people(p.people_exposed)})]),
+        AR.el('tr', {}, [AR.el('td', {textContent: AR.t('Children under 5')}), AR.el('td', {className: 'ar-num', textContent: AR.people(p.children_under5)})]),
+        AR.el('tr', {}, [AR.el('td', {textContent: AR.t('People over 65')}), AR.el('td', {className: 'ar-num', textContent: AR.people(p.elderly_over65)})]),
       ])]),
       AR.el('table', {className: 'ar-levels ar-place-hazards'}, [
         AR.el('thead', {}, [AR.el('tr', {}, [
-          AR.el('th', {textContent: t('Hazard')}), AR.el('th', {className: 'ar-num', textContent: t('Value')}),
-          AR.el('th', {textContent: t('Here')}), AR.el('th', {textContent: t('Within {radius} km', {radius: AR.places && AR.places.radius})}),
+          AR.el('th', {textContent: AR.t('Hazard')}), AR.el('th', {className: 'ar-num', textContent: AR.t('Value')}),
+          AR.el('th', {textContent: AR.t('Here')}), AR.el('th', {textContent: AR.t('Within {radius} km', {radius: AR.places && AR.places.radius})}),
         ])]),
         AR.el('tbody', {}, rows),
       ]),
-      AR.el('p', {className: 'ar-note', textContent: t('People within {radius} km, each counted for the nearest settlement; children and people over 65: the district\'s shares applied.', {radius: AR.places && AR.places.radius})}),
+      AR.el('p', {className: 'ar-note', textContent: AR.t('People within {radius} km, each counted for the nearest settlement; children and people over 65: the district\'s shares applied.', {radius: AR.places && AR.places.radius})}),
     ]);
   };
 
@@ -191,9 +190,9 @@
     const link = AR.el('a', {href: '#', className: 'ar-nearest-link', textContent: AR.placeName(p)});
     link.addEventListener('click', function (e) { e.preventDefault(); places.open(p.id, 11); });
     body.appendChild(AR.el('p', {className: 'ar-note ar-nearest', 'data-place': p.id}, [
-      t('Nearest settlement') + ': ', link,
-      ' (' + AR.fmt(found.km, 1) + ' km) · ' + t('people') + ' ' + AR.people(p.people) + ' · ' +
-        t('highest hazard level within {radius} km', {radius: places.radius}) + ': ' + levelLabel(p.hazard_level_around, places.cfg),
+      AR.t('Nearest settlement') + ': ', link,
+      ' (' + AR.fmt(found.km, 1) + ' km) · ' + AR.t('people') + ' ' + AR.people(p.people) + ' · ' +
+        AR.t('highest hazard level within {radius} km', {radius: places.radius}) + ': ' + levelLabel(p.hazard_level_around, places.cfg),
     ]));
     popup.update();
   }
@@ -213,7 +212,7 @@
       collection = await loadPlaces(app.cfg);
     } catch (err) {
       if (app.panel && app.panel.status) {
-        app.panel.status.appendChild(AR.el('span', {textContent: t('Settlements could not be loaded: {error}', {error: err.message}) + ' '}));
+        app.panel.status.appendChild(AR.el('span', {textContent: AR.t('Settlements could not be loaded: {error}', {error: err.message}) + ' '}));
       }
     }
     if (collection && collection.features.length) {

@@ -13,7 +13,6 @@
 (function (AR) {
   'use strict';
 
-  function t(message, values) { return AR.placesT ? AR.placesT(message, values) : message; }
   function lang() { return AR.lang ? AR.lang() : (document.documentElement.lang || 'en'); }
 
   const FOLD_KAZAKH = {'ә': 'а', 'ғ': 'г', 'қ': 'к', 'ң': 'н', 'ө': 'о', 'ұ': 'у', 'ү': 'у', 'һ': 'х', 'і': 'и', 'ё': 'е', 'й': 'и'};
@@ -85,8 +84,8 @@
   function detail(e) {
     const others = e.type === 'place' ? AR.placeOtherNames(e.props) :
       e.names.filter(function (n) { return n !== title(e); }).filter(function (n, i, a) { return a.indexOf(n) === i; });
-    const what = e.type === 'district' ? t('district') :
-      t(e.props.place ? e.props.place.replace('_', ' ') : 'settlement') + ', ' +
+    const what = e.type === 'district' ? AR.t('district') :
+      AR.placeKind(e.props.place) + ', ' +
         (AR.districtName ? AR.districtName({code: e.props.district, name: e.props.district_name}) : e.props.district_name);
     return [what].concat(others.slice(0, 2)).join(' · ');
   }
@@ -95,13 +94,13 @@
     options: {position: 'topleft'},
     onAdd: function () {
       const box = AR.el('div', {className: 'ar-search leaflet-bar', role: 'search'});
-      const label = AR.el('label', {for: 'ar-search-input', className: 'ar-visually-hidden', textContent: t('Search a settlement or district')});
+      const label = AR.el('label', {for: 'ar-search-input', className: 'ar-visually-hidden', textContent: AR.t('Search a settlement or district')});
       const input = AR.el('input', {
         id: 'ar-search-input', type: 'search', autocomplete: 'off', spellcheck: 'false',
-        placeholder: t('Search a village or district…'), role: 'combobox',
+        placeholder: AR.t('Search a village or district…'), role: 'combobox',
         'aria-autocomplete': 'list', 'aria-expanded': 'false', 'aria-controls': 'ar-search-results',
       });
-      const list = AR.el('ul', {id: 'ar-search-results', className: 'ar-search-results', role: 'listbox', 'aria-label': t('Search results')});
+      const list = AR.el('ul', {id: 'ar-search-results', className: 'ar-search-results', role: 'listbox', 'aria-label': AR.t('Search results')});
       list.hidden = true;
       box.appendChild(label);
       box.appendChild(input);
@@ -132,7 +131,7 @@
       this.list.replaceChildren();
       if (!this.input.value.trim() || AR.searchKey(this.input.value).length < 2) { this.close(); return; }
       if (!this.results.length) {
-        this.list.appendChild(AR.el('li', {className: 'ar-search-none', role: 'option', 'aria-disabled': 'true', textContent: t('Nothing found')}));
+        this.list.appendChild(AR.el('li', {className: 'ar-search-none', role: 'option', 'aria-disabled': 'true', textContent: AR.t('Nothing found')}));
       }
       this.results.forEach(function (e, i) {
         const option = AR.el('li', {
