@@ -332,6 +332,20 @@ def test_csv_equals_the_build_csv(client: TestClient, built: BuildResult) -> Non
     } <= set(got.columns)
 
 
+def test_csv_opens_in_excel_and_gdal(client: TestClient, built: BuildResult) -> None:
+    """UTF-8 with BOM (Excel reads Cyrillic), and GDAL's column types beside the build's."""
+    body = client.get("/districts.csv").content
+    assert body.startswith(b"\xef\xbb\xbf")
+    assert body == (built.path / "districts.csv").read_bytes()
+    header = body.decode("utf-8-sig").splitlines()[0].split(",")
+    assert header[0] == "code"
+    for name in ("districts", "district_layers"):
+        table = pd.read_csv(built.path / f"{name}.csv", encoding="utf-8-sig")
+        types = (built.path / f"{name}.csvt").read_text().strip().split(",")
+        assert len(types) == len(table.columns), name
+        assert types[list(table.columns).index("code")] == '"String"'
+
+
 def test_csv_follows_weights(client: TestClient) -> None:
     table = pd.read_csv(io.StringIO(client.get(f"/districts.csv?weights={FLOOD_ONLY}").text))
     assert table.set_index("code")["rank"].to_dict() == {"A": 1, "B": 2, "C": 2, "D": 2}
