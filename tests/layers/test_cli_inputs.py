@@ -366,3 +366,52 @@ def test_a_real_process_prints_one_line_and_no_traceback(pristine: Path, tmp_pat
     assert done.stderr.strip().splitlines() == [
         "error: raster dust.tif does not exist: check the path and its spelling"
     ]
+
+
+def test_a_scheduler_that_refuses_connections_is_a_network_error(
+    pristine: Path, tmp_path: Path
+) -> None:
+    import socket
+
+    import dask
+
+    folder = tmp_path / "world"
+    shutil.copytree(pristine, folder)
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        done = _run(folder, ["--scheduler", f"tcp://127.0.0.1:{port}"])
+    assert done.exit_code == 2, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, done.stderr
+    assert errors[0].startswith(
+        f"error: network error: could not connect to the Dask scheduler at tcp://127.0.0.1:{port}"
+    )
+    assert "check that the scheduler runs" in errors[0]
+    assert "file" not in errors[0]
+    assert "Traceback" not in done.stderr
+    assert not (folder / "out" / "current").exists()
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        (ConnectionRefusedError(111, "Connection refused"), "network error: Connection refused"),
+        (TimeoutError(110, "Connection timed out"), "network error: Connection timed out"),
+        (
+            FileExistsError(17, "File exists", "out"),
+            "could not read or write out: File exists; it already exists where a folder",
+        ),
+        (
+            PermissionError(13, "Permission denied", "build/current"),
+            "could not read or write build/current: Permission denied; check its permissions",
+        ),
+        (OSError(28, "No space left on device", "big.tif"), "big.tif: No space left on device"),
+    ],
+    ids=["refused", "timed out", "exists", "permission", "disk full"],
+)
+def test_os_errors_name_the_file_or_say_network(error: OSError, says: str) -> None:
+    from aralrisk.api.cli import os_error_sentence
+
+    assert says in os_error_sentence(error)
