@@ -19,6 +19,7 @@ from aralrisk.api.params import single_valued_query
 from aralrisk.api.routers import builds, catalog, districts, health, query, tiles
 from aralrisk.api.routers import map as risk_map
 from aralrisk.api.routers import places
+from aralrisk.api.routers import series as district_series
 from aralrisk.api.settings import Settings
 from aralrisk.api.state import BuildStore
 
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tiles.router)
     app.include_router(risk_map.router)
     app.include_router(places.router)
+    app.include_router(district_series.router)
     if settings.api_key is not None:
         # The one state-changing route exists only when a key is configured.
         app.include_router(builds.router)

@@ -234,3 +234,14 @@ def column_layers(
     if not frames:
         return pd.DataFrame(index=range(len(ids)))
     return pd.concat(frames, axis=1)
+
+
+def climate_series(
+    spec: LayerSpec, source: InputConfig, cache: SeriesCache | None = None
+) -> tuple[xr.DataArray, str]:
+    """The climate variable behind ``spec`` and its name in the file.
+
+    Read once per build through ``cache`` (shared with :func:`series_layer`) and checked
+    for plausibility; the per-district series (:mod:`layers.series`) read it this way.
+    """
+    return _series(spec, source, cache)

@@ -165,14 +165,29 @@ def heat_days(tasmax: xr.DataArray, thresh: str = "35 degC") -> xr.DataArray:
         Days per year (``d/yr``), dims ``(y, x)``; NaN where the series has too few
         complete years.
     """
+    out = _mean_of_valid_years(heat_days_per_year(tasmax, thresh))
+    out.attrs = {"units": "d/yr", "long_name": f"days per year with tasmax > {thresh}"}
+    return out.rename("heat_days")
+
+
+def heat_days_per_year(tasmax: xr.DataArray, thresh: str = "35 degC") -> xr.DataArray:
+    """Days above ``thresh`` in each calendar year: the series behind :func:`heat_days`.
+
+    Args:
+        tasmax: Daily maximum temperature, dims ``(time, y, x)``, with CF ``units``.
+        thresh: Threshold with units, e.g. ``"35 degC"``.
+
+    Returns:
+        Days (``d``), dims ``(time, y, x)`` with one step per year (its first day); NaN
+        for years failing the missing-data check.
+    """
     from xclim.indices import tx_days_above
 
     _years(tasmax)
     with _quiet_third_party():
         per_year = tx_days_above(tasmax, thresh=thresh, freq="YS")
-    per_year = per_year.where(~_missing_years(tasmax, "YS"))
-    out = _mean_of_valid_years(per_year)
-    out.attrs = {"units": "d/yr", "long_name": f"days per year with tasmax > {thresh}"}
+    out: xr.DataArray = per_year.where(~_missing_years(tasmax, "YS"))
+    out.attrs = {"units": "d", "long_name": f"days with tasmax > {thresh}"}
     return out.rename("heat_days")
 
 
@@ -182,6 +197,32 @@ def _mean_of_valid_years(per_year: xr.DataArray) -> xr.DataArray:
         valid >= MIN_VALID_YEARS * per_year.sizes["time"]
     )
     return out
+
+
+@declare_units(pr="[precipitation]")
+def precipitation_per_year(pr: xr.DataArray, freq: str = "YS-OCT") -> xr.DataArray:
+    """Total precipitation of each whole year (:func:`dry_year_probability`'s series).
+
+    Args:
+        pr: Daily precipitation, dims ``(time, y, x)``, with CF ``units``.
+        freq: Yearly periods (xclim frequency; ``"YS-OCT"``: hydrological years from
+            October, labelled by their first day).
+
+    Returns:
+        Millimetres (``mm``), dims ``(time, y, x)``, one step per period lying wholly
+        inside the series; NaN for periods failing the missing-data check. Computed
+        (in memory).
+    """
+    from xclim.core.units import convert_units_to
+    from xclim.indices import prcptot
+
+    _years(pr)
+    with _quiet_third_party():
+        totals = convert_units_to(prcptot(pr, freq=freq), "mm", context="hydro")
+        totals = totals.where(~_missing_years(pr, freq)).isel(time=_whole_periods(pr, freq))
+        out: xr.DataArray = totals.compute()
+    out.attrs = {"units": "mm", "long_name": f"total precipitation per period ({freq})"}
+    return out.rename("precipitation")
 
 
 @declare_units(pr="[precipitation]", thresh="[length]")
@@ -216,14 +257,10 @@ def dry_year_probability(
     """
     from scipy.stats import gamma
     from xclim.core.units import convert_units_to
-    from xclim.indices import prcptot
 
-    _years(pr)
+    totals = precipitation_per_year(pr, freq)
     with _quiet_third_party():
-        totals = convert_units_to(prcptot(pr, freq=freq), "mm", context="hydro")
         limit = float(convert_units_to(thresh, "mm", context="hydro"))
-        totals = totals.where(~_missing_years(pr, freq)).isel(time=_whole_periods(pr, freq))
-        totals = totals.compute()
     valid = totals.notnull().sum("time")
     enough = valid >= MIN_VALID_YEARS * totals.sizes["time"]
     mean = totals.mean("time").where(enough & (totals.mean("time") > 0))
@@ -272,26 +309,8 @@ def drought_frequency(
     Returns:
         Percent of evaluated months (``percent``), dims ``(y, x)``.
     """
-    from xclim.indices import standardized_precipitation_index
-
     years = _years(pr)
-    first, last = pr["time"].values[[0, -1]]
-    # Monthly means first, computed now: thirty times smaller than the days, and xclim's
-    # per-month fits over an in-memory array take a tenth of the time they take as
-    # thousands of small dask tasks.
-    monthly = pr.resample(time="MS").mean(keep_attrs=True).compute()
-    with _quiet_third_party():
-        spi = standardized_precipitation_index(
-            monthly,
-            freq="MS",
-            window=window,
-            dist="gamma",
-            method="APP",
-            fitkwargs={"floc": 0},
-            cal_start=_iso_day(first),
-            cal_end=_iso_day(last),
-            prob_zero_interpolation="center",
-        )
+    spi = monthly_spi(pr, window)
     if evaluation_years is not None and evaluation_years < years:
         # The last N calendar years, whatever the calendar.
         spi = spi.where(
@@ -308,11 +327,65 @@ def drought_frequency(
     return out.rename("drought")
 
 
+@declare_units(pr="[precipitation]")
+def monthly_spi(pr: xr.DataArray, window: int = 12) -> xr.DataArray:
+    """The ``window``-month SPI of every month (:func:`drought_frequency`'s series).
+
+    Gamma fit (approximate-probability-weighted moments, location 0) on the whole
+    series, zero months at the centre of the zero class.
+
+    Args:
+        pr: Daily precipitation flux, dims ``(time, y, x)``, with CF ``units``.
+        window: Accumulation window in months.
+
+    Returns:
+        SPI (dimensionless), dims ``(time, y, x)``, one step per month; NaN for the
+        first ``window - 1`` months.
+    """
+    from xclim.indices import standardized_precipitation_index
+
+    _years(pr)
+    first, last = pr["time"].values[[0, -1]]
+    # Monthly means first, computed now: thirty times smaller than the days, and xclim's
+    # per-month fits over an in-memory array take a tenth of the time they take as
+    # thousands of small dask tasks.
+    monthly = pr.resample(time="MS").mean(keep_attrs=True).compute()
+    with _quiet_third_party():
+        spi: xr.DataArray = standardized_precipitation_index(
+            monthly,
+            freq="MS",
+            window=window,
+            dist="gamma",
+            method="APP",
+            fitkwargs={"floc": 0},
+            cal_start=_iso_day(first),
+            cal_end=_iso_day(last),
+            prob_zero_interpolation="center",
+        )
+    return spi
+
+
 def _iso_day(value: object) -> str:
     """``YYYY-MM-DD`` of a numpy datetime64 or a cftime date."""
     if isinstance(value, np.datetime64):
         return str(value.astype("datetime64[D]"))
     return str(value.strftime("%Y-%m-%d"))  # type: ignore[attr-defined]
+
+
+def annual_mean(tas: xr.DataArray) -> xr.DataArray:
+    """Mean of each calendar year (:func:`warming_trend`'s series), in the input's units.
+
+    Args:
+        tas: Daily temperature (mean or maximum), dims ``(time, y, x)``, with ``units``.
+
+    Returns:
+        Dims ``(time, y, x)``, one step per year; NaN for years failing the
+        missing-data check.
+    """
+    _years(tas)
+    out: xr.DataArray = tas.resample(time="YS").mean().where(~_missing_years(tas, "YS"))
+    out.attrs = {"units": tas.attrs.get("units", ""), "long_name": "yearly mean"}
+    return out
 
 
 @declare_units(tas="[temperature]")
@@ -326,9 +399,8 @@ def warming_trend(tas: xr.DataArray) -> xr.DataArray:
         Trend in ``K yr-1`` (the build converts it to K/decade), dims ``(y, x)``; only
         years passing the missing-data check count, and a cell needs two of them.
     """
-    _years(tas)
     # A slope is the same in kelvin and degrees Celsius: no unit conversion is needed.
-    annual = tas.resample(time="YS").mean().where(~_missing_years(tas, "YS"))
+    annual = annual_mean(tas)
     years = annual["time"].dt.year.astype(np.float64)
     valid = annual.notnull()
     # Per-cell least squares with missing years: slope = cov(t, T) / var(t) over valid years.

@@ -42,6 +42,7 @@ from aralrisk.geo.grid import GridSpec
 from aralrisk.geo.io import raster_grid, read_districts, read_raster, write_cog, write_vectors
 from aralrisk.geo.zonal import ZonalStats, ZoneIndex
 from aralrisk.layers import compute, indicators, places, publish, rasters, scoring
+from aralrisk.layers import series as district_series
 from aralrisk.layers.config import BuildConfig, load_config
 from aralrisk.layers.district_stats import hazard_columns, layer_columns
 from aralrisk.layers.outputs import district_frame, long_table, manifest
@@ -338,6 +339,11 @@ def _run(
                         quality = _completeness(cfg, spec, grid, zones, cache)
                         cols[f"{spec.id}_completeness"] = quality.pop("districts")
                         outputs["quality"][spec.id] = quality
+            # The yearly series behind the climate layers, per district (layers/series.py).
+            outputs["series"] = district_series.write(
+                district_series.district_series(catalog, cfg.inputs, grid, zones, people, cache),
+                work,
+            )
             if columns:
                 with steps.step("district table"):
                     column_values = compute.column_layers(columns, cfg.inputs, list(ids))
@@ -381,6 +387,7 @@ def _run(
             built = manifest(cfg, catalog, weighting, version, grid, districts, outputs)
             built["timings"] = steps.timings
             built["name"] = name
+            built["series"] = outputs["series"]
             if "places" in outputs:
                 built["places"] = outputs["places"]
             publish.write_manifest(work, built)

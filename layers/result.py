@@ -23,6 +23,7 @@ from aralrisk.geo.errors import BuildRemoved, InputError, NotFoundError
 from aralrisk.geo.index import INFORM_2025, RiskClasses
 from aralrisk.geo.io import read_raster
 from aralrisk.layers import publish, scoring, sensitivity
+from aralrisk.layers import series as series_table
 from aralrisk.layers.registry import HazardSpec, IndexSettings, LayerSpec, Profile, Registry
 from aralrisk.layers.sensitivity import ManyScores
 
@@ -126,6 +127,28 @@ class BuildResult:
                 "it was opened (deleted, or pruned by a later build with keep=): open the "
                 "current build with open_build(), or keep builds you need with name="
             )
+
+    def series(self, code: str | None = None) -> pd.DataFrame:
+        """The yearly series behind the climate layers, per district (long table).
+
+        Columns ``code``, ``layer``, ``variable`` (``heat_days``, ``precipitation``,
+        ``spi_severe_months``, ``spi``, ``tasmax_mean``), ``year``, ``period_start``,
+        ``value`` and ``units`` (:mod:`aralrisk.layers.series` says how each is made and
+        how it relates to its layer's value). Empty for builds without climate layers.
+
+        Args:
+            code: Keep one district.
+
+        Examples:
+            >>> heat = result.series("A").query("variable == 'heat_days'")
+            >>> bool((heat["units"] == "d").all()), heat["year"].is_monotonic_increasing
+            (True, True)
+        """
+        self._check_present()
+        table = series_table.read(self.path)
+        if code is not None:
+            table = table[table["code"] == code].reset_index(drop=True)
+        return table
 
     def raster(self, name: str) -> Path:
         """Path of one raster of the build.

@@ -191,6 +191,19 @@ CASES: list[tuple[str, Breaker | None, list[str], str]] = [
     ("raster without CRS", _raster_no_crs, [], "no CRS"),
     ("raster all nodata", _raster_all_nodata, [], "no data over any district"),
     ("raster of another extent", _raster_elsewhere, [], "no data over any district"),
+    ("netcdf truncated", _truncate("climate.nc"), [], "climate.nc is not a readable NetCDF"),
+    (
+        "population corrupt",
+        lambda f: (f / "population.tif").write_bytes(b"II*\x00garbage" * 20),
+        [],
+        "population.tif",
+    ),
+    (
+        "table not CSV",
+        lambda f: (f / "table.csv").write_bytes(b"\xff\xfe\x00bad\x00,,,\n"),
+        [],
+        "table.csv is not a readable CSV table",
+    ),
     ("netcdf without time", _netcdf_no_time, [], "time"),
     ("netcdf unknown units", _netcdf_bad_units, [], "units"),
     ("unknown layer", _replace_in_config('title = "Tiny world"', 'layers = ["lava"]'), [], "lava"),
@@ -415,3 +428,9 @@ def test_os_errors_name_the_file_or_say_network(error: OSError, says: str) -> No
     from aralrisk.api.cli import os_error_sentence
 
     assert says in os_error_sentence(error)
+
+
+def test_config_may_be_the_folder_holding_build_toml(pristine: Path) -> None:
+    from aralrisk.layers.config import load_config
+
+    assert load_config(pristine) == load_config(pristine / "build.toml")
