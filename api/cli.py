@@ -141,7 +141,12 @@ def sample(
 def build(
     config: Annotated[
         Path | None,
-        typer.Option("--config", "-c", help="Build configuration TOML (default: the sample's)."),
+        typer.Option(
+            "--config",
+            "-c",
+            help="Build configuration TOML, or a folder holding build.toml "
+            "(default: the sample's).",
+        ),
     ] = None,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Output root; publishes OUT/current.")
