@@ -159,7 +159,7 @@ def test_click_queries_the_point_and_opens_the_district_popup(recorder: Recorder
     assert re.search(r"At 44\.(29|30)\d° N, 60\.(29|30)\d° E", text)  # within a pixel
 
     href = popup.locator("a.ar-report-link").get_attribute("href")
-    assert href == "districts/A/report"
+    assert href == "districts/A/report?lang=en"  # the report in the map's language
     response = page.goto(recorder.origin + "/" + href)
     assert response is not None and response.status == 200
     assert page.inner_text("h1") == "Alpha"
@@ -188,8 +188,8 @@ def test_static_export_works_without_a_server(
     page.check("#ar-ov-exposed")
     page.wait_for_selector("img.ar-raster-exposed")
     legend = page.inner_text(".ar-map-legend")
-    assert legend.startswith("People exposed to a hazard (per km²)")
-    assert "1000 people/km² and above" in legend
+    assert legend.startswith("Legend\nPeople exposed to a hazard (per km²)")
+    assert "1,000 people/km² and above" in legend  # thousands grouped per locale
     assert recorder.requests == [out.as_uri()]  # the file itself, nothing else
     assert recorder.errors == []
     context.close()
