@@ -1,0 +1,191 @@
+/* aralrisk map: the next days — the alerts `aralrisk alerts` published (GET /alerts).
+ *
+ * A panel with a day slider: for the chosen forecast day the districts are coloured by
+ * their highest alert level over the hazards (yellow, orange, red; none is left clear)
+ * and listed with the hazard, the level and the people exposed. The panel names each
+ * forecast and when it was issued. Without published alerts nothing is drawn.
+ * Sets html[data-ar-alerts] when done ("0" when none are published) and, on the panel,
+ * data-day (the chosen day, YYYY-MM-DD); list items carry data-code and data-level.
+ *
+ * Its few sentences come with their Kazakh and Russian translations here, so the panel
+ * follows the page's language (<html lang>) on its own.
+ */
+(function (AR) {
+  'use strict';
+
+  const COLORS = {yellow: '#ffd600', orange: '#ff8f00', red: '#d50000'};
+  const RANK = {none: 0, yellow: 1, orange: 2, red: 3};
+  const TEXT = {
+    en: {
+      title: 'Next days: alerts', day: 'Forecast day', show: 'Colour districts by alert level',
+      none: 'No alert on {day}.', issued: '{hazard}: forecast of {issued}',
+      people: '{people} people exposed', lead: 'day {lead} of the forecast',
+      yellow: 'yellow', orange: 'orange', red: 'red',
+      dust: 'Dust storm', river_flood: 'River flood', heat: 'Heat wave',
+    },
+    kk: {
+      title: 'Алдағы күндер: ескертулер', day: 'Болжам күні',
+      show: 'Аудандарды ескерту деңгейі бойынша бояу', none: '{day} күні ескерту жоқ.',
+      issued: '{hazard}: {issued} болжамы', people: 'қауіп аймағында {people} адам',
+      lead: 'болжамның {lead}-күні',
+      yellow: 'сары', orange: 'қызғылт сары', red: 'қызыл',
+      dust: 'Шаңды дауыл', river_flood: 'Өзен тасқыны', heat: 'Аптап ыстық',
+    },
+    ru: {
+      title: 'Ближайшие дни: предупреждения', day: 'День прогноза',
+      show: 'Раскрасить районы по уровню предупреждения', none: 'На {day} предупреждений нет.',
+      issued: '{hazard}: прогноз от {issued}', people: 'в зоне воздействия: {people} чел.',
+      lead: 'день прогноза: {lead}',
+      yellow: 'жёлтый', orange: 'оранжевый', red: 'красный',
+      dust: 'Пыльная буря', river_flood: 'Речное наводнение', heat: 'Аномальная жара',
+    },
+  };
+
+  function tx(key, values) {
+    const lang = AR.lang ? AR.lang() : 'en';
+    const text = (TEXT[lang] || TEXT.en)[key] || TEXT.en[key] || key;
+    if (!values) return text;
+    return text.replace(/\{(\w+)\}/g, function (whole, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+  AR.alertsText = tx;
+
+  function districtName(p) {
+    return AR.districtName ? AR.districtName({code: p.code, name: p.name}) : p.name;
+  }
+
+  /** Days, the rows of each day and one outline per district, from the collection. */
+  function index(collection) {
+    const days = new Set();
+    const byDay = {};
+    const outlines = {};
+    collection.features.forEach(function (f) {
+      const p = f.properties;
+      days.add(p.day);
+      (byDay[p.day] = byDay[p.day] || []).push(p);
+      if (!outlines[p.code]) outlines[p.code] = {type: 'Feature', geometry: f.geometry, properties: {code: p.code, name: p.name}};
+    });
+    return {days: Array.from(days).sort(), byDay: byDay, outlines: Object.values(outlines)};
+  }
+
+  AR.AlertsControl = L.Control.extend({
+    options: {position: 'bottomleft'},
+
+    initialize: function (collection, options) {
+      L.setOptions(this, options);
+      this.collection = collection;
+      this.data = index(collection);
+      this.levels = {};
+    },
+
+    onAdd: function (map) {
+      const self = this;
+      const data = this.data;
+      this.overlay = L.geoJSON({type: 'FeatureCollection', features: data.outlines}, {
+        interactive: false,
+        style: function (feature) { return self.style(feature.properties.code); },
+      });
+      const forecasts = Object.entries(this.collection.forecasts || {}).map(function ([id, meta]) {
+        const first = self.collection.features.find(function (f) { return f.properties.forecast === id; });
+        const hazard = first ? tx(first.properties.hazard) : meta.title;
+        const issued = String(meta.issued).slice(0, 16).replace('T', ' ') + ' UTC';
+        return AR.el('li', {'data-forecast': id, textContent: tx('issued', {hazard: hazard, issued: issued})});
+      });
+      this.slider = AR.el('input', {type: 'range', min: '0', max: String(Math.max(0, data.days.length - 1)), step: '1', value: '0', id: 'ar-alerts-day', 'aria-label': tx('day')});
+      this.dayText = AR.el('output', {className: 'ar-alerts-daytext', for: 'ar-alerts-day'});
+      this.show = AR.el('input', {type: 'checkbox', id: 'ar-alerts-show'});
+      this.show.checked = true;
+      this.list = AR.el('ul', {className: 'ar-alerts-list'});
+      const container = AR.el('section', {className: 'ar-alerts leaflet-bar', 'aria-label': tx('title')}, [
+        AR.el('h2', {className: 'ar-alerts-title', textContent: tx('title')}),
+        AR.el('ul', {className: 'ar-alerts-forecasts'}, forecasts),
+        AR.el('label', {className: 'ar-alerts-daylabel', for: 'ar-alerts-day', textContent: tx('day') + ' '}),
+        this.slider,
+        this.dayText,
+        AR.el('label', {className: 'ar-alerts-showlabel'}, [this.show, ' ' + tx('show')]),
+        this.list,
+      ]);
+      this.container = container;
+      L.DomEvent.disableClickPropagation(container);
+      L.DomEvent.disableScrollPropagation(container);
+      this.slider.addEventListener('input', function () { self.select(Number(self.slider.value)); });
+      this.show.addEventListener('change', function () { self.toggle(map); });
+      this.select(0);
+      this.toggle(map);
+      return container;
+    },
+
+    onRemove: function (map) {
+      if (map.hasLayer(this.overlay)) map.removeLayer(this.overlay);
+    },
+
+    style: function (code) {
+      const level = this.levels[code] || 'none';
+      return {
+        className: 'ar-alert-area',
+        color: COLORS[level] || '#607d8b',
+        weight: level === 'none' ? 0 : 3,
+        fillColor: COLORS[level] || '#ffffff',
+        fillOpacity: level === 'none' ? 0 : 0.45,
+      };
+    },
+
+    toggle: function (map) {
+      if (this.show.checked) this.overlay.addTo(map); else map.removeLayer(this.overlay);
+    },
+
+    /** Show day ``i``: colour the districts and list their alerts, highest first. */
+    select: function (i) {
+      const self = this;
+      const day = this.data.days[i];
+      const rows = (this.data.byDay[day] || []).filter(function (p) { return p.level_rank > 0; });
+      this.levels = {};
+      rows.forEach(function (p) {
+        if ((RANK[self.levels[p.code]] || 0) < p.level_rank) self.levels[p.code] = p.level;
+      });
+      const lead = rows.length ? rows[0].lead_days : (this.data.byDay[day] || [{}])[0].lead_days;
+      this.dayText.textContent = day + (lead !== undefined ? ' · ' + tx('lead', {lead: lead}) : '');
+      this.container.dataset.day = day;
+      this.overlay.setStyle(function (feature) { return self.style(feature.properties.code); });
+      rows.sort(function (a, b) { return b.level_rank - a.level_rank || b.people_exposed - a.people_exposed; });
+      this.list.replaceChildren.apply(this.list, rows.length ? rows.map(function (p) {
+        return AR.el('li', {className: 'ar-alert ar-alert-' + p.level, 'data-code': p.code, 'data-level': p.level, 'data-hazard': p.hazard}, [
+          AR.el('span', {className: 'ar-alert-chip ar-alert-chip-' + p.level, textContent: tx(p.level)}),
+          ' ' + districtName(p) + ' — ' + tx(p.hazard) + ' · ' + tx('people', {people: AR.people ? AR.people(p.people_exposed) : p.people_exposed}),
+        ]);
+      }) : [AR.el('li', {className: 'ar-alert-none', textContent: tx('none', {day: day})})]);
+    },
+  });
+
+  async function load(cfg) {
+    if (cfg.mode === 'static') return null;  // the offline copy carries no alerts
+    // /version says whether alerts are published: asking /alerts blindly would leave a
+    // 404 in the console of every map without them.
+    const version = await fetch('version', {headers: {Accept: 'application/json'}});
+    if (!version.ok || !(await version.json()).alerts) return null;
+    const response = await fetch('alerts', {headers: {Accept: 'application/geo+json'}});
+    if (!response.ok) throw new Error(response.status + ' ' + response.statusText);
+    return response.json();
+  }
+
+  async function start() {
+    const app = AR.app;
+    const collection = await load(app.cfg);
+    if (collection && collection.features.length) {
+      app.alerts = new AR.AlertsControl(collection).addTo(app.map);
+    }
+    document.documentElement.dataset.arAlerts = app.alerts ? '1' : '0';
+  }
+
+  function whenReady(callback) {
+    const root = document.documentElement;
+    if (root.dataset.arReady === '1') { callback(); return; }
+    const watch = new MutationObserver(function () {
+      if (root.dataset.arReady === '1') { watch.disconnect(); callback(); }
+    });
+    watch.observe(root, {attributes: true, attributeFilter: ['data-ar-ready']});
+  }
+
+  whenReady(function () { start().catch(function () { document.documentElement.dataset.arAlerts = '0'; }); });
+})(window.aralrisk = window.aralrisk || {});

@@ -1,0 +1,92 @@
+"""The map's next-days panel in a real headless Chromium: day slider, colours, list."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aralrisk.api.settings import Settings
+from aralrisk.layers import alerts
+from tests.forecasts import ISSUED, pm10
+from tests.map.conftest import serve
+from tests.map.test_browser import READY, Recorder
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def alerts_server(build_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The tiny world with dust alerts: day 1 A red and B yellow, day 2 A orange."""
+    folder = tmp_path_factory.mktemp("alerts-map")
+    root = folder / "root"
+    shutil.copytree(build_root, root, symlinks=True)
+    path = pm10(
+        folder / "pm10.nc",
+        [{"A": 200.0, "B": 60.0, "C": 20.0}, {"A": 120.0, "B": 20.0, "C": 20.0}],
+    )
+    alerts.run([str(path)], root, now=ISSUED)
+    with serve(Settings(build_dir=root)) as base:
+        yield base
+
+
+def _open(browser: Any, server: str, lang: str = "en") -> tuple[Any, Recorder]:
+    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    page.set_default_timeout(45_000)
+    recorder = Recorder(page, server)
+    response = page.goto(f"{server}/map?lang={lang}")
+    assert response is not None and response.status == 200
+    page.wait_for_selector(READY)
+    page.wait_for_selector("html[data-ar-alerts]", state="attached")
+    return page, recorder
+
+
+def test_day_slider_colours_and_lists_the_districts(browser: Any, alerts_server: str) -> None:
+    page, recorder = _open(browser, alerts_server)
+    assert page.get_attribute("html", "data-ar-alerts") == "1"
+    panel = page.locator("section.ar-alerts")
+    assert panel.get_attribute("data-day") == "2026-04-10"
+    items = page.locator(".ar-alerts-list li.ar-alert")
+    assert [items.nth(i).get_attribute("data-level") for i in range(items.count())] == [
+        "red",
+        "yellow",
+    ]
+    assert items.first.get_attribute("data-code") == "A"
+    assert (
+        "Dust storm" in panel.inner_text()
+        and "forecast of 2026-04-10 00:00 UTC" in panel.inner_text()
+    )
+    # The districts at a level are drawn in its colour.
+    fills = page.evaluate(
+        "Array.from(document.querySelectorAll('path.ar-alert-area'))"
+        ".map(p => p.getAttribute('fill'))"
+    )
+    assert "#d50000" in fills and "#ffd600" in fills
+    # The next day: A orange, B clear.
+    page.locator("#ar-alerts-day").fill("1")
+    assert panel.get_attribute("data-day") == "2026-04-11"
+    items = page.locator(".ar-alerts-list li.ar-alert")
+    assert items.count() == 1 and items.first.get_attribute("data-level") == "orange"
+    # Hiding the colours removes the overlay; the list stays.
+    page.locator("#ar-alerts-show").uncheck()
+    assert page.locator("path.ar-alert-area").count() == 0
+    recorder.assert_clean()
+    page.context.close()
+
+
+def test_panel_follows_the_page_language(browser: Any, alerts_server: str) -> None:
+    page, _ = _open(browser, alerts_server, "ru")
+    text = page.locator("section.ar-alerts").inner_text()
+    assert "Ближайшие дни" in text and "Пыльная буря" in text and "красный" in text
+    page.context.close()
+
+
+def test_no_alerts_no_panel(browser: Any, live_server: str) -> None:
+    page, recorder = _open(browser, live_server)
+    assert page.get_attribute("html", "data-ar-alerts") == "0"
+    assert page.locator("section.ar-alerts").count() == 0
+    recorder.assert_clean()  # no 404 for the alerts it did not ask for
+    page.context.close()
