@@ -51,6 +51,14 @@ def escape_formulas(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def unescape(value: str) -> str:
+    """The text of a cell as it was before :func:`escape_formulas` (``'=x`` -> ``=x``).
+
+    For code that reads its own CSV back (a build's ``places.csv``).
+    """
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value
+
+
 def csv_bytes(table: pd.DataFrame) -> bytes:
     """``table`` (without its index) as UTF-8 CSV with BOM and escaped formulas."""
     buffer = io.StringIO()

@@ -46,6 +46,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from aralrisk.geo.csvfiles import write_csv
 from aralrisk.geo.errors import InputError, NotFoundError
 from aralrisk.geo.grid import GridSpec
 from aralrisk.geo.io import read_raster
@@ -448,7 +449,7 @@ def _write_tables(
     flat = table.copy()
     for column in ("settlements", "notes"):
         flat[column] = ["; ".join(v) for v in flat[column]]
-    flat.to_csv(folder / "alerts.csv", index=False)
+    write_csv(flat, folder / "alerts.csv")  # BOM, escaped formulas, .csvt beside
 
 
 def _jsonable(value: Any) -> Any:

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from aralrisk.geo.csvfiles import write_csv
 from aralrisk.geo.errors import ConfigError, InputError
 from aralrisk.layers.result import BuildResult, classes_from_manifest, open_build
 
@@ -260,7 +261,7 @@ def run(a: Path, b: Path, out: Path | None, echo: Callable[[str], None]) -> None
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         if out.suffix.lower() == ".csv":
-            result.wide().to_csv(out)
+            write_csv(result.wide().reset_index(), out)  # BOM, escaped formulas, .csvt
         else:
             change_map(build_a, build_b).to_file(out, layer="changes", driver="GPKG")
     except OSError as err:

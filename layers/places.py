@@ -45,6 +45,7 @@ from rasterio.windows import Window
 from scipy.spatial import cKDTree
 
 from aralrisk.geo import index
+from aralrisk.geo.csvfiles import unescape, write_csv
 from aralrisk.geo.errors import InputError
 from aralrisk.geo.grid import GridSpec
 from aralrisk.geo.vectors import write_vectors
@@ -399,7 +400,7 @@ def write_places(frame: gpd.GeoDataFrame, work: Path) -> dict[str, str]:
     """Write ``places.geojson`` and ``places.csv`` (lon/lat in degrees) into the build."""
     write_vectors(frame, work / "places", ("geojson",))
     table = pd.DataFrame(frame.drop(columns="geometry"))
-    table.to_csv(work / "places.csv", index=False)
+    write_csv(table, work / "places.csv")  # BOM, escaped formulas, .csvt beside
     return {"geojson": "places.geojson", "csv": "places.csv"}
 
 
@@ -421,7 +422,7 @@ def built_places(build_dir: Path, manifest: Mapping[str, Any]) -> pd.DataFrame |
     )
     for column in table.columns:
         if column in text_columns:
-            table[column] = table[column].fillna("").astype(str)
+            table[column] = table[column].fillna("").astype(str).map(unescape)
         elif column == "high_hazards":
             table[column] = [[h for h in str(v).split(",") if h] for v in table[column]]
         elif column != "people_exposed" and column.endswith(("_level", "_around", "_exposed")):

@@ -31,11 +31,10 @@ MAP_SCRIPTS = (
     "share.js",
     "places.js",
     "search.js",
-    "alerts.js",
     "offline.js",
     "main.js",
 )
-MAP_STYLES = ("map.css", "places.css", "alerts.css")
+MAP_STYLES = ("map.css", "places.css")
 
 _MEDIA_TYPES = {
     ".js": "text/javascript; charset=utf-8",

@@ -10,7 +10,6 @@ level within the radius. Unknown values are a 422 problem naming the known ones.
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from typing import Annotated, Any, Literal
@@ -25,6 +24,7 @@ from aralrisk.api.map.cache import VersionedCache
 from aralrisk.api.problems import ApiError
 from aralrisk.api.state import current_build
 from aralrisk.geo import index
+from aralrisk.geo.csvfiles import csv_bytes
 from aralrisk.layers import places
 from aralrisk.layers.result import BuildResult
 
@@ -171,11 +171,12 @@ def collection(build: BuildResult, rows: pd.DataFrame) -> dict[str, Any]:
 
 
 def to_csv(rows: pd.DataFrame) -> bytes:
-    """The settlements as CSV (UTF-8; ``high_hazards`` comma-separated in one cell)."""
+    """The settlements as CSV (``high_hazards`` comma-separated in one cell).
+
+    UTF-8 with BOM and formula-like text escaped, as every CSV (:mod:`geo.csvfiles`).
+    """
     flat = rows.assign(high_hazards=[",".join(h) for h in rows["high_hazards"]])
-    buffer = io.StringIO()
-    flat.to_csv(buffer, index=False)
-    return buffer.getvalue().encode("utf-8")
+    return csv_bytes(flat)
 
 
 District = Annotated[

@@ -45,7 +45,8 @@ def test_places_csv_has_the_same_rows(client: TestClient, built_table: pd.DataFr
     response = client.get("/places.csv")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert response.content.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads Cyrillic
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert sorted(r["id"] for r in rows) == sorted(built_table["id"])
     town = next(r for r in rows if r["id"] == "102")
     assert float(town["people"]) == pytest.approx(20_750.0)

@@ -18,7 +18,7 @@ import pyogrio
 import pytest
 from shapely.geometry import box
 
-from aralrisk.geo.csvfiles import BOM, csv_bytes, csvt, escape_formulas, write_csv
+from aralrisk.geo.csvfiles import BOM, csv_bytes, csvt, escape_formulas, unescape, write_csv
 from aralrisk.geo.errors import InputError
 from aralrisk.geo.io import read_districts, write_vectors
 
@@ -66,6 +66,12 @@ def test_escape_leaves_numeric_and_boolean_columns_alone() -> None:
     pd.testing.assert_series_equal(escaped["risk"], table["risk"])
     pd.testing.assert_series_equal(escaped["ranked"], table["ranked"])
     assert table["name"].iloc[1].startswith("=")  # the input is not changed
+
+
+def test_unescape_gives_back_what_was_escaped() -> None:
+    escaped = escape_formulas(_table())["name"]
+    assert [unescape(v) for v in escaped] == NAMES
+    assert unescape("'quoted") == "'quoted"  # an apostrophe before other text stays
 
 
 def test_csvt_names_gdal_types() -> None:

@@ -50,6 +50,11 @@ def test_the_manifest_lists_the_places_and_the_one_left_outside(built: BuildResu
     assert {"places.geojson", "places.csv"} <= set(built.manifest["outputs"])
     geojson = gpd.read_file(built.path / "places.geojson")
     assert sorted(geojson["id"]) == ["101", "102", "103"]
+    # As every CSV: UTF-8 with BOM (Excel), GDAL's column types beside it.
+    assert (built.path / "places.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    types = (built.path / "places.csvt").read_text().strip().split(",")
+    header = (built.path / "places.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert len(types) == len(header.split(","))
 
 
 def test_people_are_the_cells_within_the_radius_nearest_to_each_settlement(
