@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import gzip
 import math
+import re
 import shutil
 import tempfile
 import zipfile
@@ -36,7 +37,12 @@ from rasterio.vrt import WarpedVRT
 
 from aralrisk.api import i18n
 from aralrisk.api.map.export import export_map
-from aralrisk.api.map.report import PdfUnavailable, render_report, report_pdf
+from aralrisk.api.map.report import (
+    PdfUnavailable,
+    render_oblast_report,
+    render_report,
+    report_pdf,
+)
 from aralrisk.geo.errors import NotFoundError
 from aralrisk.layers.result import BuildResult
 
@@ -125,6 +131,28 @@ def places_collection(build: BuildResult) -> dict[str, Any] | None:
     return None if table is None else collection(build, table)
 
 
+def local_links(html: str, pdf_name: str | None) -> str:
+    """A report's links to the service made links inside the folder.
+
+    The district reports sit in ``reports/`` beside ``oblast.html``; the map is
+    ``../index.html`` (its ``#district=`` state kept). A PDF link goes to the printed
+    file beside the report, or is dropped when weasyprint printed none.
+    """
+    html = re.sub(
+        r'href="(?:\.\./\.\./)?map(?:\?[^"#]*)?(#[^"]*)?"', r'href="../index.html\1"', html
+    )
+    html = re.sub(r'href="\.\./\.\./report\?[^"]*"', 'href="oblast.html"', html)
+    html = re.sub(
+        r'href="(?:\.\./)?(?:districts/)?([A-Za-z0-9_][A-Za-z0-9_.-]*)/report\?[^"]*"',
+        r'href="\1.html"',
+        html,
+    )
+    pdf = re.compile(r'<a [^>]*href="report\?[^"]*format=pdf[^"]*"[^>]*>.*?</a>', re.S)
+    if pdf_name is None:
+        return pdf.sub("", html)
+    return re.sub(r'href="report\?[^"]*format=pdf[^"]*"', f'href="{pdf_name}"', html)
+
+
 README = """aralrisk offline copy of build {version}
 
 Open index.html in a web browser (double-click it): the map, its layers, the settlements
@@ -174,17 +202,19 @@ def export_offline(
     written = []
     codes = [str(c) for c in build.districts["code"]]
     printed = pdf
-    for code in codes:
-        html = render_report(build, code, lang=lang)
-        target = reports / f"{code}.html"
-        target.write_text(html, encoding="utf-8")
-        written.append(target)
+    pages = {code: render_report(build, code, lang=lang) for code in codes}
+    pages["oblast"] = render_oblast_report(build, lang=lang)
+    for name, html in pages.items():
         if printed:
             try:
-                (reports / f"{code}.pdf").write_bytes(report_pdf(html))
-                written.append(reports / f"{code}.pdf")
+                # Printed from the page as served: its links are not followed in print.
+                (reports / f"{name}.pdf").write_bytes(report_pdf(html))
+                written.append(reports / f"{name}.pdf")
             except PdfUnavailable:
                 printed = False  # weasyprint is not installed: HTML only
+        target = reports / f"{name}.html"
+        target.write_text(local_links(html, f"{name}.pdf" if printed else None), "utf-8")
+        written.append(target)
     extra = {
         "places": places_collection(build),
         "points": point_values(build),
@@ -215,4 +245,4 @@ def size_mb(paths: list[Path]) -> float:
     return math.fsum(p.stat().st_size for p in paths if p.is_file()) / 1e6
 
 
-__all__ = ["export_offline", "places_collection", "point_values", "size_mb"]
+__all__ = ["export_offline", "local_links", "places_collection", "point_values", "size_mb"]

@@ -4,6 +4,7 @@ point values, opened from ``file://`` with every request outside the folder bloc
 from __future__ import annotations
 
 import contextlib
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -43,9 +44,25 @@ def test_the_folder_holds_map_reports_places_and_readme(folder: Path, built: Bui
     pytest.importorskip("weasyprint")
     for code in codes:
         assert (folder / "reports" / f"{code}.pdf").read_bytes().startswith(b"%PDF-")
+    assert (folder / "reports" / "oblast.html").is_file()
     assert (folder / "places.csv").read_bytes() == (built.path / "places.csv").read_bytes()
     assert (folder / "places.geojson").is_file()
     assert "index.html" in (folder / "README.txt").read_text(encoding="utf-8")
+
+
+def test_every_report_link_stays_in_the_folder(folder: Path) -> None:
+    reports = sorted((folder / "reports").glob("*.html"))
+    assert len(reports) == 5  # four districts and the oblast
+    for report in reports:
+        html = report.read_text(encoding="utf-8")
+        links = re.findall(r'href="([^"]+)"', html)
+        assert any(link.startswith("../index.html") for link in links), report.name
+        for link in links:
+            if link.startswith("data:"):
+                continue
+            assert "://" not in link and not link.startswith("/"), link
+            target = (report.parent / link.split("#")[0]).resolve()
+            assert target.is_file() and folder.resolve() in target.parents, link
 
 
 def test_a_zip_holds_the_same_folder(build_root: Path, tmp_path: Path) -> None:
