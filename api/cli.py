@@ -163,6 +163,13 @@ def build(
     profile: Annotated[
         str | None, typer.Option(help="Weight profile: equal, public_health, agriculture, ...")
     ] = None,
+    define_profile: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Declare a weight profile, NAME=hazard:weight,... (unnamed hazards 0), e.g. "
+            "'herders=drought:3,dust:2'; repeat for several; choose it with --profile NAME."
+        ),
+    ] = None,
     weights: Annotated[
         str | None,
         typer.Option(
@@ -226,6 +233,13 @@ def build(
         cfg = cfg.with_districts(boundaries, id_field, name_field)
     elif id_field or name_field:
         raise fail("--id-field and --name-field go with --boundaries FILE")
+    if define_profile:
+        from aralrisk.layers.profiles import parse_profile
+
+        declared = dict(cfg.profiles)
+        for text in define_profile:
+            key, declared[key] = parse_profile(text)
+        cfg = cfg.model_copy(update={"profiles": declared})
     before = set(_published_builds(out / BUILDS))
 
     def run(wait_seconds: float) -> BuildResult:

@@ -161,6 +161,30 @@ class ScoringConfig(_Model):
         return value
 
 
+class ProfileConfig(_Model):
+    """A weight profile declared in the build configuration (``[profiles.<id>]``).
+
+    Hazards not listed take ``default`` (context hazards 0), as in the catalogue's
+    profiles; ``base`` starts from a catalogue profile's weights instead.
+    """
+
+    title: str | None = Field(default=None, description="shown in legends (default: the id)")
+    description: str = ""
+    base: str | None = Field(default=None, description="a catalogue profile to start from")
+    default: float | None = Field(
+        default=None, ge=0, description="weight of unlisted hazards (default 1, or the base's)"
+    )
+    weights: dict[str, float] = Field(default_factory=dict, description="hazard id -> weight")
+
+    @field_validator("weights")
+    @classmethod
+    def _finite(cls, value: dict[str, float]) -> dict[str, float]:
+        for hazard, weight in value.items():
+            if not math.isfinite(weight) or weight < 0:
+                raise ValueError(f"the weight of {hazard!r} must be a finite number >= 0")
+        return value
+
+
 class BasemapConfig(_Model):
     """What the offline basemap is drawn from."""
 
@@ -180,6 +204,9 @@ class BuildConfig(_Model):
     layers: list[str] | None = None
     scoring: ScoringConfig = ScoringConfig()
     basemap: BasemapConfig = BasemapConfig()
+    profiles: dict[str, ProfileConfig] = Field(
+        default_factory=dict, description="weight profiles of this build, by id"
+    )
 
     def resolved(self, base: Path) -> BuildConfig:
         """The same configuration with relative paths made relative to ``base``."""

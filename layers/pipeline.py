@@ -42,6 +42,7 @@ from aralrisk.geo.grid import GridSpec
 from aralrisk.geo.io import raster_grid, read_districts, read_raster, write_cog, write_vectors
 from aralrisk.geo.zonal import ZonalStats, ZoneIndex
 from aralrisk.layers import compute, indicators, places, publish, rasters, scoring
+from aralrisk.layers import profiles as custom_profiles
 from aralrisk.layers import series as district_series
 from aralrisk.layers.config import BuildConfig, load_config
 from aralrisk.layers.district_stats import hazard_columns, layer_columns
@@ -246,7 +247,8 @@ def build(
         layers.publish.BuildInProgress: Another build writes into ``out``.
     """
     cfg = _config(config)
-    catalog = _select(registry or load_catalog(), cfg)
+    # The configuration's own profiles join the catalogue's (layers/profiles.py).
+    catalog = _select(custom_profiles.apply(registry or load_catalog(), cfg.profiles), cfg)
     weighting = scoring.weighting(
         catalog,
         profile or cfg.scoring.profile,
