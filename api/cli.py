@@ -163,6 +163,13 @@ def build(
     profile: Annotated[
         str | None, typer.Option(help="Weight profile: equal, public_health, agriculture, ...")
     ] = None,
+    output_crs: Annotated[
+        str | None,
+        typer.Option(
+            help="CRS of districts_input.* (every field of your district file, with the "
+            "results): 'input' (your file's own, the default) or e.g. EPSG:32641."
+        ),
+    ] = None,
     define_profile: Annotated[
         list[str] | None,
         typer.Option(
@@ -240,6 +247,10 @@ def build(
         for text in define_profile:
             key, declared[key] = parse_profile(text)
         cfg = cfg.model_copy(update={"profiles": declared})
+    if output_crs is not None:
+        from aralrisk.layers.config import OutputConfig
+
+        cfg = cfg.model_copy(update={"output": OutputConfig(crs=output_crs)})
     before = set(_published_builds(out / BUILDS))
 
     def run(wait_seconds: float) -> BuildResult:

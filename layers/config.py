@@ -185,6 +185,31 @@ class ProfileConfig(_Model):
         return value
 
 
+class OutputConfig(_Model):
+    """How the districts-as-given output (``districts_input.*``) is written."""
+
+    crs: str = Field(
+        default="input",
+        description="'input' (the district file's own CRS) or any CRS, e.g. 'EPSG:32641'",
+    )
+
+    @field_validator("crs")
+    @classmethod
+    def _known_crs(cls, value: str) -> str:
+        if value.strip().lower() == "input":
+            return "input"
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError
+
+        try:
+            CRS.from_user_input(value)
+        except CRSError:
+            raise ValueError(
+                f"{value!r} is not a CRS; write 'input' or e.g. 'EPSG:32641'"
+            ) from None
+        return value
+
+
 class BasemapConfig(_Model):
     """What the offline basemap is drawn from."""
 
@@ -204,6 +229,7 @@ class BuildConfig(_Model):
     layers: list[str] | None = None
     scoring: ScoringConfig = ScoringConfig()
     basemap: BasemapConfig = BasemapConfig()
+    output: OutputConfig = OutputConfig()
     profiles: dict[str, ProfileConfig] = Field(
         default_factory=dict, description="weight profiles of this build, by id"
     )

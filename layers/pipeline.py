@@ -42,6 +42,7 @@ from aralrisk.geo.grid import GridSpec
 from aralrisk.geo.io import raster_grid, read_districts, read_raster, write_cog, write_vectors
 from aralrisk.geo.zonal import ZonalStats, ZoneIndex
 from aralrisk.layers import compute, indicators, places, publish, rasters, scoring
+from aralrisk.layers import own_fields as districts_as_given
 from aralrisk.layers import profiles as custom_profiles
 from aralrisk.layers import series as district_series
 from aralrisk.layers.config import BuildConfig, load_config
@@ -377,6 +378,17 @@ def _run(
                     districts, cfg, table, combined, population["people"], weighting
                 )
                 write_vectors(result, work / "districts", VECTOR_FORMATS)
+                # The districts as the user gave them: every field, their CRS.
+                outputs["districts_input"] = districts_as_given.write(
+                    districts,
+                    result,
+                    d.id_field,
+                    d.name_field,
+                    cfg.output.crs,
+                    d.path,
+                    d.layer,
+                    work,
+                )
                 write_csv(long_table(table, catalog), work / "district_layers.csv")
             if with_places:
                 with steps.step("places"):
@@ -390,6 +402,7 @@ def _run(
             built["timings"] = steps.timings
             built["name"] = name
             built["series"] = outputs["series"]
+            built["districts_input"] = outputs["districts_input"]
             if "places" in outputs:
                 built["places"] = outputs["places"]
             publish.write_manifest(work, built)
