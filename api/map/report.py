@@ -27,6 +27,7 @@ from aralrisk.api.map import inset
 from aralrisk.api.map.assets import OWN_STATIC
 from aralrisk.api.map.guidance import TopicAdvice
 from aralrisk.api.map.planner import planner_context
+from aralrisk.api.map.report_alerts import alerts_html
 from aralrisk.api.map.report_data import fmt, report_context
 from aralrisk.geo.errors import NotFoundError
 from aralrisk.layers.result import BuildResult, classes_from_manifest
@@ -176,6 +177,8 @@ def render_report(build: BuildResult, code: str, *, lang: str = i18n.DEFAULT_LAN
     context["lang"] = lang
     # Page 2: settlements in high-hazard areas, contacts, season calendar, data dates.
     context["planner"] = planner_context(build, code, lang)
+    # The report opens with the district's alerts, when forecasts were published.
+    context["alerts_html"] = alerts_html(build.path, code, lang)
     css = (OWN_STATIC / "report.css").read_text(encoding="utf-8")
     return _environment(lang).get_template("report.html.j2").render(css=css, **context)
 

@@ -30,6 +30,7 @@ from aralrisk.api.map.report import (
     render_report,
     report_pdf,
 )
+from aralrisk.api.map.report_alerts import alerts_version
 from aralrisk.api.problems import ApiError, Problem
 from aralrisk.api.routers.districts import DistrictCode
 from aralrisk.api.state import current_build
@@ -162,13 +163,15 @@ async def district_report(
     def make() -> str:
         return render_report(build, code, lang=lang)
 
-    return await _report_response(request, build, (code, lang), make, report_format, filename)
+    # The report opens with the published alerts: a new alerts run makes a new report.
+    key = (code, lang, alerts_version(build.path))
+    return await _report_response(request, build, key, make, report_format, filename)
 
 
 async def _report_response(
     request: Request,
     build: BuildResult,
-    key: tuple[str, str],
+    key: tuple[str, ...],
     make_html: Any,
     report_format: str,
     filename: str,
@@ -188,7 +191,8 @@ async def _report_response(
         )
     except PdfUnavailable as exc:
         raise ApiError(501, str(exc)) from None
-    response = cached(request, build.version, body, media_type, extra=lang, max_age=0)
+    extra = "-".join(key[1:])  # the language, and the alerts run of a district report
+    response = cached(request, build.version, body, media_type, extra=extra, max_age=0)
     if policy is not None:
         response.headers["Content-Security-Policy"] = policy
     else:

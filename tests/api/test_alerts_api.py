@@ -126,3 +126,20 @@ def test_command_publishes_and_refuses_in_one_sentence(build_root: Path, tmp_pat
     assert alerts.current_alerts(root) == published
     unknown = runner.invoke(app, ["alerts", "-f", "tsunami=x.nc", "-b", str(root)])
     assert unknown.exit_code == 2 and "unknown forecast 'tsunami'" in unknown.output
+
+
+def test_reports_open_with_the_districts_alerts(
+    alert_client: TestClient, client: TestClient
+) -> None:
+    a = alert_client.get("/districts/A/report")
+    assert a.status_code == 200
+    head = a.text.split('class="headline row"')[0]  # the block comes before the headline
+    assert 'data-box="alerts"' in head
+    assert '<li data-level="red" data-hazard="dust">2026-04-10: red' in head
+    assert '<li data-level="orange" data-hazard="dust">2026-04-11: orange' in head
+    c = alert_client.get("/districts/C/report")
+    assert "No alert issued for this district: forecast of 2026-04-10 00:00." in c.text
+    ru = alert_client.get("/districts/A/report", params={"lang": "ru"})
+    assert "Предупреждения на ближайшие дни" in ru.text and "Пыльная буря" in ru.text
+    # A build without published alerts: no block at all.
+    assert 'data-box="alerts"' not in client.get("/districts/A/report").text
