@@ -382,11 +382,13 @@ def serve(
     """
     import uvicorn
 
-    from aralrisk.api.settings import Settings
+    from aralrisk.api.settings import Settings, misspelt_variables
 
     # The workers read their settings again; a bad one is one sentence here, not a
     # traceback in each worker.
     Settings(build_dir=build_dir, root_path=root_path)
+    for warning in misspelt_variables(os.environ):
+        typer.echo(f"warning: {warning}", err=True)
     version = _servable_version(build_dir)
     # Workers are separate processes that read their settings from the environment.
     os.environ["ARALRISK_BUILD_DIR"] = str(build_dir.resolve())
@@ -529,8 +531,25 @@ app.command(name="alerts")(user_errors(_alerts))
 
 
 def main() -> None:
-    """Entry point of the ``aralrisk`` console script."""
-    app()
+    """Entry point of the ``aralrisk`` console script.
+
+    A mistyped option or value (``--port 70000``, ``--keep -1``, an unknown option) is
+    one line on standard error with exit status 2, like every other mistake, instead of
+    the framework's framed usage panel.
+    """
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:  # click's usage errors, vendored by Typer
+        message = " ".join(str(exc.format_message()).split())
+        context = getattr(exc, "ctx", None)
+        where = f" (see `{context.command_path} --help`)" if context is not None else ""
+        if message:  # empty when the help was shown instead (no arguments at all)
+            typer.echo(f"error: {message}{where}", err=True)
+        raise SystemExit(getattr(exc, "exit_code", EXIT_INPUT)) from None
+    except typer.Abort:  # pragma: no cover - Ctrl-C at a prompt; there are none today
+        raise SystemExit(130) from None
+    # Without standalone mode an exit status comes back as the return value.
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through the console script

@@ -10,7 +10,9 @@ takes (:class:`SettingError`), never with pydantic's multi-line report.
 
 from __future__ import annotations
 
+import difflib
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -139,3 +141,21 @@ def _sentence(err: ValidationError) -> str:
             f"for the default ({_default(name)})"
         )
     return "; ".join(parts)
+
+
+def misspelt_variables(environ: Mapping[str, str]) -> list[str]:
+    """Warnings for ``ARALRISK_*`` variables that look like a misspelt setting.
+
+    pydantic-settings ignores variables it does not know, so ``ARALRISK_CORS_ORIGIN``
+    (no S) would silently leave CORS off. Only near misses are reported: other
+    ``ARALRISK_*`` variables may belong to other tools.
+    """
+    known = [f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields]
+    warnings = []
+    for variable in sorted(environ):
+        if not variable.upper().startswith(ENV_PREFIX) or variable.upper() in known:
+            continue
+        close = difflib.get_close_matches(variable.upper(), known, n=1, cutoff=0.85)
+        if close:
+            warnings.append(f"{variable} is not a setting and is ignored: did you mean {close[0]}?")
+    return warnings

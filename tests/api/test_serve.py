@@ -292,3 +292,17 @@ def test_live_server_urls_follow_the_proxy(live_server: str) -> None:
     point = httpx.get(f"{live_server}/point", params={"lon": 60.51, "lat": 44.52})
     assert point.status_code == 200
     assert point.json()["district"]["code"] == "A"
+
+
+def test_serve_warns_of_a_misspelt_setting(
+    fake_uvicorn: dict[str, Any], monkeypatch: pytest.MonkeyPatch, build_root: Path
+) -> None:
+    monkeypatch.setenv("ARALRISK_CORS_ORIGIN", "https://akimat.kz")  # no S: ignored
+    monkeypatch.setenv("ARALRISK_SOMETHING_ELSE", "1")  # another tool's: not a near miss
+    result = CliRunner().invoke(cli.app, ["serve", "--build", str(build_root)])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: ARALRISK_CORS_ORIGIN is not a setting and is ignored: did you mean "
+        "ARALRISK_CORS_ORIGINS?"
+    ]

@@ -434,3 +434,39 @@ def test_config_may_be_the_folder_holding_build_toml(pristine: Path) -> None:
     from aralrisk.layers.config import load_config
 
     assert load_config(pristine) == load_config(pristine / "build.toml")
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["serve", "--port", "70000"],
+            "error: Invalid value for '--port': Input should be less than or equal to 65535 "
+            "(see `aralrisk serve --help`)",
+        ),
+        (
+            ["build", "--keep", "-1"],
+            "error: Invalid value for '--keep': Input should be greater than or equal to 0 "
+            "(see `aralrisk build --help`)",
+        ),
+        (
+            ["biuld"],
+            "error: No such command 'biuld'. Did you mean 'build'? (see `aralrisk --help`)",
+        ),
+    ],
+    ids=["port out of range", "negative keep", "unknown command"],
+)
+def test_a_mistyped_option_is_one_line_from_the_real_command(
+    tmp_path: Path, args: list[str], line: str
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "from aralrisk.api.cli import main; main()", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    # The program name as the console script shows it is `aralrisk` in real use.
+    assert done.stderr.strip().replace("`-c ", "`aralrisk ") == line
