@@ -31,10 +31,11 @@ MAP_SCRIPTS = (
     "share.js",
     "places.js",
     "search.js",
+    "alerts.js",
     "offline.js",
     "main.js",
 )
-MAP_STYLES = ("map.css", "places.css")
+MAP_STYLES = ("map.css", "places.css", "alerts.css")
 
 _MEDIA_TYPES = {
     ".js": "text/javascript; charset=utf-8",
