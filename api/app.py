@@ -16,6 +16,7 @@ from aralrisk.api.middleware import (
     VariantHeaders,
 )
 from aralrisk.api.params import single_valued_query
+from aralrisk.api.routers import alerts as forecast_alerts
 from aralrisk.api.routers import builds, catalog, districts, health, query, tiles
 from aralrisk.api.routers import map as risk_map
 from aralrisk.api.routers import places
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(risk_map.router)
     app.include_router(places.router)
     app.include_router(district_series.router)
+    app.include_router(forecast_alerts.router)
     if settings.api_key is not None:
         # The one state-changing route exists only when a key is configured.
         app.include_router(builds.router)
