@@ -25,9 +25,10 @@
     isolated_dwelling: [3, 2.5, 12],
   };
   const OTHER_KIND = [3, 2.5, 12];
-  /** Pixels within which a less important dot, or label, is not drawn. */
+  /** Pixels within which a less important dot is not drawn. */
   const DOT_SPACING = 10;
-  const LABEL_SPACING = 70;
+  /** Estimated width of a label's character in pixels (11 px sans-serif). */
+  const LABEL_CHAR = 6.5;
 
   function kind(p) { return KINDS[p.place] || OTHER_KIND; }
 
@@ -126,7 +127,7 @@
     redraw() {
       const map = this.map, zoom = map.getZoom();
       const view = map.getBounds().pad(0.2);
-      const dots = {}, labels = {};
+      const dots = {}, labels = [];
       const self = this;
       function free(grid, point, spacing) {
         const gx = Math.floor(point.x / spacing), gy = Math.floor(point.y / spacing);
@@ -139,6 +140,15 @@
         grid[gx + ':' + gy] = point;
         return true;
       }
+      /** Room for a label right of the dot: its estimated box overlaps no other label. */
+      function fits(placed, point, name) {
+        const box = [point.x + 4, point.y - 9, point.x + 14 + LABEL_CHAR * name.length, point.y + 9];
+        const clash = placed.some(function (b) {
+          return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3];
+        });
+        if (!clash) placed.push(box);
+        return !clash;
+      }
       this.layer.clearLayers();
       this.shown = 0;
       this.labelled = 0;
@@ -150,7 +160,7 @@
         if (!free(dots, point, DOT_SPACING)) return;
         item.dot.addTo(self.layer);
         self.shown += 1;
-        if (zoom >= kind(p)[2] && free(labels, point, LABEL_SPACING)) {
+        if (zoom >= kind(p)[2] && fits(labels, point, AR.placeName(p))) {
           L.tooltip({permanent: true, direction: 'right', offset: [6, 0], className: 'ar-place-label', interactive: false})
             .setLatLng(at).setContent(AR.el('span', {textContent: AR.placeName(p)})).addTo(self.layer);
           self.labelled += 1;
