@@ -4,8 +4,9 @@ Both are mounted only when an API key is set, and both need it.
 
 The API is read-only by default; this is its one state-changing route. The key is
 compared in constant time (:func:`hmac.compare_digest`) and never logged. The rebuild
-uses the served build's own configuration (the same inputs, read again), or the
-sample's when nothing is published yet, and is published atomically as any build:
+uses the served build's own configuration (the same inputs, read again); with no build
+served there is nothing to rebuild (409: a service never builds the sample into its
+folder). It is published atomically as any build:
 requests in flight keep their snapshot, later ones see the new build. A failed rebuild
 leaves the published build served; its one-sentence reason and time are kept in
 ``<root>/.rebuild.json`` (so every worker process shows it) and shown by ``GET /builds``.
@@ -64,7 +65,7 @@ class Rebuilder:
         """True while a rebuild is in progress."""
         return self.thread is not None and self.thread.is_alive()
 
-    def start(self, config: BuildConfig | None) -> bool:
+    def start(self, config: BuildConfig) -> bool:
         """Start a rebuild unless one is running; return whether it started."""
         with self._lock:
             if self.running:
@@ -76,7 +77,7 @@ class Rebuilder:
             self.thread.start()
             return True
 
-    def _run(self, config: BuildConfig | None) -> None:
+    def _run(self, config: BuildConfig) -> None:
         from aralrisk.layers.pipeline import build
 
         version = None
@@ -126,15 +127,30 @@ def _last_rebuild(root: Path) -> dict[str, Any]:
     return {}
 
 
-def _served_config(request: Request) -> tuple[BuildConfig | None, str | None]:
+def _served_config(request: Request) -> tuple[BuildConfig, str]:
+    """The served build's configuration and version: what a rebuild builds again.
+
+    Raises:
+        ApiError: 409 when no build is served or it does not record its configuration;
+            the service never falls back to building something else (such as the
+            sample) into the operator's folder.
+    """
     try:
         served = request.app.state.builds.get()
-    except (BuildUnavailable, NotFoundError, InputError):
-        return None, None
+    except (BuildUnavailable, NotFoundError, InputError) as exc:
+        raise ApiError(
+            409,
+            f"nothing to rebuild: no build is served ({exc}); publish one with "
+            "`aralrisk build` first",
+        ) from None
     try:
         return BuildConfig.model_validate(served.manifest["config"]), served.version
     except (KeyError, ValidationError):
-        return None, served.version
+        raise ApiError(
+            409,
+            f"build {served.version} does not record its configuration: rebuild it with "
+            "`aralrisk build --config FILE`",
+        ) from None
 
 
 router = APIRouter(tags=["service"])
@@ -181,7 +197,8 @@ def start_build(
 
     Exists only when the service has an API key (`ARALRISK_API_KEY`). The new build is
     published atomically when it is complete; until then, and if it fails, the
-    previous build is served. Answers 409 while a rebuild runs.
+    previous build is served (`GET /builds` says why it failed). Answers 409 while a
+    rebuild runs, and when no build is served (nothing to rebuild).
     """
     _check_key(request, x_api_key)
     config, previous = _served_config(request)

@@ -186,3 +186,20 @@ def test_get_builds_when_the_served_build_vanished(
     assert body["current"] is None
     assert "disappeared or become unreadable" in body["problem"]
     assert body["builds"] == []
+
+
+def test_a_rebuild_with_nothing_served_builds_nothing(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    root = tmp_path / "mistyped"
+    client = make_client(api_key=KEY, build_dir=root)
+    response = client.post("/builds", headers={"X-API-Key": KEY})
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+    detail = response.json()["detail"]
+    assert detail.startswith("nothing to rebuild: no build is served")
+    assert "publish one with `aralrisk build` first" in detail
+    assert str(tmp_path) not in response.text
+    # Never the sample, built into a folder the operator did not ask for.
+    assert getattr(client.app.state, "rebuilder", None) is None  # type: ignore[attr-defined]
+    assert not root.exists()
