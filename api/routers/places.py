@@ -82,6 +82,9 @@ class PlaceCollection(BaseModel):
     type: Literal["FeatureCollection"] = "FeatureCollection"
     build: str
     radius_km: float = Field(description="radius of a settlement's people and surroundings")
+    values: dict[str, dict[str, str]] = Field(
+        description="per hazard, the layer its `<id>_value` is read from and its units"
+    )
     count: int
     attribution: str
     features: list[PlaceFeature]
@@ -160,10 +163,21 @@ def collection(build: BuildResult, rows: pd.DataFrame) -> dict[str, Any]:
             }
         )
     meta = build.manifest.get("places", {})
+    registry = build.registry
+    shown = {
+        h.id: h.exposure.layer if h.exposure is not None else next(iter(h.layers))
+        for h in registry.hazards
+    }
     return {
         "type": "FeatureCollection",
         "build": build.version,
         "radius_km": meta.get("radius_km"),
+        # What each hazard's `<id>_value` is: the layer it is read from, and its units.
+        "values": {
+            hazard: {"layer": layer, "units": registry[layer].units_label}
+            for hazard, layer in shown.items()
+            if layer in registry and f"{hazard}_value" in rows
+        },
         "count": len(features),
         "attribution": str(build.manifest.get("attribution") or ""),
         "features": features,

@@ -29,6 +29,8 @@ def test_places_geojson_matches_the_build_files(
     assert body["count"] == len(body["features"]) == len(built_table)
     assert body["count"] == built.manifest["places"]["count"] == 3
     assert body["radius_km"] == built.manifest["places"]["radius_km"]
+    assert body["values"]["river_flood"] == {"layer": "flood_rp100", "units": "m"}
+    assert body["values"]["dust"] == {"layer": "dust_days", "units": "days/yr"}
     by_id = {f["id"]: f for f in body["features"]}
     village = by_id["101"]
     assert village["geometry"] == {"type": "Point", "coordinates": [60.525, 44.725]}

@@ -62,12 +62,18 @@
     return (cfg.level_labels && cfg.level_labels[String(code)]) || AR.t('no data');
   }
 
+  /** The units of a hazard's value at a settlement (" m", " days/yr"), translated. */
+  function units(hazard) {
+    const found = AR.places && AR.places.values && AR.places.values[hazard];
+    return found && found.units ? ' ' + AR.t(found.units) : '';
+  }
+
   /** The card of a settlement (its popup): names, district, people, hazards. */
   AR.placeCard = function (p, cfg) {
     const rows = (cfg.hazards || []).filter(function (h) { return p[h.id + '_level'] !== undefined; }).map(function (h) {
       return AR.el('tr', {'data-hazard': h.id, className: h.context ? 'ar-context' : ''}, [
         AR.el('td', {textContent: AR.t(h.title)}),
-        AR.el('td', {className: 'ar-num', textContent: AR.fmt(p[h.id + '_value'], 1)}),
+        AR.el('td', {className: 'ar-num', textContent: AR.fmt(p[h.id + '_value'], 1) + units(h.id)}),
         AR.el('td', {}, [AR.levelChip(p[h.id + '_level'], cfg.level_labels)]),
         AR.el('td', {}, [AR.levelChip(p[h.id + '_level_around'], cfg.level_labels)]),
       ]);
@@ -100,6 +106,7 @@
       this.map = map;
       this.cfg = cfg;
       this.radius = collection.radius_km;
+      this.values = collection.values || {};
       this.features = collection.features.slice().sort(function (a, b) {
         const ka = kind(a.properties)[0], kb = kind(b.properties)[0];
         return ka - kb || (b.properties.people || 0) - (a.properties.people || 0);
