@@ -45,12 +45,13 @@ $(SAMPLE)/districts.geojson: | $(VENV)/.run-installed
 
 sample: $(VENV)/.run-installed $(SAMPLE)/districts.geojson
 
-# Rebuild only when the sample data or its configuration changed since the last build.
-$(BUILD)/.built: $(wildcard $(SAMPLE)/*) | sample
+# Rebuild only when the sample data or its configuration changed since the last build,
+# or when the published build is gone (its manifest, through the `current` link, is the
+# target: `aralrisk serve` never builds, so `make run` must).
+$(BUILD)/current/manifest.json: $(wildcard $(SAMPLE)/*) | sample
 	$(BIN)/aralrisk build --config $(SAMPLE)/build.toml --out $(BUILD)
-	@touch $@
 
-build: $(VENV)/.run-installed $(BUILD)/.built
+build: $(VENV)/.run-installed $(BUILD)/current/manifest.json
 
 run: sample build
 	@echo "serving the risk map at http://$(HOST):$(PORT)/map"
