@@ -3,10 +3,10 @@
 Unlike every other file of the sample, the settlements are not generated: they are the
 449 OpenStreetMap ``place`` points of the oblast (HOT Export Tool extract, ODbL), copied
 from ``data/reference/places`` (a copy shipped in the package as ``places_osm.geojson``, so
-an installed aralrisk writes them too; tests/test_sample.py checks the copies are equal). The sample carries its own copy rather than a
-``../reference/...`` path so that the folder stays self-contained wherever
-``aralrisk sample --out`` writes it. The copy names its licence and attribution in
-top-level members and says it is not illustrative.
+an installed aralrisk writes them too; tests/test_sample.py checks the copies are equal).
+The sample carries its own copy rather than a ``../reference/...`` path so that the
+folder stays self-contained wherever ``aralrisk sample --out`` writes it. The copy names
+its licence and attribution in top-level members and says it is not illustrative.
 """
 
 from __future__ import annotations
