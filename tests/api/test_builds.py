@@ -203,3 +203,19 @@ def test_a_rebuild_with_nothing_served_builds_nothing(
     # Never the sample, built into a folder the operator did not ask for.
     assert getattr(client.app.state, "rebuilder", None) is None  # type: ignore[attr-defined]
     assert not root.exists()
+
+
+def test_a_rebuild_while_another_build_holds_the_root_is_refused_in_one_sentence(
+    make_client: MakeClient, own_root: Path, built: BuildResult
+) -> None:
+    from aralrisk.layers import publish
+
+    client = make_client(api_key=KEY, build_dir=own_root)
+    with publish.root_lock(own_root):  # e.g. `aralrisk build --out` run by hand meanwhile
+        assert client.post("/builds", headers={"X-API-Key": KEY}).status_code == 202
+        _wait(client)
+    rebuild = client.get("/builds", headers={"X-API-Key": KEY}).json()["rebuild"]
+    assert rebuild["error"].startswith("another build is writing into build (process ")
+    assert rebuild["error"].endswith("wait for it to finish, or build into another folder")
+    assert client.get("/version").json()["version"] == built.version
+    assert open_build(own_root).version == built.version
