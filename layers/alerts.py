@@ -44,12 +44,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import xarray as xr
 from pyproj import Transformer
 
 from aralrisk.geo.csvfiles import write_csv
 from aralrisk.geo.errors import InputError, NotFoundError
 from aralrisk.geo.grid import GridSpec
-from aralrisk.geo.io import read_raster
+from aralrisk.geo.io import read_raster, write_cog
 from aralrisk.geo.zonal import ZoneIndex
 from aralrisk.layers import cap, publish
 from aralrisk.layers.forecasts import (
@@ -322,7 +323,7 @@ def run(
             status="Exercise" if _illustrative(build, dailies) else "Actual",
             geocode=str(build.manifest["districts"].get("id_field") or "code"),
         )
-        return _publish(root, table, outlines, messages, dailies, previous, build, sent)
+        return _publish(root, table, outlines, messages, dailies, previous, build, sent, ctx.grid)
 
 
 def _check_newer(daily: DailyForecast, previous: Mapping[str, Any]) -> None:
@@ -371,6 +372,7 @@ def _publish(
     previous: Mapping[str, Any],
     build: BuildResult,
     sent: datetime,
+    grid: GridSpec,
 ) -> Path:
     version = f"{sent:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     staging = root / publish.STAGING / version
@@ -388,6 +390,7 @@ def _publish(
             (staging / "cap" / f"{message.identifier}.xml").write_bytes(message.xml)
         (staging / "feed.xml").write_bytes(cap.atom_feed(messages, sent))
         _write_tables(staging, table, outlines)
+        fields = _write_level_rasters(staging, dailies, grid)
         forecasts = dict(previous["forecasts"])
         for daily in dailies:
             forecasts[daily.spec.id] = {
@@ -398,6 +401,8 @@ def _publish(
                 "licence": daily.licence,
                 "members": daily.forecast.members,
                 "days": [d.isoformat() for d in daily.days],
+                "hazard": daily.spec.hazard,
+                "rasters": fields.get(daily.spec.id, {}),
             }
         state = {
             "version": version,
@@ -420,6 +425,50 @@ def _publish(
     os.replace(link, root / publish.CURRENT)
     _prune(runs, keep=version)
     return final
+
+
+def cell_levels(daily: DailyForecast) -> np.ndarray:
+    """(days, y, x) uint8 alert level of each build cell, 255 without data.
+
+    A cell's level is the highest threshold whose share of members above it reaches
+    ``min_probability`` (0 none .. 3 red): the map's forecast layer. A district's
+    level also asks the share of its people or area (:func:`district_alerts`).
+    """
+    prob = daily.probability
+    levels = np.zeros(prob.shape[1:], dtype=np.uint8)
+    for k, threshold in enumerate(daily.spec.thresholds):
+        reached = np.nan_to_num(prob[k], nan=0.0) >= daily.spec.min_probability
+        levels[reached] = LEVELS.index(threshold.level)
+    levels[~np.isfinite(prob).any(axis=0)] = 255
+    return levels
+
+
+def _write_level_rasters(
+    folder: Path, dailies: Sequence[DailyForecast], grid: GridSpec
+) -> dict[str, dict[str, str]]:
+    """Write ``levels/<forecast>/<day>.tif``, each day's cell levels as a COG.
+
+    uint8, 255 no data: the map's forecast layer. Returns {forecast: {day: path}},
+    paths relative to the run.
+    """
+    written: dict[str, dict[str, str]] = {}
+    for daily in dailies:
+        levels = cell_levels(daily)
+        for d, day in enumerate(daily.days):
+            rel = f"levels/{daily.spec.id}/{day.isoformat()}.tif"
+            da = grid.write_georeference(
+                xr.DataArray(levels[d].astype(np.float32), dims=("y", "x"))
+            )
+            write_cog(
+                da.where(da != 255),
+                folder / rel,
+                nodata=255,
+                dtype="uint8",
+                overview_resampling="nearest",
+                tags={"units": "1", "description": f"{daily.spec.id} cell alert level, {day}"},
+            )
+            written.setdefault(daily.spec.id, {})[day.isoformat()] = rel
+    return written
 
 
 def _prune(runs: Path, keep: str) -> None:

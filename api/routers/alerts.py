@@ -14,9 +14,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 from fastapi import APIRouter, Query, Request, Response
+from fastapi import Path as Path_
+from morecantile import Tile
 
 from aralrisk.api.problems import ApiError
+from aralrisk.api.tiles.png import Palette
+from aralrisk.api.tiles.readers import gdal_env, read_tile
 from aralrisk.layers import alerts as engine
 from aralrisk.layers.forecasts import LEVELS
 from aralrisk.layers.publish import BUILDS
@@ -25,6 +30,7 @@ router = APIRouter(tags=["alerts"])
 GEOJSON = "application/geo+json"
 ATOM = "application/atom+xml"
 CAP = "application/cap+xml"
+PNG = "image/png"
 #: CAP identifiers aralrisk writes (letters, digits, dots, hyphens, underscores).
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 
@@ -134,6 +140,51 @@ def cap_message(request: Request, identifier: str) -> Response:
     if not path.is_file():
         raise ApiError(404, f"no CAP message {identifier!r} is published")
     return Response(path.read_bytes(), media_type=CAP)
+
+
+#: Palette of the forecast layer: no data and "none" transparent, then the levels.
+_LEVEL_PALETTE = Palette(
+    [(0, 0, 0, 0), (0, 0, 0, 0), (255, 214, 0, 170), (255, 143, 0, 190), (213, 0, 0, 200)]
+)
+
+
+@router.get(
+    "/alerts/tiles/{forecast}/{day}/{z}/{x}/{y}.png",
+    summary="Forecast layer: each cell's alert level on a forecast day (XYZ PNG tiles)",
+    response_class=Response,
+    responses={200: {"content": {PNG: {}}, "description": "a 256-px Web Mercator tile"}},
+)
+def level_tile(
+    request: Request,
+    forecast: str,
+    day: date,
+    z: Annotated[int, Path_(ge=0, le=18)],
+    x: Annotated[int, Path_(ge=0)],
+    y: Annotated[int, Path_(ge=0)],
+) -> Response:
+    """Each cell's alert level on a forecast day, in yellow, orange and red.
+
+    A cell reaches a level when the share of members above its threshold is at least
+    the forecast's minimum probability; transparent elsewhere. A cell's level, not the
+    district's: districts also need the share of their people or area (see `/alerts`).
+    """
+    run = _run_dir(request)
+    forecasts = _collection(run)["state"].get("forecasts", {})
+    _known(forecast, set(forecasts), "forecast")
+    rasters = forecasts[forecast].get("rasters", {})
+    if day.isoformat() not in rasters:
+        days = ", ".join(sorted(rasters)) or "(none)"
+        raise ApiError(422, f"day {day} is not forecast by {forecast}; forecast days: {days}")
+    if x >= 2**z or y >= 2**z:
+        raise ApiError(422, f"tile {z}/{x}/{y} does not exist: x and y must be below 2**z")
+    with gdal_env():
+        values, valid = read_tile(run.name, run / rasters[day.isoformat()], Tile(x, y, z), 256)
+    indices = np.where(valid, np.clip(values, 0, 3).astype(np.uint8) + 1, 0).astype(np.uint8)
+    return Response(
+        _LEVEL_PALETTE.encode(indices),
+        media_type=PNG,
+        headers={"Cache-Control": "public, max-age=3600", "X-Alerts-Version": run.name},
+    )
 
 
 def summary(build_dir: Path) -> dict[str, Any] | None:

@@ -143,3 +143,22 @@ def test_reports_open_with_the_districts_alerts(
     assert "Предупреждения на ближайшие дни" in ru.text and "Пыльная буря" in ru.text
     # A build without published alerts: no block at all.
     assert 'data-box="alerts"' not in client.get("/districts/A/report").text
+
+
+def test_forecast_layer_tiles(alert_client: TestClient) -> None:
+    import io
+
+    import morecantile
+    import numpy as np
+    from PIL import Image
+
+    tile = morecantile.tms.get("WebMercatorQuad").tile(60.5, 44.5, 6)  # over A
+    url = f"/alerts/tiles/dust_pm10_forecast/2026-04-10/{tile.z}/{tile.x}/{tile.y}.png"
+    response = alert_client.get(url)
+    assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+    indices = np.asarray(Image.open(io.BytesIO(response.content)))
+    assert (indices == 4).any()  # red cells (palette: 0 no data, 1 none, 2-4 levels)
+    day2 = alert_client.get(url.replace("2026-04-10", "2026-04-11"))
+    assert (np.asarray(Image.open(io.BytesIO(day2.content))) == 3).any()  # orange
+    assert alert_client.get(url.replace("dust_pm10", "heat")).status_code == 422
+    assert alert_client.get(url.replace("2026-04-10", "2026-05-01")).status_code == 422

@@ -70,6 +70,13 @@ def test_day_slider_colours_and_lists_the_districts(browser: Any, alerts_server:
     assert panel.get_attribute("data-day") == "2026-04-11"
     items = page.locator(".ar-alerts-list li.ar-alert")
     assert items.count() == 1 and items.first.get_attribute("data-level") == "orange"
+    # The forecast layer: the dust forecast's cell levels as tiles for the chosen day.
+    with page.expect_response(lambda r: "/alerts/tiles/dust_pm10_forecast/2026-04-11/" in r.url):
+        page.select_option("#ar-alerts-layer", "dust_pm10_forecast")
+    assert panel.get_attribute("data-layer") == "dust_pm10_forecast/2026-04-11"
+    with page.expect_response(lambda r: "/alerts/tiles/dust_pm10_forecast/2026-04-10/" in r.url):
+        page.locator("#ar-alerts-day").fill("0")
+    assert page.locator("img.leaflet-tile").count() > 0
     # Hiding the colours removes the overlay; the list stays.
     page.locator("#ar-alerts-show").uncheck()
     assert page.locator("path.ar-alert-area").count() == 0

@@ -20,6 +20,7 @@
       title: 'Next days: alerts', day: 'Forecast day', show: 'Colour districts by alert level',
       none: 'No alert on {day}.', issued: '{hazard}: forecast of {issued}',
       people: '{people} people exposed', lead: 'day {lead} of the forecast',
+      layer: 'Forecast layer', nolayer: 'none',
       yellow: 'yellow', orange: 'orange', red: 'red',
       dust: 'Dust storm', river_flood: 'River flood', heat: 'Heat wave',
     },
@@ -27,7 +28,7 @@
       title: 'Алдағы күндер: ескертулер', day: 'Болжам күні',
       show: 'Аудандарды ескерту деңгейі бойынша бояу', none: '{day} күні ескерту жоқ.',
       issued: '{hazard}: {issued} болжамы', people: 'қауіп аймағында {people} адам',
-      lead: 'болжамның {lead}-күні',
+      lead: 'болжамның {lead}-күні', layer: 'Болжам қабаты', nolayer: 'жоқ',
       yellow: 'сары', orange: 'қызғылт сары', red: 'қызыл',
       dust: 'Шаңды дауыл', river_flood: 'Өзен тасқыны', heat: 'Аптап ыстық',
     },
@@ -35,7 +36,7 @@
       title: 'Ближайшие дни: предупреждения', day: 'День прогноза',
       show: 'Раскрасить районы по уровню предупреждения', none: 'На {day} предупреждений нет.',
       issued: '{hazard}: прогноз от {issued}', people: 'в зоне воздействия: {people} чел.',
-      lead: 'день прогноза: {lead}',
+      lead: 'день прогноза: {lead}', layer: 'Слой прогноза', nolayer: 'нет',
       yellow: 'жёлтый', orange: 'оранжевый', red: 'красный',
       dust: 'Пыльная буря', river_flood: 'Речное наводнение', heat: 'Аномальная жара',
     },
@@ -94,6 +95,14 @@
       });
       this.slider = AR.el('input', {type: 'range', min: '0', max: String(Math.max(0, data.days.length - 1)), step: '1', value: '0', id: 'ar-alerts-day', 'aria-label': tx('day')});
       this.dayText = AR.el('output', {className: 'ar-alerts-daytext', for: 'ar-alerts-day'});
+      // The forecast layer: each cell's level for the chosen forecast and day (tiles).
+      const layered = Object.entries(this.collection.forecasts || {}).filter(function ([, meta]) { return meta.rasters; });
+      this.layerSelect = AR.el('select', {id: 'ar-alerts-layer'}, [AR.el('option', {value: '', textContent: tx('nolayer')})].concat(
+        layered.map(function ([id]) {
+          const first = self.collection.features.find(function (f) { return f.properties.forecast === id; });
+          return AR.el('option', {value: id, textContent: first ? tx(first.properties.hazard) : id});
+        })));
+      this.tiles = null;
       this.show = AR.el('input', {type: 'checkbox', id: 'ar-alerts-show'});
       this.show.checked = true;
       this.list = AR.el('ul', {className: 'ar-alerts-list'});
@@ -104,6 +113,8 @@
         this.slider,
         this.dayText,
         AR.el('label', {className: 'ar-alerts-showlabel'}, [this.show, ' ' + tx('show')]),
+        AR.el('label', {className: 'ar-alerts-layerlabel', for: 'ar-alerts-layer', textContent: tx('layer') + ' '}),
+        this.layerSelect,
         this.list,
       ]);
       this.container = container;
@@ -111,6 +122,8 @@
       L.DomEvent.disableScrollPropagation(container);
       this.slider.addEventListener('input', function () { self.select(Number(self.slider.value)); });
       this.show.addEventListener('change', function () { self.toggle(map); });
+      this.layerSelect.addEventListener('change', function () { self.forecastLayer(map); });
+      this.map = map;
       this.select(0);
       this.toggle(map);
       return container;
@@ -118,6 +131,21 @@
 
     onRemove: function (map) {
       if (map.hasLayer(this.overlay)) map.removeLayer(this.overlay);
+      if (this.tiles) map.removeLayer(this.tiles);
+    },
+
+    /** Show the chosen forecast's cell levels for the chosen day (none if it has no
+     *  such day); the published run's version in the URL keeps tiles of older runs out. */
+    forecastLayer: function (map) {
+      if (this.tiles) { map.removeLayer(this.tiles); this.tiles = null; }
+      const id = this.layerSelect.value;
+      const day = this.container.dataset.day;
+      const meta = (this.collection.forecasts || {})[id];
+      this.container.dataset.layer = '';
+      if (!id || !meta || !meta.rasters || !meta.rasters[day]) return;
+      const url = 'alerts/tiles/' + encodeURIComponent(id) + '/' + day + '/{z}/{x}/{y}.png?v=' + encodeURIComponent(this.collection.alerts || '');
+      this.tiles = L.tileLayer(url, {opacity: 0.8, className: 'ar-alert-tiles'}).addTo(map);
+      this.container.dataset.layer = id + '/' + day;
     },
 
     style: function (code) {
@@ -147,6 +175,7 @@
       const lead = rows.length ? rows[0].lead_days : (this.data.byDay[day] || [{}])[0].lead_days;
       this.dayText.textContent = day + (lead !== undefined ? ' · ' + tx('lead', {lead: lead}) : '');
       this.container.dataset.day = day;
+      if (this.map) this.forecastLayer(this.map);
       this.overlay.setStyle(function (feature) { return self.style(feature.properties.code); });
       rows.sort(function (a, b) { return b.level_rank - a.level_rank || b.people_exposed - a.people_exposed; });
       this.list.replaceChildren.apply(this.list, rows.length ? rows.map(function (p) {
