@@ -97,6 +97,23 @@ class InputConfig(_Model):
         description="places only: km around a settlement that count as its people and its "
         "surroundings (layers.places.DEFAULT_RADIUS_KM by default)",
     )
+    boundaries: Path | None = Field(
+        default=None,
+        description="tables only: the district file the table is keyed to, when it is not "
+        "the build's; its values are transferred by population-weighted areal "
+        "interpolation (layers/transfer.py)",
+    )
+    boundaries_id_field: str | None = Field(
+        default=None, description="id field of `boundaries` (default: the table's id_field)"
+    )
+    match: Literal["code", "name"] = Field(
+        default="code",
+        description="tables only: match rows to districts by code, or by name in any "
+        "language of the districts (name_field, names)",
+    )
+    name_field: str | None = Field(
+        default=None, description="tables only: the table's district name column (match=name)"
+    )
 
     @property
     def kind(self) -> Literal["raster", "series", "table", "vector"]:
@@ -243,6 +260,12 @@ class BuildConfig(_Model):
         inputs = {
             name: spec.model_copy(update={"path": fix(spec.path)})
             for name, spec in self.inputs.items()
+        }
+        inputs = {
+            name: spec.model_copy(update={"boundaries": fix(spec.boundaries)})
+            if spec.boundaries is not None
+            else spec
+            for name, spec in inputs.items()
         }
         hydro = self.basemap.hydrography
         return self.model_copy(

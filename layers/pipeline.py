@@ -45,6 +45,7 @@ from aralrisk.layers import compute, indicators, places, publish, rasters, scori
 from aralrisk.layers import own_fields as districts_as_given
 from aralrisk.layers import profiles as custom_profiles
 from aralrisk.layers import series as district_series
+from aralrisk.layers import transfer as district_transfer
 from aralrisk.layers.config import BuildConfig, load_config
 from aralrisk.layers.district_stats import hazard_columns, layer_columns
 from aralrisk.layers.outputs import district_frame, long_table, manifest
@@ -349,7 +350,24 @@ def _run(
             )
             if columns:
                 with steps.step("district table"):
-                    column_values = compute.column_layers(columns, cfg.inputs, list(ids))
+                    # Tables keyed to other districts: transferred or matched by name
+                    # onto these first (layers/transfer.py).
+                    density = raw_paths.get("population")
+                    table_inputs, transfers = district_transfer.prepare(
+                        cfg.inputs,
+                        [spec.input for spec in columns],
+                        districts,
+                        d.id_field,
+                        [f for f in (d.name_field, *d.names.values()) if f],
+                        grid,
+                        read_raster(density) if density is not None else None,
+                        work,
+                    )
+                    if transfers:
+                        outputs["transfers"] = transfers
+                        moved = district_transfer.transferred_flag(transfers, list(ids))
+                        cols["table_transferred"] = moved
+                    column_values = compute.column_layers(columns, table_inputs, list(ids))
                     for spec in columns:
                         raw_values = column_values[spec.id].to_numpy(dtype=np.float64)
                         cols[f"{spec.id}_value"] = raw_values
@@ -403,6 +421,7 @@ def _run(
             built["name"] = name
             built["series"] = outputs["series"]
             built["districts_input"] = outputs["districts_input"]
+            built["transfers"] = outputs.get("transfers", {})
             if "places" in outputs:
                 built["places"] = outputs["places"]
             publish.write_manifest(work, built)

@@ -345,6 +345,7 @@ class BuildResult:
             for kind in ("level", "exposure", "exposed")
         ]
         names.append("people_exposed")
+        names.append("table_transferred")  # lowers confidence (layers/transfer.py)
         return {
             name: self.districts[name].to_numpy(dtype=np.float64)
             for name in names

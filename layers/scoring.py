@@ -394,6 +394,13 @@ def _confidence(
         parts.append(cov)
     min_cov = np.fmin.reduce(np.stack(parts), axis=0) if parts else np.ones(rows)
     flags = confidence(min_cov)
+    # Vulnerability and coping transferred from other boundaries (layers/transfer.py)
+    # are estimates: one confidence step lower, and the note says why.
+    moved = (
+        _column(table, "table_transferred") > 0
+        if "table_transferred" in table
+        else np.zeros(rows, dtype=bool)
+    )
     notes: list[str] = []
     for row in range(rows):
         missing = []
@@ -411,6 +418,10 @@ def _confidence(
             notes.append(f"hazard data cover {min_cov[row]:.0%} of the district")
         else:
             notes.append("")
+        if moved[row]:
+            flags[row] = "medium" if flags[row] == "high" else "low"
+            note = "vulnerability and coping transferred from other boundaries"
+            notes[-1] = f"{notes[-1]}; {note}" if notes[-1] else note
     return {"min_coverage": min_cov, "confidence": flags, "confidence_note": notes}
 
 
