@@ -271,3 +271,22 @@ def test_projected_ensemble_in_kelvin(root: Path, tmp_path: Path) -> None:
     assert table.loc["A", "value_max"] == pytest.approx(42.0, abs=0.01)  # K -> degC
     assert table.loc["A", "probability"] == pytest.approx(1.0)
     assert table.loc["B", "level"] == "none"
+
+
+def test_a_failure_while_writing_leaves_the_published_alerts(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = pm10(tmp_path / "good.nc", [{"A": 200.0, "B": 60.0, "C": 20.0}])
+    published = alerts.run([str(good)], root, now=ISSUED)
+    later = datetime(2026, 4, 11, tzinfo=UTC)
+    newer = pm10(tmp_path / "newer.nc", [{"A": 20.0, "B": 20.0, "C": 20.0}], issued=later)
+
+    def broken(*args: object, **kwargs: object) -> bytes:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(alerts.cap, "atom_feed", broken)
+    with pytest.raises(OSError, match="disk full"):
+        alerts.run([str(newer)], root, now=later)
+    assert alerts.current_alerts(root) == published
+    assert not any((root / "alerts" / ".staging").iterdir())
+    assert [p.name for p in (root / "alerts" / "runs").iterdir()] == [published.name]
