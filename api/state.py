@@ -17,6 +17,7 @@ never answer "no data" everywhere for a build that has gone.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -27,6 +28,8 @@ from fastapi import Request
 from aralrisk.geo.errors import InputError, NotFoundError
 from aralrisk.layers.publish import CURRENT, MANIFEST
 from aralrisk.layers.result import BuildResult, open_build
+
+log = logging.getLogger("aralrisk.api")
 
 #: Seconds a client should wait before asking again while no build can be served.
 RETRY_AFTER = 30
@@ -105,8 +108,11 @@ class BuildStore:
                     return self._build
                 except NotFoundError:
                     reason = NO_BUILD if build is None else VANISHED
-                except (InputError, OSError) as exc:
-                    # A half-written or damaged build is never served.
+                except Exception as exc:  # any build that cannot be loaded is not served
+                    # A half-written or damaged build is never served. Its own sentence
+                    # (base names only) is passed on; anything else is logged.
+                    if not isinstance(exc, InputError):
+                        log.warning("the published build cannot be loaded", exc_info=True)
                     detail = str(exc) if isinstance(exc, InputError) else "it cannot be read"
                     reason = (
                         f"the published build cannot be served ({detail}): publish a build "

@@ -353,6 +353,19 @@ class BuildResult:
         }
 
 
+#: What every manifest written by :func:`layers.pipeline.build` holds.
+MANIFEST_KEYS = (
+    "version",
+    "created",
+    "districts",
+    "grid",
+    "bounds",
+    "scoring",
+    "layers",
+    "outputs",
+)
+
+
 def open_build(path: str | Path = "build", name: str | None = None) -> BuildResult:
     """Open the build published under ``path`` (a root with ``current``, or a build).
 
@@ -371,6 +384,15 @@ def open_build(path: str | Path = "build", name: str | None = None) -> BuildResu
         else publish.resolve_build(Path(path))
     )
     manifest = publish.read_manifest(build_dir)
+    # Valid JSON is not yet a manifest: a hand-edited or truncated-and-repaired one is
+    # refused here, in one sentence, rather than failing later inside a request.
+    keys: object = manifest  # JSON: may be a list or a number, whatever the annotation says
+    missing = [key for key in MANIFEST_KEYS if not isinstance(keys, dict) or key not in keys]
+    if missing:
+        raise InputError(
+            f"build {build_dir.name} has a damaged {publish.MANIFEST}: it lacks "
+            f"{', '.join(missing)}; build it again"
+        )
     publish.verify(build_dir, manifest)
     try:
         districts = gpd.read_parquet(build_dir / "districts.parquet")

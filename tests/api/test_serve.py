@@ -85,14 +85,31 @@ def test_serve_refuses_a_path_where_nothing_is_published(
     assert "app" not in fake_uvicorn
 
 
+def _drop_from_manifest(key: str) -> Any:
+    def damage(build_dir: Path) -> None:
+        manifest = json.loads((build_dir / "manifest.json").read_text())
+        del manifest[key]
+        (build_dir / "manifest.json").write_text(json.dumps(manifest))
+
+    return damage
+
+
 @pytest.mark.parametrize(
     ("damage", "says"),
     [
         (lambda b: (b / "manifest.json").write_text("{ not json"), "unreadable manifest.json"),
         (lambda b: (b / "manifest.json").unlink(), "no manifest.json"),
         (lambda b: (b / "districts.parquet").write_bytes(b"PAR1"), "districts.parquet"),
+        (_drop_from_manifest("scoring"), "has a damaged manifest.json: it lacks scoring"),
+        (lambda b: (b / "manifest.json").write_text("[]"), "it lacks version, created"),
     ],
-    ids=["manifest not JSON", "manifest missing", "output truncated"],
+    ids=[
+        "manifest not JSON",
+        "manifest missing",
+        "output truncated",
+        "manifest without scoring",
+        "manifest a list",
+    ],
 )
 def test_serve_refuses_a_damaged_build(
     fake_uvicorn: dict[str, Any],
