@@ -140,5 +140,11 @@ def test_the_folder_works_from_file_with_the_network_blocked(
     page.goto(root + href)
     assert page.inner_text("h1").startswith("Alpha")
     assert page.locator("section.planner").count() == 1
+    # Back to the map from the report: the district the link names opens with its values.
+    back = page.locator('a[href^="../index.html"]').first.get_attribute("href")
+    page.goto(root + "reports/" + back)
+    page.wait_for_selector(READY)
+    page.wait_for_timeout(500)
+    assert "live service" not in page.inner_text("body")
     assert blocked == [] and errors == []
     context.close()

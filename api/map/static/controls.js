@@ -132,7 +132,9 @@
       AR.el('p', {className: 'ar-build', textContent: AR.t('Build {version}', {version: cfg.version}) + (created ? ' · ' + (cfg.created_label || created) : '')}),
       languageSwitch(cfg),
       cfg.illustrative ? AR.el('p', {className: 'ar-banner', role: 'note', textContent: AR.t('Illustrative sample data: not for decisions.')}) : null,
-      cfg.mode === 'static' ? AR.el('p', {className: 'ar-note', textContent: AR.t('Offline copy: the maps are pictures of the build; point values and reports need the live service.')}) : null,
+      cfg.mode === 'static' ? AR.el('p', {className: 'ar-note', textContent: cfg.embedded && cfg.embedded.points ?
+        AR.t('Offline copy: the maps are pictures of the build; the values at a point and the district reports are in this folder.') :
+        AR.t('Offline copy: the maps are pictures of the build; point values and reports need the live service.')}) : null,
     ]);
     const status = AR.el('p', {className: 'ar-status ar-warn', role: 'status'});
     const profile = AR.el('select', {id: 'ar-profile'});

@@ -37,8 +37,7 @@
     return k;
   }
 
-  function install(cfg, source) {
-    const data = cfg.embedded;
+  function install(data, source) {
     if (data.reports) {
       source.report = function (code) { return data.reports[code] || null; };
     }
@@ -83,11 +82,15 @@
     };
   }
 
-  // The app object exists once main.js has started; the source is patched before any click.
-  function start() {
-    const app = AR.app;
-    if (!app || !app.cfg || app.cfg.mode !== 'static' || !app.cfg.embedded) return;
-    install(app.cfg, app.source);
+  // The embedded source is made by util.js's factory when main.js starts: wrap the
+  // factory, so the source answers points and links reports from its first use (a shared
+  // URL may open a district's popup before the page is ready).
+  const make = AR.embeddedSource;
+  if (make) {
+    AR.embeddedSource = function (data) {
+      const source = make(data);
+      if (data) install(data, source);
+      return source;
+    };
   }
-  if (AR.whenReady) AR.whenReady(start); else document.addEventListener('DOMContentLoaded', start);
 })(window.aralrisk = window.aralrisk || {});
