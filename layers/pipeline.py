@@ -44,6 +44,7 @@ from aralrisk.geo.zonal import ZonalStats, ZoneIndex
 from aralrisk.layers import compute, indicators, places, publish, rasters, scoring
 from aralrisk.layers import own_fields as districts_as_given
 from aralrisk.layers import profiles as custom_profiles
+from aralrisk.layers import qgis as qgis_styles
 from aralrisk.layers import series as district_series
 from aralrisk.layers import transfer as district_transfer
 from aralrisk.layers.config import BuildConfig, load_config
@@ -413,6 +414,9 @@ def _run(
                     outputs["places"] = _places(
                         cfg, catalog, grid, districts, table, raw_paths, work
                     )
+            # QGIS opens the build styled: layer_styles in the GeoPackages, .qml beside
+            # every raster (layers/qgis.py).
+            outputs["styles"] = qgis_styles.write_styles(work, catalog, weighting.classes, outputs)
             outputs["warnings"] = [
                 str(w.message) for w in caught if issubclass(w.category, InputWarning)
             ]
@@ -422,6 +426,7 @@ def _run(
             built["series"] = outputs["series"]
             built["districts_input"] = outputs["districts_input"]
             built["transfers"] = outputs.get("transfers", {})
+            built["styles"] = outputs["styles"]
             if "places" in outputs:
                 built["places"] = outputs["places"]
             publish.write_manifest(work, built)

@@ -1,0 +1,83 @@
+"""QGIS-ready builds: layer_styles in the GeoPackages, .qml beside every raster."""
+
+from __future__ import annotations
+
+import doctest
+import sqlite3
+import xml.etree.ElementTree as ET
+from contextlib import closing
+
+import geopandas as gpd
+import pyogrio
+
+from aralrisk.layers import qgis
+from aralrisk.layers.result import BuildResult, classes_from_manifest
+from aralrisk.layers.specs import score_legend
+
+SLD = {"se": "http://www.opengis.net/se", "ogc": "http://www.opengis.net/ogc"}
+
+
+def test_the_geopackages_carry_their_styles(built: BuildResult) -> None:
+    classes = classes_from_manifest(built.manifest)
+    expected = [*classes.labels, "no data"]
+    assert built.manifest["styles"]["geopackages"] == ["districts.gpkg", "districts_input.gpkg"]
+    for stem in ("districts", "districts_input"):
+        gpkg = built.path / f"{stem}.gpkg"
+        # GDAL still sees the districts layer, and the styles table beside it.
+        assert {str(row[0]) for row in pyogrio.list_layers(gpkg)} >= {stem, "layer_styles"}
+        styles = pyogrio.read_dataframe(gpkg, layer="layer_styles")
+        row = styles[styles["f_table_name"] == stem].iloc[0]
+        assert row["f_geometry_column"] == "geom" and bool(row["useAsDefault"])
+        qml = row["styleQML"].split("\n", 1)[1]  # the DOCTYPE line off
+        renderer = ET.fromstring(qml).find("renderer-v2")  # noqa: S314 - the build's own file
+        assert renderer is not None and renderer.get("type") == "categorizedSymbol"
+        assert renderer.get("attr") == "risk_class"
+        values = [c.get("value") for c in renderer.iter("category")]
+        assert values == expected
+        colours = [o.get("value") for o in renderer.iter("Option") if o.get("name") == "color"]
+        legend = score_legend(classes)
+        first = legend[0].color.lstrip("#")
+        assert colours[0] == ",".join(str(int(first[k : k + 2], 16)) for k in (0, 2, 4)) + ",255"
+        sld = ET.fromstring(row["styleSLD"].encode())  # noqa: S314 - the build's own file
+        literals = [e.text for e in sld.iter(f"{{{SLD['ogc']}}}Literal")]
+        assert literals == expected
+        fills = [
+            e.text for e in sld.iter(f"{{{SLD['se']}}}SvgParameter") if e.get("name") == "fill"
+        ]
+        assert fills[: len(legend)] == [c.color for c in legend]
+        # Every class the build gave a district has a category.
+        districts = gpd.read_file(gpkg, layer=stem)
+        assert set(districts["risk_class"]) <= set(expected)
+        with closing(sqlite3.connect(gpkg)) as db:
+            kind = db.execute(
+                "SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'"
+            ).fetchone()
+        assert kind == ("attributes",)
+
+
+def test_every_raster_has_its_qml(built: BuildResult) -> None:
+    styled = built.manifest["styles"]["rasters"]
+    assert set(styled) <= set(built.manifest["outputs"])
+    classes = classes_from_manifest(built.manifest)
+    for layer_id, meta in built.manifest["layers"].items():
+        if "raw" not in meta:
+            continue
+        qml = built.path / meta["score"].replace(".tif", ".qml")
+        items = ET.parse(qml).getroot().iter("item")  # noqa: S314 - the build's own file
+        assert [i.get("color") for i in items] == [c.color for c in score_legend(classes)]
+        legend = built.registry[layer_id].legend()
+        raw = built.path / meta["raw"].replace(".tif", ".qml")
+        if not legend:
+            assert not raw.exists()
+            continue
+        items = list(ET.parse(raw).getroot().iter("item"))  # noqa: S314 - the build's own
+        assert [i.get("color") for i in items] == [c.color for c in legend]
+        thresholds = [float(i.get("value", "nan")) for i in items[:-1]]
+        assert thresholds == list(built.registry[layer_id].levels or ())
+        assert items[-1].get("value") == "inf"
+    assert (built.path / "composite.qml").is_file()
+
+
+def test_doctests_of_qgis_pass() -> None:
+    failed, attempted = doctest.testmod(qgis)
+    assert attempted >= 6 and failed == 0
