@@ -19,6 +19,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi import Path as Path_
 from morecantile import Tile
 
+from aralrisk.api import openapi
 from aralrisk.api.problems import ApiError
 from aralrisk.api.tiles.png import Palette
 from aralrisk.api.tiles.readers import gdal_env, read_tile
@@ -64,7 +65,10 @@ def _known(value: str | None, known: set[str], what: str) -> None:
     "/alerts",
     summary="District alerts by hazard and forecast day (GeoJSON)",
     response_class=Response,
-    responses={200: {"content": {GEOJSON: {}}, "description": "a FeatureCollection"}},
+    responses={
+        200: {"content": {GEOJSON: {}}, "description": "a FeatureCollection"},
+        **openapi.errors(404, 422),
+    },
 )
 def list_alerts(
     request: Request,
@@ -118,7 +122,10 @@ def list_alerts(
     "/alerts/feed.xml",
     summary="Atom feed of the current CAP messages",
     response_class=Response,
-    responses={200: {"content": {ATOM: {}}, "description": "an Atom 1.0 feed"}},
+    responses={
+        200: {"content": {ATOM: {}}, "description": "an Atom 1.0 feed"},
+        **openapi.errors(404),
+    },
 )
 def feed(request: Request) -> Response:
     """The Atom feed; each entry links its CAP 1.2 message (``/alerts/{id}.xml``)."""
@@ -130,7 +137,10 @@ def feed(request: Request) -> Response:
     "/alerts/{identifier}.xml",
     summary="One CAP 1.2 message",
     response_class=Response,
-    responses={200: {"content": {CAP: {}}, "description": "a CAP 1.2 alert"}},
+    responses={
+        200: {"content": {CAP: {}}, "description": "a CAP 1.2 alert"},
+        **openapi.errors(404, 422),
+    },
 )
 def cap_message(request: Request, identifier: str) -> Response:
     """A CAP message by identifier (current, updated and cancelled ones alike)."""
@@ -152,7 +162,10 @@ _LEVEL_PALETTE = Palette(
     "/alerts/tiles/{forecast}/{day}/{z}/{x}/{y}.png",
     summary="Forecast layer: each cell's alert level on a forecast day (XYZ PNG tiles)",
     response_class=Response,
-    responses={200: {"content": {PNG: {}}, "description": "a 256-px Web Mercator tile"}},
+    responses={
+        200: {"content": {PNG: {}}, "description": "a 256-px Web Mercator tile"},
+        **openapi.errors(404, 422),
+    },
 )
 def level_tile(
     request: Request,
