@@ -28,7 +28,7 @@ def test_the_default_build_writes_the_districts_as_given(built: BuildResult) -> 
     ]
     assert entry["crs"] == "EPSG:4326" and entry["id_field"] == "code"
     assert set(entry["files"]) <= set(built.manifest["outputs"])
-    frame = gpd.read_file(built.path / "districts_input.gpkg")
+    frame = gpd.read_file(built.path / "districts_input.gpkg", layer="districts_input")
     assert frame.columns[:4].tolist() == ["code", "name", "name_kk", "name_ru"]
     assert frame["code"].tolist() == list(world.IDS), "the input's row order"
     table = built.table()
@@ -81,7 +81,7 @@ def test_every_field_under_its_own_name_in_the_input_crs(
     boundaries, out = own_root
     result = open_build(out)
     mine = gpd.read_file(boundaries)
-    written = gpd.read_file(result.path / "districts_input.gpkg")
+    written = gpd.read_file(result.path / "districts_input.gpkg", layer="districts_input")
     assert written.crs.to_epsg() == 32641
     assert result.manifest["districts_input"]["crs"] == "EPSG:32641"
     own = [c for c in mine.columns if c != "geometry"]
