@@ -108,3 +108,26 @@ def test_a_build_without_places_says_so(built: BuildResult) -> None:
         table_of(dataclasses.replace(built, manifest=manifest))
     assert caught.value.status == 404
     assert "[inputs.places]" in caught.value.detail
+
+
+def test_known_villages_of_the_sample_lie_in_their_districts(sample_build_root: object) -> None:
+    """Real OSM places on the sample: Zhosaly is Karmakshy's centre, Aiteke Bi Kazaly's."""
+    from aralrisk.api.app import create_app
+    from aralrisk.api.settings import Settings
+
+    with TestClient(create_app(Settings(build_dir=sample_build_root))) as sample:  # type: ignore[arg-type]
+        body = sample.get("/places").json()
+        karmakshy = sample.get("/places?district=KZ434600").json()
+    by_ru = {f["properties"]["name_ru"]: f["properties"] for f in body["features"]}
+    assert by_ru["Жосалы"]["district"] == "KZ434600"
+    assert by_ru["Айтеке би"]["district"] == "KZ434400"
+    assert by_ru["Арал"]["district"] == "KZ433200"
+    assert "Жосалы" in {f["properties"]["name_ru"] for f in karmakshy["features"]}
+    from aralrisk.layers.result import open_build
+
+    meta = open_build(sample_build_root).manifest["places"]  # type: ignore[arg-type]
+    assert body["count"] == len(body["features"]) == meta["count"]
+    assert meta["count"] + meta["outside_districts"] == 449  # every OSM point accounted for
+    # Aral town: salty water and dust storms high around it, thousands of people.
+    assert {"salinity", "dust"} <= set(by_ru["Арал"]["high_hazards"])
+    assert by_ru["Арал"]["people"] > 10_000
