@@ -90,10 +90,12 @@ WHAT = {
         "ru-RU": "максимальная температура воздуха выше {threshold} °C (наибольшая {value:.0f} °C)",
     },
     "river_flood": {
-        "en-GB": "river discharge above the {threshold} flow (probability {probability:.0f}%)",
-        "kk-KZ": "өзендегі су шығыны шекті мәннен жоғары: {threshold} "
+        "en-GB": "river discharge above the {threshold}-year return-period flow "
+        "(probability {probability:.0f}%)",
+        "kk-KZ": "өзендегі су шығыны {threshold} жылда бір рет қайталанатын шығыннан жоғары "
         "(ықтималдығы {probability:.0f}%)",
-        "ru-RU": "расход воды в реке выше порогового: {threshold} (вероятность {probability:.0f}%)",
+        "ru-RU": "расход воды в реке выше расхода {threshold}-летней повторяемости "
+        "(вероятность {probability:.0f}%)",
     },
 }
 PEOPLE = {
@@ -148,6 +150,11 @@ CANCELLED = {
     "аумағында шекті мәндерден асу күтілмейді.",
     "ru-RU": "Отменено: по прогнозу, выпущенному {issued} UTC, пороговые значения в "
     "районе «{district}» больше не превышаются.",
+}
+LEVEL_SHORT = {
+    "yellow": {"en-GB": "yellow", "kk-KZ": "сары", "ru-RU": "жёлтый"},
+    "orange": {"en-GB": "orange", "kk-KZ": "қызғылт сары", "ru-RU": "оранжевый"},
+    "red": {"en-GB": "red", "kk-KZ": "қызыл", "ru-RU": "красный"},
 }
 NAME_COLUMN = {"en-GB": "name", "kk-KZ": "name_kk", "ru-RU": "name_ru"}
 ILLUSTRATIVE_NOTE = "Illustrative: made from illustrative sample forecasts, not a real warning."
@@ -274,24 +281,36 @@ def _message(
     onset = day_bounds(date.fromisoformat(event["day"].iloc[0]))[0]
     expires = day_bounds(date.fromisoformat(event["day"].iloc[-1]))[1]
     ensemble = daily.forecast.members > 1
-    probability = float(event["probability"].max()) if ensemble else float("nan")
+    # At the event's top level: a lower level's threshold is exceeded more often.
+    top_rows = event[event["level_rank"] == event["level_rank"].max()]
+    probability = float(top_rows["probability"].max()) if ensemble else float("nan")
     certainty = "Likely" if not ensemble or probability > 0.5 else "Possible"
     urgency = "Immediate" if onset <= sent else "Expected" if onset - sent <= _DAY else "Future"
     code = str(top["code"])
     identifier = _identifier(sender, daily, code, n, "a")
     msg_type = "Update" if before else "Alert"
     threshold = spec.thresholds[_level_index(spec, level)]
-    fill = {
-        "threshold": threshold.value if threshold.value is not None else threshold.label,
+    # People are those above the event's top level's threshold, on its worst day.
+    worst = top_rows
+    fill: dict[str, Any] = {
+        "threshold": (
+            f"{threshold.value:g}"
+            if threshold.value is not None
+            else threshold.return_period or threshold.label
+        ),
         "value": float(event["value_max"].max()),
         "probability": 100 * probability if ensemble else 100.0,
-        "people": f"{int(event['people_exposed'].max()):,}".replace(",", " "),
-        "children": _count(event["children_under5"].max()),
-        "elderly": _count(event["elderly_over65"].max()),
+        "people": f"{int(worst['people_exposed'].max()):,}".replace(",", " "),
+        "children": _count(worst["children_under5"].max()),
+        "elderly": _count(worst["elderly_over65"].max()),
         "issued": f"{daily.issued:%Y-%m-%d %H:%M}",
-        "days": ", ".join(
-            f"{d} ({lv})" for d, lv in zip(event["day"], event["level"], strict=True)
-        ),
+        "days": {
+            lang: ", ".join(
+                f"{d} ({LEVEL_SHORT[lv][lang]})"
+                for d, lv in zip(event["day"], event["level"], strict=True)
+            )
+            for lang in LANGUAGES
+        },
     }
     settlements = sorted({s for names in event["settlements"] for s in names})
     notes = sorted({s for texts in event["notes"] for s in texts})
@@ -312,12 +331,15 @@ def _message(
         _text(info, "onset", iso(onset))
         _text(info, "expires", iso(expires))
         _text(info, "senderName", SENDER_NAME)
-        headline = f"{LEVEL_WORDS[level][lang]}: {EVENT[spec.hazard][lang]}, {district}"
+        event_name = EVENT[spec.hazard][lang]
+        if lang != "en-GB":  # after a colon Kazakh and Russian go on in lower case
+            event_name = event_name[:1].lower() + event_name[1:]
+        headline = f"{LEVEL_WORDS[level][lang]}: {event_name}, {district}"
         _text(info, "headline", headline)
         description = [
             WHAT[spec.hazard][lang].format(**fill) + ".",
             PEOPLE[lang].format(**fill),
-            FORECAST_OF[lang].format(**fill),
+            FORECAST_OF[lang].format(**{**fill, "days": fill["days"][lang]}),
         ]
         if settlements:
             description.insert(2, SETTLEMENTS[lang].format(names=", ".join(settlements)))
@@ -347,7 +369,7 @@ def _message(
         "severity": SEVERITY[level],
         "certainty": certainty,
         "urgency": urgency,
-        "people_exposed": int(event["people_exposed"].max()),
+        "people_exposed": int(worst["people_exposed"].max()),
     }
     return Message(record, _serialise(alert))
 
@@ -422,6 +444,12 @@ def _level_index(spec: Any, level: str) -> int:
     return next(k for k, t in enumerate(spec.thresholds) if t.level == level)
 
 
+def worst_people(event: pd.DataFrame) -> float:
+    """People exposed on the event's days at its top level (the most of them)."""
+    top = event[event["level_rank"] == event["level_rank"].max()]
+    return float(top["people_exposed"].max())
+
+
 def _count(value: Any) -> str:
     try:
         number = float(value)
@@ -479,7 +507,7 @@ def _parameters(
     params = {
         # MeteoAlarm's form, which European CAP clients read: "level; colour; severity".
         "awareness_level": AWARENESS[level],
-        "people_exposed": str(int(event["people_exposed"].max())),
+        "people_exposed": str(int(worst_people(event))),
         "forecast_issued": iso(daily.issued),
         "forecast_source": daily.spec.source,
         "forecast_licence": daily.licence,

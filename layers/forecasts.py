@@ -55,6 +55,9 @@ class Threshold(_Frozen):
         ge=0.0, le=1.0, description="share of people/area above it (ignored for 'any')"
     )
     label: str
+    return_period: int | None = Field(
+        default=None, gt=0, description="years, for a return-period threshold (named in alerts)"
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> Threshold:
