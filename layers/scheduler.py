@@ -22,7 +22,8 @@ def scheduler_address(address: str) -> str:
     """Check a Dask scheduler address and return it with its protocol.
 
     ``HOST:PORT`` alone means ``tcp://HOST:PORT``; an IPv6 host is written in brackets
-    (``tcp://[::1]:8786``).
+    (``tcp://[::1]:8786``). An ``inproc://`` address (an in-process cluster's) is passed
+    on as it is.
 
     >>> scheduler_address("localhost:8786")
     'tcp://localhost:8786'
@@ -36,6 +37,8 @@ def scheduler_address(address: str) -> str:
     if not sep:
         scheme, location = "tcp", text
     scheme = scheme.lower()
+    if scheme == "inproc" and location:
+        return text  # an in-process cluster's own address (LocalCluster(processes=False))
     if scheme not in SCHEMES:
         raise ConfigError(
             f"scheduler address {address!r} has an unknown protocol {scheme!r} "

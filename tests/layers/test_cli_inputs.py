@@ -470,3 +470,19 @@ def test_a_mistyped_option_is_one_line_from_the_real_command(
     assert done.returncode == 2
     # The program name as the console script shows it is `aralrisk` in real use.
     assert done.stderr.strip().replace("`-c ", "`aralrisk ") == line
+
+
+@pytest.mark.parametrize(
+    ("address", "normal"),
+    [
+        ("tcp://localhost:8786", "tcp://localhost:8786"),
+        ("localhost:8786", "tcp://localhost:8786"),
+        (" TCP://10.0.0.5:8786/ ", "tcp://10.0.0.5:8786"),
+        ("tls://[::1]:8786", "tls://[::1]:8786"),
+        ("inproc://192.0.2.2/10919/1", "inproc://192.0.2.2/10919/1"),
+    ],
+)
+def test_good_scheduler_addresses_pass(address: str, normal: str) -> None:
+    from aralrisk.layers.scheduler import scheduler_address
+
+    assert scheduler_address(address) == normal
