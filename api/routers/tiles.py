@@ -199,7 +199,7 @@ def _tilejson(
         minzoom=info.minzoom,
         maxzoom=info.maxzoom,
         bounds=[round(v, 6) for v in info.bounds],
-        center=(round((west + east) / 2, 6), round((south + north) / 2, 6), int(center_zoom)),
+        center=[round((west + east) / 2, 6), round((south + north) / 2, 6), int(center_zoom)],
     )
     # The URLs depend on the prefix and host, so they are part of the ETag.
     response = cached(request, build.version, doc.model_dump_json(), "application/json", extra=url)

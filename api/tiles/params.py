@@ -40,7 +40,11 @@ class TileJSON(BaseModel):
     minzoom: int = Field(examples=[5])
     maxzoom: int = Field(examples=[11])
     bounds: list[float] = Field(description="west, south, east, north in degrees")
-    center: tuple[float, float, int] = Field(
+    # A list, not a tuple: OpenAPI 3.1 has no tuple schema that every tool reads. The
+    # union keeps the zoom an int (pydantic's smart union keeps an exact type match).
+    center: list[float | int] = Field(
+        min_length=3,
+        max_length=3,
         description="longitude, latitude (degrees) and zoom (an integer, as TileJSON 3.0.0 "
         "requires)",
         examples=[[64.5, 45.0, 7]],
