@@ -93,6 +93,8 @@ def alerts_html(build_dir: Path, code: str, lang: str) -> Markup | None:
         items = []
         for p in rows:
             event = EVENT.get(p["hazard"], {}).get(_LANG.get(lang, "en-GB"), p["hazard"])
+            if lang != "en":  # mid-sentence, Kazakh and Russian nouns are lower case
+                event = event[:1].lower() + event[1:]
             line = text["row"].format(
                 day=p["day"],
                 level=text[p["level"]],

@@ -97,3 +97,24 @@ def test_no_alerts_no_panel(browser: Any, live_server: str) -> None:
     assert page.locator("section.ar-alerts").count() == 0
     recorder.assert_clean()  # no 404 for the alerts it did not ask for
     page.context.close()
+
+
+def test_report_opens_with_the_alerts(browser: Any, alerts_server: str) -> None:
+    page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+    recorder = Recorder(page, alerts_server)
+    response = page.goto(f"{alerts_server}/districts/A/report?lang=kk")
+    assert response is not None and response.status == 200
+    block = page.locator('section[data-box="alerts"]')
+    assert block.is_visible()
+    text = block.text_content() or ""  # raw text: the report styles h2 in capitals
+    assert "Алдағы күндерге арналған ескертулер" in text and "қызыл деңгей" in text
+    # It comes first: above the risk, hazard and people boxes.
+    headline = page.locator("section.headline")
+    assert block.bounding_box()["y"] < headline.bounding_box()["y"]  # type: ignore[index]
+    page.goto(f"{alerts_server}/districts/C/report")
+    assert (
+        "No alert issued for this district"
+        in page.locator('section[data-box="alerts"]').inner_text()
+    )
+    recorder.assert_clean()
+    page.context.close()
