@@ -606,8 +606,9 @@ def _places(
     )
     hazard_layers = {k: v for k, v in raw_paths.items() if catalog[k].role == "hazard"}
     people = work / "people.tif" if (work / "people.tif").is_file() else None
+    found = places.read_places(source.path)
     frame, outside = places.settlements(
-        places.read_places(source.path),
+        found,
         outlines,
         grid,
         catalog,
@@ -621,6 +622,7 @@ def _places(
         **files,
         "count": len(frame),
         "outside_districts": outside,
+        "unnamed": int(found.attrs.get("left_out_unnamed", 0)),
         "radius_km": radius,
         "source": source.path.name,
     }

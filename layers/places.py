@@ -70,7 +70,8 @@ def read_places(path: Path) -> gpd.GeoDataFrame:
 
     Columns: ``id`` (``osm_id`` when the file has it, else the row number), ``name``,
     ``name_kk``, ``name_ru``, ``name_en`` (empty when untagged), ``place`` (town, village,
-    hamlet, isolated_dwelling...). Rows without a point geometry or a name are dropped.
+    hamlet, isolated_dwelling...). Rows without a point geometry or a name are dropped;
+    ``attrs["left_out_unnamed"]`` says how many.
 
     Raises:
         InputError: The file cannot be read, or holds no named point.
@@ -96,9 +97,11 @@ def read_places(path: Path) -> gpd.GeoDataFrame:
     frame["place"] = [
         "" if pd.isna(v) else str(v) for v in points.get("place", pd.Series("", points.index))
     ]
-    return gpd.GeoDataFrame(frame, geometry=points.geometry.to_numpy(), crs=WGS84).reset_index(
-        drop=True
-    )
+    out = gpd.GeoDataFrame(frame, geometry=points.geometry.to_numpy(), crs=WGS84)
+    out = out.reset_index(drop=True)
+    # Counted for the manifest: a place without a name can be neither searched nor printed.
+    out.attrs["left_out_unnamed"] = len(raw) - len(out)
+    return out
 
 
 def _unit_vectors(lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.float64]:
