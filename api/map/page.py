@@ -249,8 +249,6 @@ def render_page(
         script = "\n".join(asset("map", name).text for name in MAP_SCRIPTS)
         figure.header.add_child(Element(f"<script>{script}</script>"))
     figure.header.add_child(Element('<meta name="color-scheme" content="light"/>'))
-    # Pinch-zoom stays allowed (no user-scalable=no): folium's own viewport meta sets
-    # none of maximum-scale or user-scalable, and this one replaces nothing.
     # No icon: stops the browser asking the server for /favicon.ico (a 404).
     figure.header.add_child(Element('<link rel="icon" href="data:,"/>'))
     figure.html.add_child(Element(_json_block("ar-config", config)))
@@ -264,6 +262,14 @@ def render_page(
         )
     )
     html = figure.render()
+    # folium's viewport forbids zooming (maximum-scale=1.0, user-scalable=no): on a phone
+    # a planner must be able to pinch-zoom the panel and the popups, so it is replaced.
+    html = re.sub(
+        r'<meta name="viewport"[^>]*>',
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0"/>',
+        html,
+        count=1,
+    )
     # folium writes a bare <html>: the page's language is set on it for screen readers,
     # hyphenation and the browser's choice of fonts.
     return re.sub(r"<html(?=[\s>])", f'<html lang="{lang}"', html, count=1)

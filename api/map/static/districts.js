@@ -222,6 +222,24 @@
       return section;
     }
 
+    /** The popup pans clear of the map's corner controls (search, zoom, scale,
+     *  attribution), so none covers it; on a phone they step aside instead (share.js). */
+    padAroundControls() {
+      const container = this.map.getContainer();
+      const size = function (selector) {
+        const node = container.querySelector(selector);
+        return node ? node.getBoundingClientRect() : {width: 0, height: 0};
+      };
+      if (window.matchMedia('(max-width: 760px)').matches) {
+        this.popup.options.autoPanPaddingTopLeft = L.point(10, 10);
+        this.popup.options.autoPanPaddingBottomRight = L.point(10, 10);
+        return;
+      }
+      const bottom = Math.max(size('.leaflet-bottom.leaflet-left').height, size('.leaflet-bottom.leaflet-right').height);
+      this.popup.options.autoPanPaddingTopLeft = L.point(size('.leaflet-top.leaflet-left').width + 10, 10);
+      this.popup.options.autoPanPaddingBottomRight = L.point(10, bottom + 10);
+    }
+
     /** The properties of the district at a point, or null. */
     at(latlng) {
       const point = [latlng.lng, latlng.lat];
@@ -232,6 +250,7 @@
     /** One popup: the district (if any) and the layers' values at the clicked point. */
     openAt(latlng, props) {
       this.selected = props ? props.code : null;
+      this.padAroundControls();
       const content = AR.el('div', {className: 'ar-popup-body'}, [
         props ? AR.districtCard(props, this) : null,
         this.pointSection(latlng),

@@ -100,7 +100,7 @@
         AR.el('td', {className: 'ar-num', textContent: item.rank === null ? DASH : String(item.rank)}),
         AR.el('td', {textContent: name}),
         AR.el('td', {className: 'ar-num', textContent: AR.score(p.risk)}),
-        AR.el('td', {className: 'ar-class'}, [AR.swatch(this.classColor[p.risk_class] || AR.NO_DATA_COLOR), AR.t(p.risk_class)]),
+        AR.el('td', {className: 'ar-class'}, [AR.swatch(this.classColor[p.risk_class] || AR.NO_DATA_COLOR), AR.el('span', {className: 'ar-class-name', textContent: AR.t(p.risk_class)})]),
         AR.el('td', {title: which ? chip.textContent + ': ' + which : ''}, [chip]),
         AR.el('td', {className: 'ar-num', textContent: AR.people(p.people_exposed)}),
       ]);
@@ -122,9 +122,10 @@
       }));
       const heads = ['#', AR.t('District'), AR.t('Risk'), AR.t('Class'), AR.t('Hazard level'), AR.t('People exposed')].map(function (h, i) {
         const sorted = i === order.column;
-        return AR.el('th', {scope: 'col', textContent: h,
+        // The class column's heading hides with its names on a phone (a chip needs none).
+        return AR.el('th', {scope: 'col', textContent: i === 3 ? null : h,
           className: (sorted ? 'ar-sorted ' : '') + (i === 2 || i === 5 ? 'ar-num' : ''),
-          'aria-sort': sorted ? 'descending' : null});
+          'aria-sort': sorted ? 'descending' : null}, i === 3 ? [AR.el('span', {className: 'ar-class-name', textContent: h})] : []);
       });
       const table = AR.el('table', {className: 'ar-ranking', 'data-profile': collection.profile,
         'data-method': collection.method, 'data-order': this.order}, [
