@@ -17,9 +17,8 @@ from aralrisk.api.middleware import (
 )
 from aralrisk.api.params import single_valued_query
 from aralrisk.api.routers import alerts as forecast_alerts
-from aralrisk.api.routers import builds, catalog, districts, health, query, tiles
+from aralrisk.api.routers import builds, catalog, districts, health, places, query, tiles
 from aralrisk.api.routers import map as risk_map
-from aralrisk.api.routers import places
 from aralrisk.api.routers import series as district_series
 from aralrisk.api.settings import Settings
 from aralrisk.api.state import BuildStore
