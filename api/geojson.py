@@ -1,6 +1,7 @@
 """The ``POST /zonal`` body: a GeoJSON (Multi)Polygon, a Feature or a one-Feature collection.
 
 A FeatureCollection of one polygonal Feature is what QGIS and geojson.io export.
+
 The models check the GeoJSON structure (types, closed rings of at least four finite
 positions); :func:`to_polygon` checks what a structure cannot say — vertex count,
 longitude/latitude ranges, antimeridian crossings, validity and area — each failure
