@@ -40,7 +40,6 @@ input is configured is built, unless ``layers = [...]`` names a subset.
 
 from __future__ import annotations
 
-import math
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -49,6 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from aralrisk.geo.errors import ConfigError
 from aralrisk.geo.index import RISK_CLASS_RELEASES, CompositeMethod, RiskClasses
+from aralrisk.layers.registry import MAX_WEIGHT, check_weight
 
 
 class _Model(BaseModel):
@@ -172,10 +172,8 @@ class ScoringConfig(_Model):
     @field_validator("weights")
     @classmethod
     def _finite(cls, value: dict[str, float]) -> dict[str, float]:
-        for layer, weight in value.items():
-            if not math.isfinite(weight) or weight < 0:
-                raise ValueError(f"the weight of {layer!r} must be a finite number >= 0")
-        return value
+        # The one check of a weight, as for the CLI and the API (ConfigError: ValueError).
+        return {layer: check_weight(layer, weight) for layer, weight in value.items()}
 
 
 class ProfileConfig(_Model):
@@ -189,17 +187,19 @@ class ProfileConfig(_Model):
     description: str = ""
     base: str | None = Field(default=None, description="a catalogue profile to start from")
     default: float | None = Field(
-        default=None, ge=0, description="weight of unlisted hazards (default 1, or the base's)"
+        default=None,
+        ge=0,
+        le=MAX_WEIGHT,
+        allow_inf_nan=False,
+        description="weight of unlisted hazards (default 1, or the base's)",
     )
     weights: dict[str, float] = Field(default_factory=dict, description="hazard id -> weight")
 
     @field_validator("weights")
     @classmethod
     def _finite(cls, value: dict[str, float]) -> dict[str, float]:
-        for hazard, weight in value.items():
-            if not math.isfinite(weight) or weight < 0:
-                raise ValueError(f"the weight of {hazard!r} must be a finite number >= 0")
-        return value
+        # The one check of a weight, as for the CLI and the API (ConfigError: ValueError).
+        return {hazard: check_weight(hazard, weight) for hazard, weight in value.items()}
 
 
 class OutputConfig(_Model):
