@@ -92,6 +92,10 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        length = headers.get("content-length")
+        if length in (None, "0") and "transfer-encoding" not in headers:
+            await self.app(scope, receive, send)  # no body (GET, HEAD, an empty POST)
+            return
         coding = headers.get("content-encoding", "").strip().lower()
         if coding not in ("", "identity"):
             await _send_problem(
@@ -103,12 +107,8 @@ class BodyLimit:
                 [(b"accept-encoding", b"identity")],
             )
             return
-        length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
             await self._too_large(send)
-            return
-        if length in (None, "0") and "transfer-encoding" not in headers:
-            await self.app(scope, receive, send)  # no body (GET, HEAD, an empty POST)
             return
         chunks: list[bytes] = []
         received = 0

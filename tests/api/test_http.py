@@ -132,6 +132,17 @@ def test_head_answers_wherever_get_does(client: TestClient, url: str, encoding: 
     }
 
 
+def test_a_compressed_body_is_415_and_a_bodiless_request_is_not(client: TestClient) -> None:
+    body = gzip.compress(json.dumps(ZONAL_POLYGON).encode())
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    refused = client.post("/zonal", content=body, headers=headers)
+    assert refused.status_code == 415
+    assert refused.headers["accept-encoding"] == "identity"
+    assert "Content-Encoding 'gzip'" in refused.json()["detail"]
+    # A header without a body has nothing to decode: the request is answered as usual.
+    assert client.get("/districts", headers={"Content-Encoding": "gzip"}).status_code == 200
+
+
 def test_head_of_a_post_route_is_405(client: TestClient) -> None:
     response = client.head("/zonal")
     assert response.status_code == 405
