@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 
@@ -45,6 +46,8 @@ from aralrisk.layers.registry import LayerSpec, Registry
 FILE = "district_series"
 #: The columns of the table, in order.
 COLUMNS = ("code", "layer", "variable", "year", "period_start", "value", "units")
+#: Grid cells held in memory at once while the yearly fields are aligned (float64: 256 MB).
+_BLOCK_CELLS = 32_000_000
 
 
 def _year_label(period_start: object, freq: str) -> int:
@@ -114,37 +117,34 @@ def district_series(
         One row per district, layer, variable and year; empty without climate layers.
     """
     rows: list[pd.DataFrame] = []
+    cells = int(np.prod(grid.shape))
+    # Years are warped onto the grid a block at a time (one GDAL call per block, not per
+    # year), with at most about _BLOCK_CELLS values in memory.
+    block = max(1, _BLOCK_CELLS // max(cells, 1))
+    weights: xr.DataArray | npt.NDArray[np.float64] | None = None
     for spec in registry.values():
         source = inputs.get(spec.input)
         if source is None or source.kind != "series" or not spec.spatial:
             continue
         series, variable = compute.climate_series(spec, source, cache)
-        fields = yearly_fields(spec, series.rename(variable))
-        for name, units, freq, field in fields:
+        weighted = spec.district_statistic == "weighted_mean" and people is not None
+        if weighted and weights is None and people is not None:
+            # Only population-weighted layers need the people; in memory when small.
+            weights = np.asarray(people, dtype=np.float64) if cells <= _BLOCK_CELLS else people
+        for name, units, freq, field in yearly_fields(spec, series.rename(variable)):
             field = field.compute().rio.write_crs(series.rio.crs)
-            for step in range(field.sizes["time"]):
-                start = field["time"].values[step]
-                on_grid = align(field.isel(time=step).drop_vars("time"), grid, "bilinear")
-                stats = zones.stats(on_grid, weights=people)
-                values = np.asarray(stats.mean, dtype=np.float64)
-                if spec.district_statistic == "weighted_mean" and people is not None:
-                    weighted = np.asarray(stats.weighted_mean, dtype=np.float64)
-                    # As the layer: where nobody lives, the area mean stands.
-                    values = np.where(np.isfinite(weighted), weighted, values)
-                stamp = pd.Timestamp(str(start)[:10]) if not hasattr(start, "year") else start
-                rows.append(
-                    pd.DataFrame(
-                        {
-                            "code": [str(i) for i in zones.ids],
-                            "layer": spec.id,
-                            "variable": name,
-                            "year": _year_label(stamp, freq),
-                            "period_start": f"{stamp.year:04d}-{stamp.month:02d}-{stamp.day:02d}",
-                            "value": values,
-                            "units": units,
-                        }
-                    )
-                )
+            starts = field["time"].values
+            for first in range(0, len(starts), block):
+                part = field.isel(time=slice(first, first + block))
+                on_grid = np.asarray(align(part, grid, "bilinear"), dtype=np.float64)
+                for k, start in enumerate(starts[first : first + block]):
+                    stats = zones.stats(on_grid[k], weights=weights if weighted else None)
+                    values = np.asarray(stats.mean, dtype=np.float64)
+                    if weighted:
+                        mean_by_people = np.asarray(stats.weighted_mean, dtype=np.float64)
+                        # As the layer: where nobody lives, the area mean stands.
+                        values = np.where(np.isfinite(mean_by_people), mean_by_people, values)
+                    rows.append(_rows(zones, spec.id, name, units, freq, start, values))
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
     table = pd.concat(rows, ignore_index=True)
@@ -152,6 +152,30 @@ def district_series(
     return table.sort_values(["code", "layer", "variable", "year"], kind="stable").reset_index(
         drop=True
     )[list(COLUMNS)]
+
+
+def _rows(
+    zones: ZoneIndex,
+    layer: str,
+    variable: str,
+    units: str,
+    freq: str,
+    start: object,
+    values: npt.NDArray[np.float64],
+) -> pd.DataFrame:
+    """One period's rows of the table: one per district."""
+    stamp = start if hasattr(start, "year") else pd.Timestamp(str(start)[:10])
+    return pd.DataFrame(
+        {
+            "code": [str(i) for i in zones.ids],
+            "layer": layer,
+            "variable": variable,
+            "year": _year_label(stamp, freq),
+            "period_start": f"{stamp.year:04d}-{stamp.month:02d}-{stamp.day:02d}",  # type: ignore[attr-defined]
+            "value": values,
+            "units": units,
+        }
+    )
 
 
 def write(table: pd.DataFrame, folder: Path) -> dict[str, str]:
