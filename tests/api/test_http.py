@@ -380,3 +380,13 @@ def test_without_a_build_data_routes_and_health_are_503(
         assert response.headers["retry-after"] == "30"
         assert response.json()["detail"] == "no build is published yet: run `aralrisk build`"
         assert str(tmp_path) not in response.text
+
+
+def test_405_lists_every_method_of_the_path(make_client: Any) -> None:
+    # GET and POST /builds are two routes: the 405 names both, not only the first.
+    client = make_client(api_key="s3cret")
+    answer = client.request("DELETE", "/builds", headers={"X-API-Key": "s3cret"})
+    assert answer.status_code == 405
+    allowed = {m.strip() for m in answer.headers["allow"].split(",")}
+    assert {"GET", "POST"} <= allowed
+    assert answer.headers["content-type"].startswith("application/problem+json")
