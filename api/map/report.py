@@ -68,6 +68,9 @@ def two_columns(advice: list[TopicAdvice]) -> tuple[list[TopicAdvice], list[Topi
 #: 3,200 (Kyzylorda in the sample), three high and a medium one about 3,800, every
 #: hazard high about 5,000 (which then just fits).
 DENSE_ADVICE = 3000
+#: Above this the report is set denser still: Russian and Kazakh run about a quarter
+#: longer than English, so the same advice needs it there.
+DENSER_ADVICE = 3700
 
 
 def advice_size(topic: TopicAdvice) -> int:
@@ -172,7 +175,10 @@ def render_report(build: BuildResult, code: str, *, lang: str = i18n.DEFAULT_LAN
     png = inset.inset_png(build.districts, code, _water(build), classes, names=names)
     context["inset"] = inset.data_uri(png)
     context["advice_columns"] = two_columns(context["advice"])
-    context["dense"] = sum(advice_size(t) for t in context["advice"]) > DENSE_ADVICE
+    size = sum(advice_size(t) for t in context["advice"])
+    context["dense"] = size > DENSE_ADVICE
+    context["denser"] = size > DENSER_ADVICE or (lang != "en" and context["dense"])
+    context["long"] = lang != "en"
     context["others"] = _other_districts(build, code, lang)
     context["lang"] = lang
     # Page 2: settlements in high-hazard areas, contacts, season calendar, data dates.

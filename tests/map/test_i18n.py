@@ -150,3 +150,19 @@ def test_oblast_one_pager(client: TestClient) -> None:
     if pdf.status_code != 501:
         assert pdf.content.startswith(b"%PDF")
         assert "filename*=UTF-8''Oblast-summary" in pdf.headers["content-disposition"]
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_the_summary_stays_one_page_in_longer_languages(
+    sample_build_root: object, lang: str
+) -> None:
+    """Russian and Kazakh run longer than English: the PDF has as many pages as the
+    English one (the summary page, then the planner's page) for the densest districts."""
+    weasyprint = pytest.importorskip("weasyprint")
+    from aralrisk.layers.result import open_build
+
+    build = open_build(sample_build_root)  # type: ignore[arg-type]
+    for code in ("KZ433200", "KZ434400", "KZ431000", "KZ431900"):
+        english = weasyprint.HTML(string=render_report(build, code)).render()
+        other = weasyprint.HTML(string=render_report(build, code, lang=lang)).render()
+        assert len(other.pages) == len(english.pages), code

@@ -201,7 +201,8 @@ def test_pdf_report_is_one_page_and_the_planner_page(client: TestClient) -> None
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
-    assert 'filename="report-A.pdf"' in response.headers["content-disposition"]
+    # Named after the district and the date of its data (RFC 5987 form beside it).
+    assert 'filename="Alpha-' in response.headers["content-disposition"]
     html = client.get("/districts/A/report").text
     # Page 1 the summary; page 2 (it breaks before) settlements, contacts and calendar:
     # a summary longer than a page would make three.
@@ -217,7 +218,7 @@ def test_every_hazard_high_still_prints_on_one_page_and_the_planner_page(
     for hazard in world.WEIGHTED_HAZARDS:
         districts[f"{hazard}_level"] = index.HIGH
     html = render_report(replace(built, districts=districts), "A")
-    assert '<main class="page dense">' in html  # much advice: set tighter
+    assert '<main class="page dense denser">' in html  # much advice: set tighter
     assert html.count('<article class="topic"') == len(world.WEIGHTED_HAZARDS)
     assert len(weasyprint.HTML(string=html).render().pages) == 2
 
