@@ -204,6 +204,45 @@ def request_lang(request: Any) -> str:
     return negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
 
 
+# ------------------------------------------------------------------ problem details
+
+#: The API's problem sentences a client may get in its language (``detail`` follows
+#: ``Accept-Language``; ``type``, ``title`` and ``status`` stay English). A detail that
+#: matches none stays English.
+DETAIL_TEMPLATES = (
+    N_("unknown district {code}; the districts are listed at /districts"),
+    N_("unknown layer {layer}; the layers are listed at /layers"),
+    N_("no such resource: {path}"),
+    N_("an unexpected error occurred; it has been logged"),
+    N_("the polygon has no area; give at least three distinct corners"),
+    N_("the polygon covers no cell of this build's hazard layers"),
+    N_("a rebuild is already running; try again when it has finished"),
+)
+
+
+@cache
+def _detail_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    out = []
+    for template in DETAIL_TEMPLATES:
+        parts = re.split(r"\{(\w+)\}", template)
+        pattern = "".join(
+            re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
+        )
+        out.append((template, re.compile(pattern)))
+    return out
+
+
+def localize_detail(detail: str, lang: str) -> str:
+    """A problem's ``detail`` in ``lang`` when it is one of :data:`DETAIL_TEMPLATES`."""
+    if lang == DEFAULT_LANG:
+        return detail
+    for template, pattern in _detail_patterns():
+        found = pattern.fullmatch(detail)
+        if found:
+            return translator(lang)(template, **found.groupdict())
+    return detail
+
+
 # ------------------------------------------------------------------ legends and names
 
 
@@ -231,6 +270,9 @@ def localize_legend(
     Labels of the form ``"name: range"`` keep their (translated) name; the range is
     written again from ``min`` and ``max`` with the language's number format.
     """
+    if tr.lang == DEFAULT_LANG:
+        # English labels stay exactly as the catalog writes them (the API's own).
+        return [dict(cls) for cls in legend]
     out = []
     for cls in legend:
         label = str(cls.get("label", ""))
@@ -260,6 +302,12 @@ def district_name(code: str, lang: str, row: Mapping[str, Any] | None = None) ->
     row = row or {}
     key = {"kk": "name_kk", "ru": "name_ru"}.get(lang, "name")
     return str(row.get(key) or row.get("name") or code)
+
+
+def official_names(codes: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Code -> {language: name} from api/locale/districts.toml, for the codes it has."""
+    table = _place_names()
+    return {str(c): dict(table[str(c)]) for c in codes if str(c) in table}
 
 
 def district_names(rows: Iterable[Mapping[str, Any]], lang: str) -> dict[str, str]:

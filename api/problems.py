@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from aralrisk.api import i18n
 from aralrisk.api.state import RETRY_AFTER, VANISHED, BuildStore, BuildUnavailable
 from aralrisk.geo.errors import BuildRemoved, ConfigError, InputError, NotFoundError
 
@@ -74,19 +75,22 @@ class ApiError(Exception):
 def problem(
     status: int, detail: str, request: Request | None = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    """A problem-details response."""
+    """A problem-details response; its ``detail`` follows the request's language."""
+    lang = i18n.request_lang(request) if request is not None else i18n.DEFAULT_LANG
     body = Problem(
         title=_TITLES.get(status, "Error"),
         status=status,
-        detail=detail,
+        detail=i18n.localize_detail(detail, lang),
         instance=request.url.path if request is not None else None,
     )
-    return JSONResponse(
+    response = JSONResponse(
         body.model_dump(exclude_none=True),
         status_code=status,
         media_type=PROBLEM_JSON,
         headers=headers,
     )
+    response.headers["Content-Language"] = lang
+    return response
 
 
 def _validation_sentence(exc: RequestValidationError) -> str:

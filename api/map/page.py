@@ -104,9 +104,12 @@ def attribution(build: BuildResult, tr: Translator | None = None) -> str:
 
 
 def _district_names(build: BuildResult) -> dict[str, dict[str, str]]:
-    rows = build.districts.to_dict("records")
-    by_lang = {lang: i18n.district_names(rows, lang) for lang in i18n.LANGUAGES}
-    return {str(r["code"]): {k: by_lang[k][str(r["code"])] for k in i18n.LANGUAGES} for r in rows}
+    """Code -> {language: official name} of the build's districts that have one.
+
+    Only the corrections of api/locale/districts.toml travel in the page: the districts
+    themselves (names included) are fetched from /districts, never inlined.
+    """
+    return i18n.official_names(build.districts["code"].astype(str))
 
 
 def map_config(

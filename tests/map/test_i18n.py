@@ -166,3 +166,18 @@ def test_the_summary_stays_one_page_in_longer_languages(
         english = weasyprint.HTML(string=render_report(build, code)).render()
         other = weasyprint.HTML(string=render_report(build, code, lang=lang)).render()
         assert len(other.pages) == len(english.pages), code
+
+
+def test_problem_details_follow_accept_language(client: TestClient) -> None:
+    ru = client.get("/districts/ZZ/report", headers={"Accept-Language": "ru"})
+    assert ru.status_code == 404
+    body = ru.json()
+    assert body["detail"] == "неизвестный район 'ZZ'; список районов — /districts"
+    assert body["title"] == "Not Found"  # machine fields stay English
+    assert ru.headers["content-language"] == "ru"
+    kk = client.get("/layers/nope?lang=kk")
+    assert kk.json()["detail"] == "белгісіз қабат 'nope'; қабаттар тізімі — /layers"
+    en = client.get("/layers/nope")
+    assert en.json()["detail"] == "unknown layer 'nope'; the layers are listed at /layers"
+    # A sentence without a translation stays as it is.
+    assert i18n.localize_detail("something new happened", "ru") == "something new happened"

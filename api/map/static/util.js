@@ -52,8 +52,10 @@
 
   /** A district's official name in the page's language (api/locale/districts.toml). */
   AR.districtName = function (p) {
+    const lang = AR.lang();
     const names = (AR.app && AR.app.cfg.district_names[p.code]) || {};
-    return names[AR.lang()] || p.name;
+    const own = {kk: p.name_kk, ru: p.name_ru, en: p.name};
+    return names[lang] || own[lang] || p.name;
   };
 
   /** A district's names in Kazakh, Russian and English: [{lang, text}]. */
