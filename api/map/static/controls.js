@@ -130,7 +130,9 @@
     const header = AR.el('header', {className: 'ar-header'}, [
       AR.el('h1', {textContent: cfg.title}),
       AR.el('p', {className: 'ar-build', textContent: AR.t('Build {version}', {version: cfg.version}) + (created ? ' · ' + (cfg.created_label || created) : '')}),
-      languageSwitch(cfg),
+      // An offline copy is one file in one language: reloading it with ?lang= would not
+      // change it, so only the served page offers the switch.
+      cfg.mode === 'served' ? languageSwitch(cfg) : null,
       cfg.illustrative ? AR.el('p', {className: 'ar-banner', role: 'note', textContent: AR.t('Illustrative sample data: not for decisions.')}) : null,
       cfg.mode === 'static' ? AR.el('p', {className: 'ar-note', textContent: cfg.embedded && cfg.embedded.points ?
         AR.t('Offline copy: the maps are pictures of the build; the values at a point and the district reports are in this folder.') :
