@@ -91,12 +91,20 @@ def inset_png(
     if not target.empty:
         target.boundary.plot(ax=ax, color="#000000", linewidth=2.0)
     west, south, east, north = view
-    for _, row in districts.iterrows():
+    labels = []
+    # Largest districts first: a label that would overlap one already placed is dropped
+    # (the district stays coloured and outlined), so no name is printed over another.
+    # (The report's own district first.) Shapely's planar area in degrees is enough to
+    # rank sizes, and asks geopandas for no projection.
+    order = districts.assign(
+        _own=districts["code"].astype(str) == code, _area=[g.area for g in districts.geometry]
+    ).sort_values(["_own", "_area"], ascending=False)
+    for _, row in order.iterrows():
         point = row.geometry.representative_point()
         if not (west < point.x < east and south < point.y < north):
             continue
         bold = str(row["code"]) == code
-        ax.annotate(
+        label = ax.annotate(
             names.get(str(row["code"]), str(row["name"])),
             (point.x, point.y),
             ha="center",
@@ -106,14 +114,28 @@ def inset_png(
             color="#000000" if bold else "#37474f",
             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
         )
+        labels.append(label)
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
     # Degrees of longitude shrink with latitude: keep the shapes' true proportions.
     ax.set_aspect(1.0 / max(math.cos(math.radians((south + north) / 2)), 0.1))
     ax.set_axis_off()
+    _declutter(fig, labels)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, facecolor="#eef1f2")
     return buffer.getvalue()
+
+
+def _declutter(fig: Figure, labels: list[Any]) -> None:
+    """Remove every label whose box overlaps one kept before it (labels in priority order)."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    kept: list[Any] = []
+    for label in labels:
+        box = label.get_window_extent(renderer)
+        if any(box.overlaps(other) for other in kept):
+            label.remove()
+        else:
+            kept.append(box)
 
 
 def data_uri(png: bytes) -> str:
