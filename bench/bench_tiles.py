@@ -46,7 +46,9 @@ import numpy as np
 from fastapi import FastAPI
 from shapely.geometry import box
 
+from aralrisk.geo.grid import GridSpec
 from aralrisk.geo.index import RISK_CLASS_BREAKS
+from aralrisk.geo.io import raster_grid
 from aralrisk.layers.outputs import catalog_dict
 from aralrisk.layers.registry import SCORE_COLORS, load_catalog
 from bench.http import Run, hammer, probe, serve
@@ -106,6 +108,8 @@ def bench_build(cogs: Sequence[Path]) -> Path:
             "attribution": "synthetic benchmark data",
             "illustrative": True,
             "bounds": list(OBLAST_BOUNDS),
+            "grid": GridSpec(*raster_grid(cogs[0])).to_dict(),
+            "districts": {"count": 1, "id_field": "code", "name_field": "name", "names": {}},
             "layers": layers,
             "rasters": {},
             "basemap": {},
