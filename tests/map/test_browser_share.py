@@ -160,10 +160,22 @@ def test_a_shared_address_restores_the_state(context_factory: Any, sample_server
     page.click(f'{RANKING_ROWS}[data-code="KZ433200"]')
     page.locator(".leaflet-popup-content .ar-card").wait_for()
     page.wait_for_function("location.hash.includes('district=KZ433200')")
-    url = page.url
+    # The popup pans the map: read the address once it records where the map came to
+    # rest, and the view in the same instant.
+    page.wait_for_function(
+        """() => {
+            const view = new URLSearchParams(location.hash.slice(1)).get("view");
+            if (!view) return false;
+            const [lat, , zoom] = view.split(",").map(Number);
+            const map = aralrisk.app.map;
+            return Math.abs(lat - map.getCenter().lat) < 0.005 && zoom === map.getZoom();
+        }"""
+    )
+    url, *view = page.evaluate(
+        "[location.href, aralrisk.app.map.getCenter().lat, aralrisk.app.map.getZoom()]"
+    )
     assert "lang=ru" in url and "profile=public_health" in url and "method=max" in url
     assert "layer=dust_days" in url and "order=exposed" in url and "view=" in url
-    view = page.evaluate("[aralrisk.app.map.getCenter().lat, aralrisk.app.map.getZoom()]")
     page.wait_for_load_state("networkidle")
     recorder.assert_clean()
 

@@ -7,50 +7,21 @@
  * Sets html[data-ar-alerts] when done ("0" when none are published) and, on the panel,
  * data-day (the chosen day, YYYY-MM-DD); list items carry data-code and data-level.
  *
- * Its few sentences come with their Kazakh and Russian translations here, so the panel
- * follows the page's language (<html lang>) on its own.
+ * Its sentences come from the page's catalogue (AR.t), in the page's language.
  */
 (function (AR) {
   'use strict';
 
   const COLORS = {yellow: '#ffd600', orange: '#ff8f00', red: '#d50000'};
   const RANK = {none: 0, yellow: 1, orange: 2, red: 3};
-  const TEXT = {
-    en: {
-      title: 'Next days: alerts', day: 'Forecast day', show: 'Colour districts by alert level',
-      none: 'No alert on {day}.', issued: '{hazard}: forecast of {issued}',
-      people: '{people} people exposed', lead: 'day {lead} of the forecast',
-      layer: 'Forecast layer', nolayer: 'none',
-      yellow: 'yellow', orange: 'orange', red: 'red',
-      dust: 'Dust storm', river_flood: 'River flood', heat: 'Heat wave',
-    },
-    kk: {
-      title: 'Алдағы күндер: ескертулер', day: 'Болжам күні',
-      show: 'Аудандарды ескерту деңгейі бойынша бояу', none: '{day} күні ескерту жоқ.',
-      issued: '{hazard}: {issued} болжамы', people: 'қауіп аймағында {people} адам',
-      lead: 'болжамның {lead}-күні', layer: 'Болжам қабаты', nolayer: 'жоқ',
-      yellow: 'сары', orange: 'қызғылт сары', red: 'қызыл',
-      dust: 'Шаңды дауыл', river_flood: 'Өзен тасқыны', heat: 'Аптап ыстық',
-    },
-    ru: {
-      title: 'Ближайшие дни: предупреждения', day: 'День прогноза',
-      show: 'Раскрасить районы по уровню предупреждения', none: 'На {day} предупреждений нет.',
-      issued: '{hazard}: прогноз от {issued}', people: 'в зоне воздействия: {people} чел.',
-      lead: 'день прогноза: {lead}', layer: 'Слой прогноза', nolayer: 'нет',
-      yellow: 'жёлтый', orange: 'оранжевый', red: 'красный',
-      dust: 'Пыльная буря', river_flood: 'Речное наводнение', heat: 'Аномальная жара',
-    },
-  };
-
-  function tx(key, values) {
-    const lang = AR.lang ? AR.lang() : 'en';
-    const text = (TEXT[lang] || TEXT.en)[key] || TEXT.en[key] || key;
-    if (!values) return text;
-    return text.replace(/\{(\w+)\}/g, function (whole, name) {
-      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
-    });
+  // Sentences go through the page's catalogue (AR.t, api/locale/*/aralrisk.po).
+  function levelName(level) {
+    return {yellow: AR.t('yellow'), orange: AR.t('orange'), red: AR.t('red')}[level] || level;
   }
-  AR.alertsText = tx;
+  function hazardName(hazard) {
+    return {dust: AR.t('Dust storm'), river_flood: AR.t('River flood'), heat: AR.t('Heat wave')}[hazard] || hazard;
+  }
+
 
   function districtName(p) {
     return AR.districtName ? AR.districtName({code: p.code, name: p.name}) : p.name;
@@ -89,31 +60,31 @@
       });
       const forecasts = Object.entries(this.collection.forecasts || {}).map(function ([id, meta]) {
         const first = self.collection.features.find(function (f) { return f.properties.forecast === id; });
-        const hazard = first ? tx(first.properties.hazard) : meta.title;
+        const hazard = first ? hazardName(first.properties.hazard) : meta.title;
         const issued = String(meta.issued).slice(0, 16).replace('T', ' ') + ' UTC';
-        return AR.el('li', {'data-forecast': id, textContent: tx('issued', {hazard: hazard, issued: issued})});
+        return AR.el('li', {'data-forecast': id, textContent: AR.t('{hazard}: forecast of {issued}', {hazard: hazard, issued: issued})});
       });
-      this.slider = AR.el('input', {type: 'range', min: '0', max: String(Math.max(0, data.days.length - 1)), step: '1', value: '0', id: 'ar-alerts-day', 'aria-label': tx('day')});
+      this.slider = AR.el('input', {type: 'range', min: '0', max: String(Math.max(0, data.days.length - 1)), step: '1', value: '0', id: 'ar-alerts-day', 'aria-label': AR.t('Forecast day')});
       this.dayText = AR.el('output', {className: 'ar-alerts-daytext', for: 'ar-alerts-day'});
       // The forecast layer: each cell's level for the chosen forecast and day (tiles).
       const layered = Object.entries(this.collection.forecasts || {}).filter(function ([, meta]) { return meta.rasters; });
-      this.layerSelect = AR.el('select', {id: 'ar-alerts-layer'}, [AR.el('option', {value: '', textContent: tx('nolayer')})].concat(
+      this.layerSelect = AR.el('select', {id: 'ar-alerts-layer'}, [AR.el('option', {value: '', textContent: AR.t('none')})].concat(
         layered.map(function ([id]) {
           const first = self.collection.features.find(function (f) { return f.properties.forecast === id; });
-          return AR.el('option', {value: id, textContent: first ? tx(first.properties.hazard) : id});
+          return AR.el('option', {value: id, textContent: first ? hazardName(first.properties.hazard) : id});
         })));
       this.tiles = null;
       this.show = AR.el('input', {type: 'checkbox', id: 'ar-alerts-show'});
       this.show.checked = true;
       this.list = AR.el('ul', {className: 'ar-alerts-list'});
-      const container = AR.el('section', {className: 'ar-alerts leaflet-bar', 'aria-label': tx('title')}, [
-        AR.el('h2', {className: 'ar-alerts-title', textContent: tx('title')}),
+      const container = AR.el('section', {className: 'ar-alerts leaflet-bar', 'aria-label': AR.t('Next days: alerts')}, [
+        AR.el('h2', {className: 'ar-alerts-title', textContent: AR.t('Next days: alerts')}),
         AR.el('ul', {className: 'ar-alerts-forecasts'}, forecasts),
-        AR.el('label', {className: 'ar-alerts-daylabel', for: 'ar-alerts-day', textContent: tx('day') + ' '}),
+        AR.el('label', {className: 'ar-alerts-daylabel', for: 'ar-alerts-day', textContent: AR.t('Forecast day') + ' '}),
         this.slider,
         this.dayText,
-        AR.el('label', {className: 'ar-alerts-showlabel'}, [this.show, ' ' + tx('show')]),
-        AR.el('label', {className: 'ar-alerts-layerlabel', for: 'ar-alerts-layer', textContent: tx('layer') + ' '}),
+        AR.el('label', {className: 'ar-alerts-showlabel'}, [this.show, ' ' + AR.t('Colour districts by alert level')]),
+        AR.el('label', {className: 'ar-alerts-layerlabel', for: 'ar-alerts-layer', textContent: AR.t('Forecast layer') + ' '}),
         this.layerSelect,
         this.list,
       ]);
@@ -173,17 +144,17 @@
         if ((RANK[self.levels[p.code]] || 0) < p.level_rank) self.levels[p.code] = p.level;
       });
       const lead = rows.length ? rows[0].lead_days : (this.data.byDay[day] || [{}])[0].lead_days;
-      this.dayText.textContent = day + (lead !== undefined ? ' · ' + tx('lead', {lead: lead}) : '');
+      this.dayText.textContent = day + (lead !== undefined ? ' · ' + AR.t('day {lead} of the forecast', {lead: lead}) : '');
       this.container.dataset.day = day;
       if (this.map) this.forecastLayer(this.map);
       this.overlay.setStyle(function (feature) { return self.style(feature.properties.code); });
       rows.sort(function (a, b) { return b.level_rank - a.level_rank || b.people_exposed - a.people_exposed; });
       this.list.replaceChildren.apply(this.list, rows.length ? rows.map(function (p) {
         return AR.el('li', {className: 'ar-alert ar-alert-' + p.level, 'data-code': p.code, 'data-level': p.level, 'data-hazard': p.hazard}, [
-          AR.el('span', {className: 'ar-alert-chip ar-alert-chip-' + p.level, textContent: tx(p.level)}),
-          ' ' + districtName(p) + ' — ' + tx(p.hazard) + ' · ' + tx('people', {people: AR.people ? AR.people(p.people_exposed) : p.people_exposed}),
+          AR.el('span', {className: 'ar-alert-chip ar-alert-chip-' + p.level, textContent: levelName(p.level)}),
+          ' ' + districtName(p) + ' — ' + hazardName(p.hazard) + ' · ' + AR.t('{people} people exposed', {people: AR.people ? AR.people(p.people_exposed) : p.people_exposed}),
         ]);
-      }) : [AR.el('li', {className: 'ar-alert-none', textContent: tx('none', {day: day})})]);
+      }) : [AR.el('li', {className: 'ar-alert-none', textContent: AR.t('No alert on {day}.', {day: day})})]);
     },
   });
 
