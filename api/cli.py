@@ -446,12 +446,12 @@ def map_export(
     from aralrisk.api.map.export import export_map
     from aralrisk.layers.result import open_build
 
+    if lang not in ("kk", "ru", "en"):
+        raise fail(f"unknown language {lang!r}; choose kk, ru or en")
     result = open_build(build_dir)
     if out.suffix.lower() != ".html":
         from aralrisk.api.map.offline import export_offline, size_mb
 
-        if lang not in ("kk", "ru", "en"):
-            raise fail(f"unknown language {lang!r}; choose kk, ru or en")
         written = export_offline(result, out, online_basemap=osm, lang=lang)
         reports = sum(1 for p in written if p.parent.name == "reports")
         typer.echo(
@@ -459,7 +459,7 @@ def map_export(
             f"({size_mb(written):.1f} MB; {reports} report files): open index.html"
         )
         return
-    html = export_map(result, online_basemap=osm)
+    html = export_map(result, online_basemap=osm, lang=lang)
     out.write_text(html, encoding="utf-8")
     size = out.stat().st_size / 1e6
     typer.echo(f"wrote the map of build {result.version} to {out} ({size:.1f} MB)")

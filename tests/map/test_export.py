@@ -150,3 +150,28 @@ def test_build_help_names_the_hazards_weights_apply_to() -> None:
     context = ", ".join(h.id for h in catalog.hazards if h.context)
     assert f"(hazards: {weighted}; context: {context})" in text
     assert "'dust:2,river_flood:1'" in text and "'flood_rp10:2'" in text
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_single_file_export_speaks_the_asked_language(
+    build_root: Path, tmp_path: Path, lang: str
+) -> None:
+    from aralrisk.api import i18n
+
+    out = tmp_path / "map.html"
+    args = ["map", "--out", str(out), "--build", str(build_root), "--no-osm", "--lang", lang]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert f'<html lang="{lang}"' in html
+    # The scripts' catalogue is embedded in that language.
+    assert i18n.translator(lang)("Forecast day") in html
+
+
+def test_export_refuses_an_unknown_language(build_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "map.html"
+    args = ["map", "--out", str(out), "--build", str(build_root), "--lang", "de"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "unknown language 'de'; choose kk, ru or en" in result.output
+    assert not out.exists()
