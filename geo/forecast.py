@@ -35,7 +35,7 @@ import xarray as xr
 
 from aralrisk.geo._files import PathLike, base_name, require_file
 from aralrisk.geo.errors import InputError, InputWarning
-from aralrisk.geo.io import _check_units, _is_time, _open_dataset
+from aralrisk.geo.io import _check_units, _is_time, _open_dataset, find_variable
 
 __all__ = ["Forecast", "read_forecast"]
 
@@ -135,14 +135,7 @@ def read_forecast(path: PathLike, variable: str, *, aliases: Sequence[str] = ())
     name = base_name(path)
     require_file(path, "forecast file")
     ds = _open_dataset(Path(path), name)
-    candidates = [variable, *aliases]
-    found = next((c for c in candidates if c in ds.data_vars), None)
-    if found is None:
-        present = ", ".join(str(v) for v in ds.data_vars) or "(none)"
-        raise InputError(
-            f"{name} has no variable {' or '.join(repr(c) for c in candidates)}: "
-            f"choose one of {present}"
-        )
+    found = find_variable(ds, name, [variable, *aliases])
     da = ds[found]
     _check_units(da, name, found)
     da, geographic = _spatial_dims(da, name, found)

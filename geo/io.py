@@ -307,14 +307,7 @@ def read_timeseries(path: PathLike, variable: str, *, aliases: Sequence[str] = (
     name = base_name(path)
     require_file(path, "time-series file")
     ds = _open_dataset(Path(path), name)
-    candidates = [variable, *aliases]
-    found = next((c for c in candidates if c in ds.data_vars), None)
-    if found is None:
-        present = ", ".join(str(v) for v in ds.data_vars) or "(none)"
-        raise InputError(
-            f"{name} has no variable {' or '.join(repr(c) for c in candidates)}: "
-            f"choose one of {present}"
-        )
+    found = find_variable(ds, name, [variable, *aliases])
     da = ds[found]
     da, geographic = _standard_dims(da, name, found)
     _check_units(da, name, found)
@@ -329,6 +322,22 @@ def read_timeseries(path: PathLike, variable: str, *, aliases: Sequence[str] = (
         crs = "EPSG:4326"
     da = da.rio.set_spatial_dims(x_dim="x", y_dim="y").rio.write_crs(crs)
     return da
+
+
+def find_variable(ds: xr.Dataset, name: str, candidates: Sequence[str]) -> str:
+    """The first of ``candidates`` that ``ds`` (read from file ``name``) holds.
+
+    Raises:
+        InputError: None of them is there; the message lists the variables present.
+    """
+    found = next((c for c in candidates if c in ds.data_vars), None)
+    if found is None:
+        present = ", ".join(str(v) for v in ds.data_vars) or "(none)"
+        raise InputError(
+            f"{name} has no variable {' or '.join(repr(c) for c in candidates)}: "
+            f"choose one of {present}"
+        )
+    return found
 
 
 def _open_dataset(path: Path, name: str) -> xr.Dataset:

@@ -28,7 +28,7 @@ from aralrisk.api.map.assets import OWN_STATIC
 from aralrisk.api.map.guidance import TopicAdvice
 from aralrisk.api.map.planner import planner_context
 from aralrisk.api.map.report_alerts import alerts_html
-from aralrisk.api.map.report_data import fmt, report_context
+from aralrisk.api.map.report_data import build_facts, fmt, report_context
 from aralrisk.geo.errors import NotFoundError
 from aralrisk.layers.result import BuildResult, classes_from_manifest
 
@@ -226,15 +226,7 @@ def oblast_context(build: BuildResult, tr: Translator) -> dict[str, Any]:
         "hazards": [tr(h.title) for h in shown],
         "classes": classes.name,
         "risk_classes": [(tr(name), inset.class_color(name, classes)) for name in classes.labels],
-        "build": {
-            "title": manifest.get("title"),
-            "version": build.version,
-            "created": str(manifest.get("created") or "")[:10],
-            "created_label": tr.date(str(manifest["created"])) if manifest.get("created") else "",
-            "code_version": manifest.get("code_version"),
-            "attribution": manifest.get("attribution"),
-            "illustrative": bool(manifest.get("illustrative")),
-        },
+        "build": build_facts(build, tr),
     }
 
 

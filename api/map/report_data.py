@@ -289,6 +289,21 @@ def translated_advice(advice: list[TopicAdvice], tr: Translator) -> list[TopicAd
     ]
 
 
+def build_facts(build: BuildResult, tr: Translator) -> dict[str, Any]:
+    """What a report says of its build: title, version, dates, attribution."""
+    manifest = build.manifest
+    created = manifest.get("created")
+    return {
+        "title": manifest.get("title"),
+        "version": build.version,
+        "created": str(created or "")[:10],
+        "created_label": tr.date(str(created)) if created else "",
+        "code_version": manifest.get("code_version"),
+        "attribution": manifest.get("attribution"),
+        "illustrative": bool(manifest.get("illustrative")),
+    }
+
+
 def report_context(build: BuildResult, code: str, tr: Translator | None = None) -> dict[str, Any]:
     """Everything the report template shows for district ``code`` (a row of the build).
 
@@ -380,13 +395,5 @@ def report_context(build: BuildResult, code: str, tr: Translator | None = None) 
         "sources": list(
             dict.fromkeys(short_source(spec.source) for spec in registry.values() if spec.source)
         ),
-        "build": {
-            "title": manifest.get("title"),
-            "version": build.version,
-            "created": str(manifest.get("created") or "")[:10],
-            "created_label": tr.date(str(manifest["created"])) if manifest.get("created") else "",
-            "code_version": manifest.get("code_version"),
-            "attribution": manifest.get("attribution"),
-            "illustrative": bool(manifest.get("illustrative")),
-        },
+        "build": build_facts(build, tr),
     }

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -17,6 +15,7 @@ from aralrisk.api.app import create_app
 from aralrisk.api.fastpath import TileFastPath
 from aralrisk.api.settings import Settings
 from aralrisk.layers.result import BuildResult
+from tests.api.two_builds import publish_two_builds, switch_to
 
 TMS = morecantile.tms.get("WebMercatorQuad")
 
@@ -122,22 +121,13 @@ def test_a_new_build_is_never_answered_with_the_old_ones_tile(
     make: Callable[..., TestClient], built: BuildResult, tmp_path: Path
 ) -> None:
     root = tmp_path / "root"
-    for name in ("A", "B"):
-        shutil.copytree(built.path, root / "builds" / name, symlinks=True)
-        manifest_path = root / "builds" / name / "manifest.json"
-        manifest = json.loads(manifest_path.read_text())
-        manifest["version"] = f"version-{name}"
-        if name == "B":
-            manifest["layers"]["flood_rp10"]["raw"] = manifest["layers"]["dust_days"]["raw"]
-        manifest_path.write_text(json.dumps(manifest))
-    (root / "current").symlink_to(Path("builds") / "A")
+    publish_two_builds(built, root)
     client = make(build_dir=root)
     client.app.state.builds.check_interval = 0.0  # type: ignore[attr-defined]
     url = _tile_url(built, "flood_rp10")
     first, again = client.get(url), client.get(url)
     assert _fast_path(client).hits == 1 and again.content == first.content
-    (root / "current").unlink()
-    (root / "current").symlink_to(Path("builds") / "B")
+    switch_to(root, "B")
     second = client.get(url)
     assert _fast_path(client).hits == 1
     assert second.headers["x-build-version"] == "version-B"

@@ -9,9 +9,7 @@ legend of the layer, computed from the catalog and the build's own rasters.
 from __future__ import annotations
 
 import io
-import json
 import math
-import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -39,6 +37,7 @@ from aralrisk.layers import scoring
 from aralrisk.layers.registry import SCORE_COLORS, load_catalog
 from aralrisk.layers.result import BuildResult
 from tests import world
+from tests.api.two_builds import publish_two_builds, switch_to
 
 TMS = morecantile.tms.get("WebMercatorQuad")
 ZOOM = 7  # one tile covers lon 59.06-61.88: outside the data, the strip and district A
@@ -579,22 +578,13 @@ def test_a_new_build_is_never_drawn_from_the_old_ones_caches(
     # under a running service: tiles, readers, blocks and zoom ranges are all keyed by
     # build version, so the second answer shows B's data.
     root = tmp_path / "root"
-    for name in ("A", "B"):
-        shutil.copytree(built.path, root / "builds" / name, symlinks=True)
-        manifest_path = root / "builds" / name / "manifest.json"
-        manifest = json.loads(manifest_path.read_text())
-        manifest["version"] = f"version-{name}"
-        if name == "B":
-            manifest["layers"]["flood_rp10"]["raw"] = manifest["layers"]["dust_days"]["raw"]
-        manifest_path.write_text(json.dumps(manifest))
-    (root / "current").symlink_to(Path("builds") / "A")
+    publish_two_builds(built, root)
     client = make_tile_client(build_dir=root)
     client.app.state.builds.check_interval = 0.0  # type: ignore[attr-defined]
     tile = tile_of(*STRIP)
     first = client.get(layer_url("flood_rp10", tile))
     assert first.headers["x-build-version"] == "version-A"
-    (root / "current").unlink()
-    (root / "current").symlink_to(Path("builds") / "B")
+    switch_to(root, "B")
     second = client.get(layer_url("flood_rp10", tile))
     assert second.headers["x-build-version"] == "version-B"
     assert second.headers["x-tile-cache"] == "miss"
