@@ -96,7 +96,7 @@ def people_on_grid(source: InputConfig, grid: GridSpec, spec: LayerSpec) -> xr.D
     return aligned.rename("people")
 
 
-SeriesCache = dict[tuple[Path, str], xr.DataArray]
+SeriesCache = dict[tuple[Path, str, *tuple[str, ...]], xr.DataArray]
 #: Climate series up to this size (decoded, in bytes) are read into memory once per build.
 SERIES_IN_MEMORY_BYTES = 512 * 1024 * 1024
 
@@ -134,7 +134,8 @@ def series_layer(
     """
     series, variable = _series(spec, source, cache)
     try:
-        raw = _indicator(spec, series)
+        spi = monthly_spi(spec, source, cache) if spec.indicator == "drought_frequency" else None
+        raw = _indicator(spec, series, spi)
     except ValueError as err:  # xclim's ValidationError: units of the wrong dimension
         raise InputError(
             f"{source.path.name}: variable {variable!r} cannot give {spec.id}: {err}"
@@ -158,7 +159,26 @@ def series_completeness(
     return align(share, grid, "nearest").rename(f"{spec.id}_completeness")
 
 
-def _indicator(spec: LayerSpec, series: xr.DataArray) -> xr.DataArray:
+def monthly_spi(
+    spec: LayerSpec, source: InputConfig, cache: SeriesCache | None = None
+) -> xr.DataArray:
+    """The monthly SPI behind a ``drought_frequency`` layer, computed once per build.
+
+    Kept in ``cache`` beside its series: the layer and its yearly series
+    (:mod:`layers.series`) both need it, and fitting it is most of their cost.
+    """
+    series, variable = _series(spec, source, cache)
+    window = int(spec.params.get("window", 12))
+    key = (source.path, variable, f"spi-{window}")
+    cache = {} if cache is None else cache
+    if key not in cache:
+        cache[key] = indicators.monthly_spi(series, window).compute()
+    return cache[key]
+
+
+def _indicator(
+    spec: LayerSpec, series: xr.DataArray, spi: xr.DataArray | None = None
+) -> xr.DataArray:
     if spec.indicator == "heat_days":
         raw = indicators.heat_days(series, str(spec.params.get("thresh", "35 degC")))
     elif spec.indicator == "dry_year_probability":
@@ -174,6 +194,7 @@ def _indicator(spec: LayerSpec, series: xr.DataArray) -> xr.DataArray:
             int(spec.params.get("window", 12)),
             float(spec.params.get("threshold", -1.5)),
             int(years) if years is not None else None,
+            spi=spi,
         )
     elif spec.indicator == "warming_trend":
         raw = indicators.warming_trend(series)

@@ -289,6 +289,8 @@ def drought_frequency(
     window: int = 12,
     threshold: float = -1.5,
     evaluation_years: int | None = None,
+    *,
+    spi: xr.DataArray | None = None,
 ) -> xr.DataArray:
     """Share of months with the ``window``-month SPI below ``threshold``, in percent.
 
@@ -305,12 +307,15 @@ def drought_frequency(
         window: Accumulation window in months.
         threshold: SPI value below which a month counts as in drought (-1.5 = severe).
         evaluation_years: Length of the evaluation period at the series' end, years.
+        spi: ``monthly_spi(pr, window)`` when already computed (a build computes it once
+            for the layer and its yearly series).
 
     Returns:
         Percent of evaluated months (``percent``), dims ``(y, x)``.
     """
     years = _years(pr)
-    spi = monthly_spi(pr, window)
+    if spi is None:
+        spi = monthly_spi(pr, window)
     if evaluation_years is not None and evaluation_years < years:
         # The last N calendar years, whatever the calendar.
         spi = spi.where(

@@ -19,7 +19,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -285,7 +285,10 @@ def _run(
     spatial = [spec for spec in catalog.values() if spec.spatial]
     columns = [spec for spec in catalog.values() if not spec.spatial]
     with_places = places.PLACES_INPUT in cfg.inputs
-    steps = _Steps(total=6 + len(spatial) + (1 if columns else 0) + with_places, enabled=progress)
+    climate = any(cfg.inputs[spec.input].kind == "series" for spec in spatial)
+    steps = _Steps(
+        total=6 + len(spatial) + (1 if columns else 0) + with_places + climate, enabled=progress
+    )
     min_cov = cfg.scoring.min_coverage
     layer_dir = work / "layers"
     outputs: dict[str, Any] = {"layers": {}, "quality": {}}
@@ -345,10 +348,13 @@ def _run(
                         cols[f"{spec.id}_completeness"] = quality.pop("districts")
                         outputs["quality"][spec.id] = quality
             # The yearly series behind the climate layers, per district (layers/series.py).
-            outputs["series"] = district_series.write(
-                district_series.district_series(catalog, cfg.inputs, grid, zones, people, cache),
-                work,
-            )
+            with steps.step("series") if climate else nullcontext():
+                outputs["series"] = district_series.write(
+                    district_series.district_series(
+                        catalog, cfg.inputs, grid, zones, people, cache
+                    ),
+                    work,
+                )
             if columns:
                 with steps.step("district table"):
                     # Tables keyed to other districts: transferred or matched by name

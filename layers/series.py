@@ -35,9 +35,10 @@ import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 
-from aralrisk.geo.grid import GridSpec, align
+from aralrisk.geo.grid import GridSpec
 from aralrisk.geo.io import atomic_path
 from aralrisk.geo.zonal import ZoneIndex
+from aralrisk.geo.zonal_warp import OperatorCache, zone_means
 from aralrisk.layers import compute, indicators
 from aralrisk.layers.config import InputConfig
 from aralrisk.layers.registry import LayerSpec, Registry
@@ -46,8 +47,6 @@ from aralrisk.layers.registry import LayerSpec, Registry
 FILE = "district_series"
 #: The columns of the table, in order.
 COLUMNS = ("code", "layer", "variable", "year", "period_start", "value", "units")
-#: Grid cells held in memory at once while the yearly fields are aligned (float64: 256 MB).
-_BLOCK_CELLS = 32_000_000
 
 
 def _year_label(period_start: object, freq: str) -> int:
@@ -63,9 +62,15 @@ def _year_label(period_start: object, freq: str) -> int:
 
 
 def yearly_fields(
-    spec: LayerSpec, series: xr.DataArray
+    spec: LayerSpec, series: xr.DataArray, spi: xr.DataArray | None = None
 ) -> list[tuple[str, str, str, xr.DataArray]]:
     """The yearly fields behind one climate layer, on the series' own grid.
+
+    Args:
+        spec: The climate layer.
+        series: Its daily variable, dims (time, y, x).
+        spi: For a ``drought_frequency`` layer, its monthly SPI when already computed
+            (:func:`aralrisk.layers.compute.monthly_spi`).
 
     Returns:
         ``(variable, units, freq, field)`` tuples; ``field`` has dims ``(time, y, x)``,
@@ -79,7 +84,8 @@ def yearly_fields(
         freq = str(params.get("freq", "YS-OCT"))
         return [("precipitation", "mm", freq, indicators.precipitation_per_year(series, freq))]
     if spec.indicator == "drought_frequency":
-        spi = indicators.monthly_spi(series, int(params.get("window", 12)))
+        if spi is None:
+            spi = indicators.monthly_spi(series, int(params.get("window", 12)))
         threshold = float(params.get("threshold", -1.5))
         evaluated = spi.notnull().resample(time="YS").sum()
         severe = (spi < threshold).resample(time="YS").sum()
@@ -117,11 +123,8 @@ def district_series(
         One row per district, layer, variable and year; empty without climate layers.
     """
     rows: list[pd.DataFrame] = []
-    cells = int(np.prod(grid.shape))
-    # Years are warped onto the grid a block at a time (one GDAL call per block, not per
-    # year), with at most about _BLOCK_CELLS values in memory.
-    block = max(1, _BLOCK_CELLS // max(cells, 1))
-    weights: xr.DataArray | npt.NDArray[np.float64] | None = None
+    weights: npt.NDArray[np.float64] | None = None
+    operators: OperatorCache = {}
     for spec in registry.values():
         source = inputs.get(spec.input)
         if source is None or source.kind != "series" or not spec.spatial:
@@ -129,22 +132,25 @@ def district_series(
         series, variable = compute.climate_series(spec, source, cache)
         weighted = spec.district_statistic == "weighted_mean" and people is not None
         if weighted and weights is None and people is not None:
-            # Only population-weighted layers need the people; in memory when small.
-            weights = np.asarray(people, dtype=np.float64) if cells <= _BLOCK_CELLS else people
-        for name, units, freq, field in yearly_fields(spec, series.rename(variable)):
+            weights = np.asarray(people, dtype=np.float64)
+        spi = (
+            compute.monthly_spi(spec, source, cache)
+            if spec.indicator == "drought_frequency"
+            else None
+        )
+        for name, units, freq, field in yearly_fields(spec, series.rename(variable), spi):
             field = field.compute().rio.write_crs(series.rio.crs)
-            starts = field["time"].values
-            for first in range(0, len(starts), block):
-                part = field.isel(time=slice(first, first + block))
-                on_grid = np.asarray(align(part, grid, "bilinear"), dtype=np.float64)
-                for k, start in enumerate(starts[first : first + block]):
-                    stats = zones.stats(on_grid[k], weights=weights if weighted else None)
-                    values = np.asarray(stats.mean, dtype=np.float64)
-                    if weighted:
-                        mean_by_people = np.asarray(stats.weighted_mean, dtype=np.float64)
-                        # As the layer: where nobody lives, the area mean stands.
-                        values = np.where(np.isfinite(mean_by_people), mean_by_people, values)
-                    rows.append(_rows(zones, spec.id, name, units, freq, start, values))
+            # The district means of every year as if each were aligned onto the grid
+            # bilinearly and reduced there, as the layer is (geo/zonal_warp.py).
+            mean, by_people = zone_means(
+                field, grid, zones, "bilinear", weights if weighted else None, operators
+            )
+            for k, start in enumerate(field["time"].values):
+                values = mean[k]
+                if by_people is not None:
+                    # As the layer: where nobody lives, the area mean stands.
+                    values = np.where(np.isfinite(by_people[k]), by_people[k], values)
+                rows.append(_rows(zones, spec.id, name, units, freq, start, values))
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
     table = pd.concat(rows, ignore_index=True)
