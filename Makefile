@@ -86,6 +86,7 @@ bench: $(VENV)/.bench-installed
 	$(BIN)/python -m bench.bench_cache $(BENCH_ARGS)
 	$(BIN)/python -m bench.bench_api $(BENCH_ARGS)
 	$(BIN)/python -m bench.load $(BENCH_ARGS)
+	$(BIN)/python -m bench.bench_first_run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
