@@ -41,7 +41,7 @@ from aralrisk.geo.errors import ConfigError, InputError, InputWarning
 from aralrisk.geo.grid import GridSpec
 from aralrisk.geo.io import raster_grid, read_districts, read_raster, write_cog, write_vectors
 from aralrisk.geo.zonal import ZonalStats, ZoneIndex
-from aralrisk.layers import compute, indicators, places, publish, rasters, scoring
+from aralrisk.layers import compute, indicators, places, publish, qgis_project, rasters, scoring
 from aralrisk.layers import own_fields as districts_as_given
 from aralrisk.layers import profiles as custom_profiles
 from aralrisk.layers import qgis as qgis_styles
@@ -421,8 +421,11 @@ def _run(
                         cfg, catalog, grid, districts, table, raw_paths, work
                     )
             # QGIS opens the build styled: layer_styles in the GeoPackages, .qml beside
-            # every raster (layers/qgis.py).
+            # every raster (layers/qgis.py), and a project of them all (aralrisk.qgs).
             outputs["styles"] = qgis_styles.write_styles(work, catalog, weighting.classes, outputs)
+            outputs["styles"]["project"] = qgis_project.write_project(
+                work, catalog, weighting.classes, outputs, grid.crs, cfg.title
+            )
             outputs["warnings"] = [
                 str(w.message) for w in caught if issubclass(w.category, InputWarning)
             ]

@@ -1,8 +1,9 @@
 """Settlements: who lives there, in which district, and which hazards reach them.
 
 An optional build input (``[inputs.places]``, OpenStreetMap ``place`` points in the
-sample) becomes one row per settlement, written into the build as ``places.geojson``
-and ``places.csv`` (docs/methodology.md, "Settlements"):
+sample) becomes one row per settlement, written into the build as ``places.geojson``,
+``places.csv`` and ``places.gpkg`` (for QGIS, styled by layers/qgis.py; docs/methodology.md,
+"Settlements"):
 
 * **district**: the district polygon holding the point (boundary points count; a point
   outside every district is left out and counted in the manifest);
@@ -429,11 +430,14 @@ def _one(
 
 
 def write_places(frame: gpd.GeoDataFrame, work: Path) -> dict[str, str]:
-    """Write ``places.geojson`` and ``places.csv`` (lon/lat in degrees) into the build."""
-    write_vectors(frame, work / "places", ("geojson",))
+    """Write ``places.geojson``, ``places.csv`` and ``places.gpkg`` into the build.
+
+    All in EPSG:4326 (lon/lat in degrees); the GeoPackage's layer is ``places``.
+    """
+    write_vectors(frame, work / "places", ("geojson", "gpkg"))
     table = pd.DataFrame(frame.drop(columns="geometry"))
     write_csv(table, work / "places.csv")  # BOM, escaped formulas, .csvt beside
-    return {"geojson": "places.geojson", "csv": "places.csv"}
+    return {"geojson": "places.geojson", "csv": "places.csv", "gpkg": "places.gpkg"}
 
 
 def built_places(build_dir: Path, manifest: Mapping[str, Any]) -> pd.DataFrame | None:

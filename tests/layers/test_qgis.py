@@ -8,9 +8,10 @@ import xml.etree.ElementTree as ET
 from contextlib import closing
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 
-from aralrisk.layers import qgis
+from aralrisk.layers import qgis, qgis_symbols
 from aralrisk.layers.result import BuildResult, classes_from_manifest
 from aralrisk.layers.specs import score_legend
 
@@ -20,7 +21,11 @@ SLD = {"se": "http://www.opengis.net/se", "ogc": "http://www.opengis.net/ogc"}
 def test_the_geopackages_carry_their_styles(built: BuildResult) -> None:
     classes = classes_from_manifest(built.manifest)
     expected = [*classes.labels, "no data"]
-    assert built.manifest["styles"]["geopackages"] == ["districts.gpkg", "districts_input.gpkg"]
+    assert built.manifest["styles"]["geopackages"] == [
+        "districts.gpkg",
+        "districts_input.gpkg",
+        "places.gpkg",
+    ]
     for stem in ("districts", "districts_input"):
         gpkg = built.path / f"{stem}.gpkg"
         # GDAL still sees the districts layer, and the styles table beside it.
@@ -79,5 +84,59 @@ def test_every_raster_has_its_qml(built: BuildResult) -> None:
 
 
 def test_doctests_of_qgis_pass() -> None:
-    failed, attempted = doctest.testmod(qgis)
-    assert attempted >= 6 and failed == 0
+    for module, least in ((qgis, 6), (qgis_symbols, 20)):
+        failed, attempted = doctest.testmod(module)
+        assert attempted >= least and failed == 0, module.__name__
+
+
+def _qgis_colour(hex_colour: str) -> str:
+    value = hex_colour.lstrip("#")
+    return ",".join(str(int(value[k : k + 2], 16)) for k in (0, 2, 4)) + ",255"
+
+
+def test_the_settlements_carry_their_style(built: BuildResult) -> None:
+    from aralrisk.api.map.page import HAZARD_LEVEL_COLORS
+
+    gpkg = built.path / "places.gpkg"
+    assert built.manifest["places"]["gpkg"] == "places.gpkg"
+    assert "places.gpkg" in built.manifest["outputs"]
+    # The GeoPackage holds the same settlements as places.csv, in lon/lat.
+    places = gpd.read_file(gpkg, layer="places")
+    table = pd.read_csv(built.path / "places.csv", dtype={"id": str})
+    assert places.crs.to_epsg() == 4326 and len(places) == len(table) > 0
+    assert list(places["id"]) == list(table["id"])
+    assert list(places[qgis.PLACE_FIELD]) == list(table[qgis.PLACE_FIELD])
+    styles = pyogrio.read_dataframe(gpkg, layer="layer_styles")
+    assert list(styles["f_table_name"]) == ["places"]
+    row = styles.iloc[0]
+    assert bool(row["useAsDefault"]) and row["description"] == "places by hazard_level_around"
+    root = ET.fromstring(row["styleQML"].split("\n", 1)[1])  # noqa: S314 - the build's own
+    assert root.get("labelsEnabled") == "1"
+    renderer = root.find("renderer-v2")
+    assert renderer is not None and renderer.get("attr") == "hazard_level_around"
+    categories = {c.get("value"): c.get("label") for c in renderer.iter("category")}
+    assert categories == {"0": "very low", "1": "low", "2": "medium", "3": "high", "-2": "no data"}
+    # Every settlement falls in a category: its level code is one of them.
+    assert {str(v) for v in places[qgis.PLACE_FIELD]} <= set(categories)
+    symbols = renderer.findall("symbols/symbol")
+    assert {s.get("type") for s in symbols} == {"marker"}
+    colours = [
+        o.get("value") for s in symbols for o in s.iter("Option") if o.get("name") == "color"
+    ]
+    # The map's colours: a high settlement is the same red in QGIS and in the browser.
+    assert colours == [_qgis_colour(HAZARD_LEVEL_COLORS[int(v)]) for v in categories]
+    text = root.find("labeling/settings/text-style")
+    assert text is not None and text.get("fieldName") == "name"
+    sld = ET.fromstring(row["styleSLD"].encode())  # noqa: S314 - the build's own file
+    literals = [e.text for e in sld.iter(f"{{{SLD['ogc']}}}Literal")]
+    assert literals == list(categories)
+    assert len(list(sld.iter(f"{{{SLD['se']}}}PointSymbolizer"))) == len(categories)
+    label = sld.find(f".//{{{SLD['se']}}}TextSymbolizer/{{{SLD['se']}}}Label/")
+    assert label is not None and label.text == "name"
+
+
+def test_the_level_palette_is_the_maps() -> None:
+    from aralrisk.api.map.page import HAZARD_LEVEL_COLORS
+
+    for code, colour in qgis_symbols.LEVEL_COLORS.items():
+        assert HAZARD_LEVEL_COLORS[code] == colour

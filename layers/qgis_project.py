@@ -1,0 +1,492 @@
+"""A QGIS project for every build: ``aralrisk.qgs`` opens the build styled.
+
+Double-clicking ``aralrisk.qgs`` in a build folder opens, in the build's CRS and zoomed
+to the oblast:
+
+* **Settlements** (``places.gpkg``, on top): points by hazard level within the build's
+  radius, labelled by name;
+* **Risk**: the districts by risk class (``districts.gpkg``);
+* **Hazards**: the composite hazard, then one group per hazard with each of its layers'
+  raw values (the catalogue's level colours) and 0-10 scores (the risk classes);
+* **Exposure**, **Vulnerability and coping**: their layers' rasters and scores.
+
+Every layer carries the renderer its ``.qml`` side file or its ``layer_styles`` row
+holds: the same functions of :mod:`aralrisk.layers.qgis_symbols` write both. Only the
+settlements and the districts are switched on; the rasters are one click away.
+
+Paths are relative (``./districts.gpkg|layername=districts``, ``./layers/<id>.tif``,
+with the project's "save paths: relative" setting), so the build folder can be moved,
+copied or zipped and the project still finds its layers. The file is plain XML (a
+``.qgs``, not the zipped ``.qgz``) so it can be read and diffed; QGIS 3.28 or newer
+opens it. Layer and group names are in English, as the catalogue's titles.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+import pyogrio
+import rasterio
+from pyproj import CRS, Transformer
+
+from aralrisk.geo.index import RiskClasses
+from aralrisk.layers import qgis
+from aralrisk.layers.qgis_symbols import (
+    labeling,
+    level_classes,
+    raster_renderer,
+    risk_classes,
+    vector_renderer,
+)
+from aralrisk.layers.registry import Registry
+from aralrisk.layers.specs import LegendClass
+
+#: The project's file name in a build.
+PROJECT_FILE = "aralrisk.qgs"
+#: The QGIS release whose project format is written (the oldest LTR reading it all).
+QGIS_VERSION = "3.28.0-Firenze"
+#: Titles of the score rasters painted from the district dimensions.
+SCORE_TITLES = {
+    "composite": "Composite hazard (0-10)",
+    "vulnerability": "Vulnerability (0-10)",
+    "lack_of_coping": "Lack of coping capacity (0-10)",
+}
+
+Bounds = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class ProjectLayer:
+    """One layer of the project.
+
+    Attributes:
+        id: Its id in the project (unique).
+        name: Its name in the layer tree.
+        source: The data source relative to the build (``./x.gpkg|layername=x``).
+        provider: ``ogr`` (vectors) or ``gdal`` (rasters).
+        crs: Its CRS, as read from the file.
+        extent: (xmin, ymin, xmax, ymax) in ``crs``.
+        renderer: Its ``<renderer-v2>`` or ``<rasterrenderer>`` element (XML text).
+        labeling: Its ``<labeling>`` element, empty when unlabelled.
+        geometry: ``Point``, ``Line`` or ``Polygon``; empty for a raster.
+        wkb_type: The OGR geometry type (``MultiPolygon``); empty for a raster.
+        visible: Switched on when the project opens.
+    """
+
+    id: str
+    name: str
+    source: str
+    provider: str
+    crs: CRS
+    extent: Bounds
+    renderer: str
+    labeling: str = ""
+    geometry: str = ""
+    wkb_type: str = ""
+    visible: bool = False
+
+
+@dataclass
+class LayerGroup:
+    """A group of the layer tree: layers and groups, the first drawn on top."""
+
+    name: str
+    children: list[ProjectLayer | LayerGroup] = field(default_factory=list)
+    expanded: bool = True
+
+    def layers(self) -> list[ProjectLayer]:
+        """Every layer of the group and its subgroups, in tree order."""
+        found: list[ProjectLayer] = []
+        for child in self.children:
+            found.extend(child.layers() if isinstance(child, LayerGroup) else [child])
+        return found
+
+
+def spatialrefsys(crs: CRS) -> str:
+    """A CRS as QGIS's ``<spatialrefsys>`` element: WKT, PROJ string and authority code.
+
+    QGIS reads the WKT first, so a CRS without an EPSG code still opens right.
+
+    Examples:
+        >>> xml = spatialrefsys(CRS.from_epsg(32641))
+        >>> "<authid>EPSG:32641</authid>" in xml, "<geographicflag>false<" in xml
+        (True, True)
+    """
+    authority = crs.to_authority(min_confidence=90)
+    authid = ":".join(authority) if authority else ""
+    srid = authority[1] if authority and authority[0] == "EPSG" else "0"
+    with warnings.catch_warnings():
+        # A PROJ string loses datum details; QGIS only falls back on it without WKT.
+        warnings.simplefilter("ignore", UserWarning)
+        proj4 = crs.to_proj4()
+    acronym = next((p[6:] for p in proj4.split() if p.startswith("+proj=")), "")
+    return f"""<spatialrefsys nativeFormat="Wkt">
+  <wkt>{escape(crs.to_wkt())}</wkt>
+  <proj4>{escape(proj4)}</proj4>
+  <srid>{escape(srid)}</srid>
+  <authid>{escape(authid)}</authid>
+  <description>{escape(crs.name)}</description>
+  <projectionacronym>{escape(acronym)}</projectionacronym>
+  <geographicflag>{str(crs.is_geographic).lower()}</geographicflag>
+</spatialrefsys>"""
+
+
+def _units(crs: CRS) -> str:
+    """QGIS's name of the CRS's map units."""
+    unit = crs.axis_info[0].unit_name if crs.axis_info else ""
+    return {"degree": "degrees", "metre": "meters"}.get(unit, "unknown")
+
+
+def _extent(bounds: Bounds, indent: str) -> str:
+    tags = ("xmin", "ymin", "xmax", "ymax")
+    values = "".join(f"<{t}>{v!r}</{t}>" for t, v in zip(tags, map(float, bounds), strict=True))
+    return f"{indent}<extent>{values}</extent>"
+
+
+def _bounds(values: Sequence[float]) -> Bounds:
+    xmin, ymin, xmax, ymax = (float(v) for v in values)
+    return (xmin, ymin, xmax, ymax)
+
+
+def _indent(xml: str, prefix: str) -> str:
+    return "\n".join(prefix + line if line else line for line in xml.splitlines())
+
+
+def vector_layer(
+    work: Path, stem: str, name: str, renderer: str, labels: str = "", visible: bool = True
+) -> ProjectLayer:
+    """The layer ``stem`` of ``<work>/<stem>.gpkg``: CRS, extent and type read from it.
+
+    Examples:
+        >>> import geopandas as gpd, tempfile
+        >>> from shapely.geometry import Point
+        >>> work = Path(tempfile.mkdtemp())
+        >>> gpd.GeoDataFrame(geometry=[Point(65.5, 44.8)], crs=4326).to_file(
+        ...     work / "places.gpkg", layer="places")
+        >>> layer = vector_layer(work, "places", "Settlements", "<renderer-v2/>")
+        >>> layer.source, layer.provider, layer.geometry, layer.extent[:2]
+        ('./places.gpkg|layername=places', 'ogr', 'Point', (65.5, 44.8))
+    """
+    info = pyogrio.read_info(work / f"{stem}.gpkg", layer=stem, force_total_bounds=True)
+    wkb = str(info["geometry_type"])
+    plain = wkb.removeprefix("Multi").removesuffix(" Z")
+    geometry = {"LineString": "Line"}.get(plain, plain)
+    return ProjectLayer(
+        id=stem,
+        name=name,
+        source=f"./{stem}.gpkg|layername={stem}",
+        provider="ogr",
+        crs=CRS.from_user_input(info["crs"]),
+        extent=_bounds(info["total_bounds"]),
+        renderer=renderer,
+        labeling=labels,
+        geometry=geometry,
+        wkb_type=wkb,
+        visible=visible,
+    )
+
+
+def raster_layer(
+    work: Path, rel: str, name: str, legend: Sequence[LegendClass], visible: bool = False
+) -> ProjectLayer:
+    """The raster ``<work>/<rel>`` drawn with ``legend``: CRS and extent read from it.
+
+    Examples:
+        >>> import numpy as np, tempfile
+        >>> from rasterio.transform import from_origin
+        >>> from aralrisk.geo.index import INFORM_2025
+        >>> from aralrisk.layers.specs import score_legend
+        >>> work = Path(tempfile.mkdtemp())
+        >>> with rasterio.open(work / "composite.tif", "w", driver="GTiff", width=2,
+        ...         height=1, count=1, dtype="float32", crs="EPSG:4326",
+        ...         transform=from_origin(60.0, 46.0, 0.5, 0.5)) as ds:
+        ...     ds.write(np.ones((1, 1, 2), dtype="float32"))
+        >>> layer = raster_layer(work, "composite.tif", "Composite",
+        ...                      score_legend(INFORM_2025))
+        >>> layer.id, layer.source, layer.provider, layer.extent
+        ('composite', './composite.tif', 'gdal', (60.0, 45.5, 61.0, 46.0))
+    """
+    with rasterio.open(work / rel) as ds:
+        crs = CRS.from_wkt(ds.crs.to_wkt())
+        extent = (ds.bounds.left, ds.bounds.bottom, ds.bounds.right, ds.bounds.top)
+    return ProjectLayer(
+        id=Path(rel).name.removesuffix(".tif").replace(".", "_"),
+        name=name,
+        source=f"./{rel}",
+        provider="gdal",
+        crs=crs,
+        extent=extent,
+        renderer=raster_renderer(legend),
+        visible=visible,
+    )
+
+
+def build_tree(
+    work: Path, registry: Registry, classes: RiskClasses, outputs: Mapping[str, Any]
+) -> LayerGroup:
+    """The project's layer tree: the build's styled layers, grouped, points on top.
+
+    Args:
+        work: The build folder.
+        registry: The build's catalogue (titles, roles, hazards).
+        classes: The build's INFORM release.
+        outputs: The pipeline's outputs (``layers``, ``rasters``, ``places``).
+
+    Returns:
+        The root group: Settlements, Risk, Hazards, Exposure, Vulnerability and coping,
+        each only when the build has its layers.
+    """
+    legends = qgis.raster_legends(registry, classes, outputs)
+    root = LayerGroup("")
+    if (work / f"{qgis.PLACES_LAYER}.gpkg").is_file():
+        radius = outputs.get("places", {}).get("radius_km")
+        within = f" within {radius:g} km" if radius else ""
+        renderer = vector_renderer(qgis.PLACE_FIELD, level_classes(), "marker")
+        root.children.append(
+            LayerGroup(
+                "Settlements",
+                [
+                    vector_layer(
+                        work,
+                        qgis.PLACES_LAYER,
+                        f"Settlements: highest hazard level{within}",
+                        renderer,
+                        labeling(qgis.PLACE_LABEL_FIELD),
+                    )
+                ],
+            )
+        )
+    risk = LayerGroup("Risk")
+    if (work / "districts.gpkg").is_file():
+        renderer = vector_renderer(qgis.CLASS_FIELD, risk_classes(classes))
+        risk.children.append(vector_layer(work, "districts", "Districts: risk class", renderer))
+    rasters = outputs.get("rasters", {})
+
+    def score_raster(name: str) -> list[ProjectLayer | LayerGroup]:
+        rel = rasters.get(name)
+        if rel is None or rel not in legends or not (work / rel).is_file():
+            return []
+        return [raster_layer(work, rel, SCORE_TITLES[name], legends[rel])]
+
+    def layer_rasters(layer_id: str) -> list[ProjectLayer | LayerGroup]:
+        meta = outputs.get("layers", {}).get(layer_id, {})
+        spec = registry[layer_id]
+        found: list[ProjectLayer | LayerGroup] = []
+        for key, name in (("raw", spec.units_label or "values"), ("score", "score 0-10")):
+            rel = meta.get(key)
+            if rel in legends and (work / rel).is_file():
+                found.append(raster_layer(work, rel, f"{spec.title} [{name}]", legends[rel]))
+        return found
+
+    hazards = LayerGroup("Hazards", score_raster("composite"))
+    placed: set[str] = set()
+    for hazard in registry.hazards:
+        group = LayerGroup(hazard.title, expanded=False)
+        for layer_id in hazard.layers:
+            if layer_id in outputs.get("layers", {}) and layer_id not in placed:
+                group.children.extend(layer_rasters(layer_id))
+                placed.add(layer_id)
+        if group.children:
+            hazards.children.append(group)
+    exposure = LayerGroup("Exposure")
+    coping = LayerGroup(
+        "Vulnerability and coping", score_raster("vulnerability") + score_raster("lack_of_coping")
+    )
+    for layer_id in outputs.get("layers", {}):
+        if layer_id in placed or layer_id not in registry:
+            continue
+        role = registry[layer_id].role
+        target = {"hazard": hazards, "exposure": exposure}.get(role, coping)
+        target.children.extend(layer_rasters(layer_id))
+    root.children.extend(g for g in (risk, hazards, exposure, coping) if g.children)
+    return root
+
+
+def _tree_xml(group: LayerGroup, indent: str) -> str:
+    lines: list[str] = []
+    for child in group.children:
+        if isinstance(child, LayerGroup):
+            lines.append(
+                f'{indent}<layer-tree-group name={quoteattr(child.name)} checked="Qt::Checked" '
+                f'expanded="{int(child.expanded)}">'
+            )
+            lines.append(f"{indent}  <customproperties/>")
+            lines.append(_tree_xml(child, indent + "  "))
+            lines.append(f"{indent}</layer-tree-group>")
+        else:
+            checked = "Qt::Checked" if child.visible else "Qt::Unchecked"
+            lines.append(
+                f"{indent}<layer-tree-layer id={quoteattr(child.id)} name={quoteattr(child.name)} "
+                f"source={quoteattr(child.source)} providerKey={quoteattr(child.provider)} "
+                f'checked="{checked}" expanded="0">'
+            )
+            lines.append(f"{indent}  <customproperties/>")
+            lines.append(f"{indent}</layer-tree-layer>")
+    return "\n".join(line for line in lines if line)
+
+
+def _maplayer_xml(layer: ProjectLayer) -> str:
+    srs = _indent(spatialrefsys(layer.crs), "        ")
+    if layer.provider == "ogr":
+        head = (
+            f'    <maplayer type="vector" geometry={quoteattr(layer.geometry)} '
+            f'wkbType={quoteattr(layer.wkb_type)} labelsEnabled="{int(bool(layer.labeling))}" '
+            'hasScaleBasedVisibilityFlag="0" minScale="100000000" maxScale="0">'
+        )
+        style = _indent(layer.renderer, "    ")
+        if layer.labeling:
+            style += "\n" + _indent(layer.labeling, "    ")
+        provider = '      <provider encoding="UTF-8">ogr</provider>'
+        tail = "      <blendMode>0</blendMode>\n      <featureBlendMode>0</featureBlendMode>"
+    else:
+        head = (
+            '    <maplayer type="raster" hasScaleBasedVisibilityFlag="0" '
+            'minScale="100000000" maxScale="0">'
+        )
+        style = f"      <pipe>\n{_indent(layer.renderer, '    ')}\n      </pipe>"
+        provider = "      <provider>gdal</provider>"
+        tail = (
+            '      <noData><noDataList bandNo="1" useSrcNoData="1"/></noData>\n'
+            "      <blendMode>0</blendMode>"
+        )
+    return f"""{head}
+{_extent(layer.extent, "      ")}
+      <id>{escape(layer.id)}</id>
+      <datasource>{escape(layer.source)}</datasource>
+      <layername>{escape(layer.name)}</layername>
+      <srs>
+{srs}
+      </srs>
+{provider}
+{style}
+{tail}
+      <layerOpacity>1</layerOpacity>
+    </maplayer>"""
+
+
+def project_xml(root: LayerGroup, crs: CRS, extent: Bounds, title: str) -> str:
+    """The ``.qgs`` document of a layer tree: project CRS, start extent, layers.
+
+    Args:
+        root: The layer tree (:func:`build_tree`).
+        crs: The project CRS (the build's).
+        extent: (xmin, ymin, xmax, ymax) shown when the project opens, in ``crs``.
+        title: The project's title.
+
+    Examples:
+        >>> root = LayerGroup("", [LayerGroup("Risk", [ProjectLayer("d", "Districts",
+        ...     "./d.gpkg|layername=d", "ogr", CRS.from_epsg(4326), (60.0, 43.0, 66.0, 47.0),
+        ...     "<renderer-v2/>", geometry="Polygon", wkb_type="MultiPolygon")])])
+        >>> xml = project_xml(root, CRS.from_epsg(4326), (60.0, 43.0, 66.0, 47.0), "Test")
+        >>> "<datasource>./d.gpkg|layername=d</datasource>" in xml
+        True
+        >>> '<Absolute type="bool">false</Absolute>' in xml, "<units>degrees</units>" in xml
+        (True, True)
+    """
+    layers = root.layers()
+    ids = [layer.id for layer in layers]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"layer ids repeat in the project: {ids}")
+    srs = _indent(spatialrefsys(crs), "    ")
+    maplayers = "\n".join(_maplayer_xml(layer) for layer in layers)
+    order = "\n".join(f"      <item>{escape(i)}</item>" for i in ids)
+    return f"""<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
+<qgis projectname={quoteattr(title)} version="{QGIS_VERSION}">
+  <homePath path=""/>
+  <title>{escape(title)}</title>
+  <projectCrs>
+{srs}
+  </projectCrs>
+  <layer-tree-group>
+    <customproperties/>
+{_tree_xml(root, "    ")}
+    <custom-order enabled="0">
+{order}
+    </custom-order>
+  </layer-tree-group>
+  <mapcanvas name="theMapCanvas" annotationsVisible="1">
+    <units>{_units(crs)}</units>
+{_extent(extent, "    ")}
+    <rotation>0</rotation>
+    <destinationsrs>
+{srs}
+    </destinationsrs>
+    <rendermaptile>0</rendermaptile>
+  </mapcanvas>
+  <projectlayers>
+{maplayers}
+  </projectlayers>
+  <properties>
+    <Paths>
+      <Absolute type="bool">false</Absolute>
+    </Paths>
+    <SpatialRefSys>
+      <ProjectionsEnabled type="int">1</ProjectionsEnabled>
+    </SpatialRefSys>
+  </properties>
+</qgis>
+"""
+
+
+def oblast_extent(work: Path, crs: CRS) -> Bounds:
+    """The districts' bounds (``districts.gpkg``) in ``crs``.
+
+    Examples:
+        >>> import geopandas as gpd, tempfile
+        >>> from shapely.geometry import box
+        >>> work = Path(tempfile.mkdtemp())
+        >>> gpd.GeoDataFrame(geometry=[box(60, 43, 66, 47)], crs=4326).to_file(
+        ...     work / "districts.gpkg", layer="districts")
+        >>> oblast_extent(work, CRS.from_epsg(4326))
+        (60.0, 43.0, 66.0, 47.0)
+    """
+    info = pyogrio.read_info(work / "districts.gpkg", layer="districts", force_total_bounds=True)
+    xmin, ymin, xmax, ymax = _bounds(info["total_bounds"])
+    source = CRS.from_user_input(info["crs"])
+    if source != crs:
+        transformer = Transformer.from_crs(source, crs, always_xy=True)
+        xmin, ymin, xmax, ymax = transformer.transform_bounds(xmin, ymin, xmax, ymax)
+    return (xmin, ymin, xmax, ymax)
+
+
+def write_project(
+    work: Path,
+    registry: Registry,
+    classes: RiskClasses,
+    outputs: Mapping[str, Any],
+    crs: CRS,
+    title: str,
+) -> str:
+    """Write :data:`PROJECT_FILE` into the build ``work``; its name (for the manifest).
+
+    Args:
+        work: The build folder, its layers already written.
+        registry: The build's catalogue.
+        classes: The build's INFORM release.
+        outputs: The pipeline's outputs (``layers``, ``rasters``, ``places``).
+        crs: The build's CRS (the project CRS).
+        title: The build's title (the project's).
+    """
+    root = build_tree(work, registry, classes, outputs)
+    xml = project_xml(root, CRS.from_user_input(crs), oblast_extent(work, crs), title)
+    (work / PROJECT_FILE).write_text(xml, encoding="utf-8")
+    return PROJECT_FILE
+
+
+__all__ = [
+    "PROJECT_FILE",
+    "LayerGroup",
+    "ProjectLayer",
+    "build_tree",
+    "oblast_extent",
+    "project_xml",
+    "raster_layer",
+    "spatialrefsys",
+    "vector_layer",
+    "write_project",
+]

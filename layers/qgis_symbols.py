@@ -1,0 +1,351 @@
+"""QGIS symbology as XML: the renderers, QML styles and SLD documents of a build.
+
+One function writes each piece QGIS reads: a categorized vector renderer
+(:func:`vector_renderer`, polygons or points), labels (:func:`labeling`), a discrete
+raster colour ramp (:func:`raster_renderer`). The QML styles (:func:`vector_qml`,
+:func:`raster_qml`) wrap them, and the QGIS project (:mod:`aralrisk.layers.qgis_project`)
+embeds the very same elements, so a layer looks the same whichever way QGIS opens it.
+SLD 1.1 (Symbology Encoding 1.1) documents (:func:`vector_sld`) carry the same
+classification for GeoServer and other SLD readers. Colours are ``#rrggbb``; QGIS
+writes them as ``r,g,b,a``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, NamedTuple
+from xml.sax.saxutils import escape, quoteattr
+
+from aralrisk.geo import index
+from aralrisk.geo.index import RiskClasses
+from aralrisk.layers.specs import LegendClass, score_legend
+
+#: Colour of districts without a risk value.
+NO_DATA_COLOR = "#bdbdbd"
+#: ThinkHazard! level colours of the settlements, as the map draws them (apart from the
+#: INFORM risk colours, so a "high" hazard is not read as a "High" risk): code -> colour.
+LEVEL_COLORS: dict[int, str] = {
+    index.VERY_LOW: "#ffffcc",
+    index.LOW: "#fed976",
+    index.MEDIUM: "#fd8d3c",
+    index.HIGH: "#bd0026",
+    index.NO_DATA: "#eeeeee",
+}
+
+Symbol = Literal["fill", "marker"]
+
+
+class StyleClass(NamedTuple):
+    """One category of a categorized style.
+
+    Attributes:
+        value: The attribute value, as text (``"High"``, ``"3"``).
+        color: ``#rrggbb``.
+        label: Legend text; the value when empty.
+    """
+
+    value: str
+    color: str
+    label: str = ""
+
+
+def _rgb(color: str) -> str:
+    value = color.lstrip("#")
+    return ",".join(str(int(value[k : k + 2], 16)) for k in (0, 2, 4))
+
+
+def risk_classes(classes: RiskClasses) -> list[StyleClass]:
+    """The district categories: each risk class, lowest first, then ``no data``.
+
+    Examples:
+        >>> from aralrisk.geo.index import INFORM_2025
+        >>> [tuple(c[:2]) for c in risk_classes(INFORM_2025)][::5]
+        [('Very Low', '#1a9641'), ('no data', '#bdbdbd')]
+    """
+    legend = score_legend(classes)
+    return [
+        *(StyleClass(label, c.color) for label, c in zip(classes.labels, legend, strict=True)),
+        StyleClass("no data", NO_DATA_COLOR),
+    ]
+
+
+def level_classes() -> list[StyleClass]:
+    """The settlement categories: hazard level codes, very low first, then no data.
+
+    Values are the integer codes of :data:`PLACE_FIELD` as text (QGIS compares a
+    category's value with the attribute as text), labels the level names.
+
+    Examples:
+        >>> [(c.value, c.label) for c in level_classes()][-2:]
+        [('3', 'high'), ('-2', 'no data')]
+    """
+    return [
+        StyleClass(str(code), color, index.LEVEL_LABELS[code])
+        for code, color in LEVEL_COLORS.items()
+    ]
+
+
+def _symbol(kind: Symbol, name: str, color: str) -> str:
+    """One QGIS symbol: a filled polygon outlined in dark grey, or a circle marker."""
+    if kind == "marker":
+        options = {
+            "name": "circle",
+            "color": f"{_rgb(color)},255",
+            "outline_color": "38,50,56,255",
+            "outline_style": "solid",
+            "outline_width": "0.2",
+            "outline_width_unit": "MM",
+            "size": "2.6",
+            "size_unit": "MM",
+        }
+        layer_class = "SimpleMarker"
+    else:
+        options = {
+            "color": f"{_rgb(color)},255",
+            "outline_color": "35,35,35,255",
+            "outline_style": "solid",
+            "outline_width": "0.26",
+            "outline_width_unit": "MM",
+            "style": "solid",
+        }
+        layer_class = "SimpleFill"
+    items = "\n".join(
+        f'            <Option name="{k}" type="QString" value="{v}"/>' for k, v in options.items()
+    )
+    return f"""      <symbol type="{kind}" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="{layer_class}" enabled="1" pass="0" locked="0">
+          <Option type="Map">
+{items}
+          </Option>
+        </layer>
+      </symbol>"""
+
+
+def vector_renderer(field: str, categories: Sequence[StyleClass], symbol: Symbol = "fill") -> str:
+    """A QGIS ``<renderer-v2>`` categorizing ``field``: one symbol per category.
+
+    Points are drawn in ascending order of ``field`` (QGIS "order by"), so the places
+    of the highest level are drawn last, on top of their neighbours.
+
+    Args:
+        field: The classified attribute.
+        categories: Value, colour and legend label of each category.
+        symbol: ``"fill"`` for polygons, ``"marker"`` for points (circles).
+
+    Returns:
+        The element as XML text, for a QML style or a project's ``<maplayer>``.
+
+    Examples:
+        >>> xml = vector_renderer("risk_class", [StyleClass("High", "#fdae61")])
+        >>> 'type="categorizedSymbol"' in xml and 'value="253,174,97,255"' in xml
+        True
+    """
+    cats = "\n".join(
+        f"      <category value={quoteattr(c.value)} label={quoteattr(c.label or c.value)} "
+        f'symbol="{k}" render="true"/>'
+        for k, c in enumerate(categories)
+    )
+    symbols = "\n".join(_symbol(symbol, str(k), c.color) for k, c in enumerate(categories))
+    ordered = symbol == "marker"
+    return f"""  <renderer-v2 type="categorizedSymbol" attr={quoteattr(field)}
+      symbollevels="0" enableorderby="{int(ordered)}" forceraster="0">
+    <categories>
+{cats}
+    </categories>
+    <symbols>
+{symbols}
+    </symbols>
+    <orderby>
+      <orderByClause asc="1" nullsFirst="1">{escape(f'"{field}"')}</orderByClause>
+    </orderby>
+  </renderer-v2>"""
+
+
+def labeling(field: str) -> str:
+    """A QGIS ``<labeling>`` writing ``field`` beside each feature, with a white halo.
+
+    Examples:
+        >>> 'fieldName="name"' in labeling("name")
+        True
+    """
+    return f"""  <labeling type="simple">
+    <settings calloutType="simple">
+      <text-style fieldName={quoteattr(field)} isExpression="0" fontSize="8"
+          fontSizeUnit="Point" textColor="38,50,56,255" textOpacity="1" namedStyle="Regular">
+        <text-buffer bufferDraw="1" bufferSize="0.8" bufferSizeUnits="MM"
+            bufferColor="255,255,255,255" bufferOpacity="0.9" bufferNoFill="1"/>
+      </text-style>
+      <placement placement="6" dist="1" distUnits="MM" priority="5"/>
+      <rendering obstacle="1" displayAll="0" scaleVisibility="0"/>
+    </settings>
+  </labeling>"""
+
+
+def vector_qml(
+    field: str,
+    categories: Sequence[StyleClass],
+    *,
+    symbol: Symbol = "fill",
+    label_field: str | None = None,
+) -> str:
+    """A QGIS style (QML): :func:`vector_renderer`, labelled by ``label_field`` if given.
+
+    Examples:
+        >>> qml = vector_qml("risk_class", [StyleClass("High", "#fdae61")])
+        >>> 'type="categorizedSymbol"' in qml and 'labelsEnabled="0"' in qml
+        True
+        >>> qml = vector_qml("level", [StyleClass("3", "#bd0026", "high")],
+        ...                  symbol="marker", label_field="name")
+        >>> 'class="SimpleMarker"' in qml and 'fieldName="name"' in qml
+        True
+    """
+    labels = f"\n{labeling(label_field)}" if label_field else ""
+    return f"""<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
+<qgis version="3.34.0" styleCategories="Symbology|Labeling" labelsEnabled="{int(bool(labels))}">
+{vector_renderer(field, categories, symbol)}{labels}
+</qgis>
+"""
+
+
+def _sld_symbolizer(symbol: Symbol, color: str) -> str:
+    if symbol == "marker":
+        return f"""          <se:PointSymbolizer>
+            <se:Graphic>
+              <se:Mark>
+                <se:WellKnownName>circle</se:WellKnownName>
+                <se:Fill><se:SvgParameter name="fill">{color}</se:SvgParameter></se:Fill>
+                <se:Stroke>
+                  <se:SvgParameter name="stroke">#263238</se:SvgParameter>
+                  <se:SvgParameter name="stroke-width">1</se:SvgParameter>
+                </se:Stroke>
+              </se:Mark>
+              <se:Size>9</se:Size>
+            </se:Graphic>
+          </se:PointSymbolizer>"""
+    return f"""          <se:PolygonSymbolizer>
+            <se:Fill><se:SvgParameter name="fill">{color}</se:SvgParameter></se:Fill>
+            <se:Stroke>
+              <se:SvgParameter name="stroke">#232323</se:SvgParameter>
+              <se:SvgParameter name="stroke-width">1</se:SvgParameter>
+            </se:Stroke>
+          </se:PolygonSymbolizer>"""
+
+
+def _sld_label(field: str) -> str:
+    return f"""        <se:Rule>
+          <se:Name>{escape(field)}</se:Name>
+          <se:TextSymbolizer>
+            <se:Label><ogc:PropertyName>{escape(field)}</ogc:PropertyName></se:Label>
+            <se:Font><se:SvgParameter name="font-size">11</se:SvgParameter></se:Font>
+            <se:LabelPlacement>
+              <se:PointPlacement>
+                <se:Displacement>
+                  <se:DisplacementX>6</se:DisplacementX><se:DisplacementY>0</se:DisplacementY>
+                </se:Displacement>
+              </se:PointPlacement>
+            </se:LabelPlacement>
+            <se:Halo><se:Radius>1.5</se:Radius>
+              <se:Fill><se:SvgParameter name="fill">#ffffff</se:SvgParameter></se:Fill>
+            </se:Halo>
+            <se:Fill><se:SvgParameter name="fill">#263238</se:SvgParameter></se:Fill>
+          </se:TextSymbolizer>
+        </se:Rule>"""
+
+
+def vector_sld(
+    layer: str,
+    field: str,
+    categories: Sequence[StyleClass],
+    *,
+    symbol: Symbol = "fill",
+    label_field: str | None = None,
+) -> str:
+    """The same classification as an SLD 1.1 (Symbology Encoding 1.1) document.
+
+    Examples:
+        >>> sld = vector_sld("districts", "risk_class", [StyleClass("High", "#fdae61")])
+        >>> "<ogc:Literal>High</ogc:Literal>" in sld and "#fdae61" in sld
+        True
+        >>> sld = vector_sld("places", "level", [StyleClass("3", "#bd0026", "high")],
+        ...                  symbol="marker", label_field="name")
+        >>> "<se:PointSymbolizer>" in sld and "<se:TextSymbolizer>" in sld
+        True
+    """
+    rules = [
+        f"""        <se:Rule>
+          <se:Name>{escape(c.label or c.value)}</se:Name>
+          <ogc:Filter>
+            <ogc:PropertyIsEqualTo>
+              <ogc:PropertyName>{escape(field)}</ogc:PropertyName>
+              <ogc:Literal>{escape(c.value)}</ogc:Literal>
+            </ogc:PropertyIsEqualTo>
+          </ogc:Filter>
+{_sld_symbolizer(symbol, c.color)}
+        </se:Rule>"""
+        for c in categories
+    ]
+    if label_field:
+        rules.append(_sld_label(label_field))
+    body = "\n".join(rules)
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<StyledLayerDescriptor version="1.1.0" xmlns="http://www.opengis.net/sld"
+    xmlns:se="http://www.opengis.net/se" xmlns:ogc="http://www.opengis.net/ogc"
+    xmlns:xlink="http://www.w3.org/1999/xlink"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    xsi:schemaLocation="http://www.opengis.net/sld http://schemas.opengis.net/sld/1.1.0/StyledLayerDescriptor.xsd">
+  <NamedLayer>
+    <se:Name>{escape(layer)}</se:Name>
+    <UserStyle>
+      <se:Name>{escape(layer)} by {escape(field)}</se:Name>
+      <se:FeatureTypeStyle>
+{body}
+      </se:FeatureTypeStyle>
+    </UserStyle>
+  </NamedLayer>
+</StyledLayerDescriptor>
+"""
+
+
+def raster_renderer(legend: Sequence[LegendClass]) -> str:
+    """A QGIS discrete pseudocolour ``<rasterrenderer>`` of band 1 from a legend.
+
+    A cell takes the colour of the first class (lowest first) whose upper bound it does
+    not exceed (QGIS's "discrete" interpolation); the last class is open above.
+
+    Examples:
+        >>> from aralrisk.geo.index import INFORM_2025
+        >>> xml = raster_renderer(score_legend(INFORM_2025))
+        >>> xml.count("<item "), 'value="10.0"' in xml
+        (5, True)
+    """
+    items = "\n".join(
+        f'          <item alpha="255" value="{"inf" if c.max is None else repr(float(c.max))}" '
+        f"label={quoteattr(c.label)} color={quoteattr(c.color)}/>"
+        for c in legend
+    )
+    return f"""    <rasterrenderer type="singlebandpseudocolor" band="1" opacity="1" alphaBand="-1"
+        nodataColor="">
+      <rastershader>
+        <colorrampshader colorRampType="DISCRETE" classificationMode="1" clip="0">
+{items}
+        </colorrampshader>
+      </rastershader>
+    </rasterrenderer>"""
+
+
+def raster_qml(legend: Sequence[LegendClass]) -> str:
+    """A QGIS style (QML) of a raster: :func:`raster_renderer` in a ``<pipe>``.
+
+    Examples:
+        >>> from aralrisk.geo.index import INFORM_2025
+        >>> qml = raster_qml(score_legend(INFORM_2025))
+        >>> qml.count("<item "), "<pipe>" in qml
+        (5, True)
+    """
+    return f"""<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
+<qgis version="3.34.0" styleCategories="Symbology">
+  <pipe>
+{raster_renderer(legend)}
+  </pipe>
+</qgis>
+"""
