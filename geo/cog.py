@@ -73,6 +73,20 @@ def write_cog(
     Raises:
         InputError: ``da`` is not 2-D, has no CRS, or ``nodata`` cannot be represented
             in ``dtype``.
+
+    Examples:
+        A half-degree field written as a COG and read back (NaN became the nodata value):
+
+        >>> import numpy as np, xarray as xr
+        >>> from aralrisk.geo.grid import GridSpec
+        >>> from aralrisk.geo.io import read_raster
+        >>> grid = GridSpec.from_bounds((60.0, 44.0, 62.0, 45.0), 0.5, "EPSG:4326")
+        >>> field = grid.write_georeference(
+        ...     xr.DataArray([[1.0, 2.0, np.nan, 4.0], [5, 6, 7, 8]], dims=("y", "x")))
+        >>> path = write_cog(field, tmp / "field.tif", nodata=-9999, tags={"units": "mm"})
+        >>> back = read_raster(path)
+        >>> path.name, back.attrs["units"], back.values[0]
+        ('field.tif', 'mm', array([ 1.,  2., nan,  4.], dtype=float32))
     """
     da = _north_up_2d(da)
     out_dtype = np.dtype(dtype)

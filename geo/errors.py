@@ -7,26 +7,97 @@ HTTP service can pass them to clients without echoing server paths.
 
 from __future__ import annotations
 
+__all__ = [
+    "BuildRemoved",
+    "ConfigError",
+    "InputError",
+    "InputWarning",
+    "NetworkError",
+    "NotFoundError",
+]
+
 
 class InputError(ValueError):
-    """An input file or value is unusable; the message says how to fix it."""
+    """An input file or value is unusable; the message says how to fix it.
+
+    Examples:
+        >>> from aralrisk.geo.io import read_raster
+        >>> read_raster("nowhere.tif")
+        Traceback (most recent call last):
+        ...
+        aralrisk.geo.errors.InputError: raster nowhere.tif does not exist: check the path ...
+    """
 
 
 class ConfigError(InputError):
-    """A build configuration, weight set or profile is invalid."""
+    """A build configuration, weight set or profile is invalid.
+
+    Examples:
+        >>> from aralrisk.layers.registry import check_weight
+        >>> check_weight("dust", -1)
+        Traceback (most recent call last):
+        ...
+        aralrisk.geo.errors.ConfigError: the weight of 'dust' must be a finite number >= 0 ...
+        >>> issubclass(ConfigError, InputError)
+        True
+    """
 
 
 class NotFoundError(LookupError):
-    """A requested item (layer, district, build) does not exist."""
+    """A requested item (layer, district, build) does not exist.
+
+    Examples:
+        >>> from aralrisk.layers.registry import load_catalog
+        >>> load_catalog()["nope"]
+        Traceback (most recent call last):
+        ...
+        aralrisk.geo.errors.NotFoundError: unknown layer 'nope'; known layers: flood_rp10, ...
+    """
 
 
 class InputWarning(UserWarning):
-    """An input had a problem that was repaired or assumed; the message says which."""
+    """An input had a problem that was repaired or assumed; the message says which.
+
+    Examples:
+        A raster that declares no nodata value is read with every cell valid, and says so:
+
+        >>> import warnings, numpy as np, rasterio
+        >>> from rasterio.transform import from_origin
+        >>> from aralrisk.geo.io import read_raster
+        >>> with rasterio.open(tmp / "no_nodata.tif", "w", driver="GTiff", width=2, height=2,
+        ...                    count=1, dtype="float32", crs="EPSG:4326",
+        ...                    transform=from_origin(60, 45, 0.5, 0.5)) as raster:
+        ...     raster.write(np.ones((1, 2, 2), "float32"))
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     cells = read_raster(tmp / "no_nodata.tif")
+        >>> caught[0].category.__name__, str(caught[0].message)
+        ('InputWarning', 'no_nodata.tif has no nodata value; all cells are treated as valid ...')
+    """
 
 
 class NetworkError(InputError):
-    """A server (a Dask scheduler, a remote input) could not be reached; not a file error."""
+    """A server (a Dask scheduler, a remote input) could not be reached; not a file error.
+
+    Examples:
+        Raised by a build given ``scheduler=`` when the Dask scheduler does not answer;
+        an :class:`InputError`, so one ``except InputError`` catches both:
+
+        >>> issubclass(NetworkError, InputError)
+        True
+    """
 
 
 class BuildRemoved(NotFoundError):
-    """A build opened earlier has since been deleted (pruned, or its folder removed)."""
+    """A build opened earlier has since been deleted (pruned, or its folder removed).
+
+    Examples:
+        ``result`` is a :class:`~aralrisk.layers.result.BuildResult`; the same build
+        read from a folder that no longer exists:
+
+        >>> import dataclasses
+        >>> dataclasses.replace(result, path=tmp / "gone" / "builds" / "b1").raster("risk")
+        Traceback (most recent call last):
+        ...
+        aralrisk.geo.errors.BuildRemoved: build ... was removed from gone since it was opened ...
+    """

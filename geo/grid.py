@@ -27,6 +27,8 @@ from aralrisk.geo._files import PathLike
 from aralrisk.geo._warp import reproject_chunked
 from aralrisk.geo.errors import InputError
 
+__all__ = ["GridSpec", "align", "row_areas_km2"]
+
 Resampling = Literal["nearest", "bilinear", "cubic", "average", "mode", "min", "max", "sum"]
 _GDAL_RESAMPLING = {
     "nearest": GdalResampling.nearest,
@@ -52,6 +54,17 @@ class GridSpec:
         transform: Affine transform from (col, row) to CRS coordinates of cell corners;
             no rotation, ``transform.a > 0`` and ``transform.e < 0`` (north-up).
         shape: (rows, cols).
+
+    Examples:
+        A half-degree grid over lon 60-62, lat 44-45 (cell centres as coordinates):
+
+        >>> grid = GridSpec.from_bounds((60.0, 44.0, 62.0, 45.0), 0.5, "EPSG:4326")
+        >>> grid.shape, grid.bounds
+        ((2, 4), (60.0, 44.0, 62.0, 45.0))
+        >>> grid.x, grid.y
+        (array([60.25, 60.75, 61.25, 61.75]), array([44.75, 44.25]))
+        >>> grid.template().shape  # an all-NaN lazy array on the grid
+        (2, 4)
     """
 
     crs: CRS
@@ -272,7 +285,15 @@ def _centres(origin: float, step: float, count: int) -> np.ndarray:
 
 
 def row_areas_km2(crs: CRS, transform: Affine, rows: int) -> np.ndarray:
-    """Cell area in km2 for each of ``rows`` rows of a north-up grid, shape (rows,)."""
+    """Cell area in km2 for each of ``rows`` rows of a north-up grid, shape (rows,).
+
+    Examples:
+        Half-degree cells grow towards the equator (exact ellipsoidal areas):
+
+        >>> grid = GridSpec.from_bounds((60.0, 44.0, 62.0, 45.0), 0.5, "EPSG:4326")
+        >>> row_areas_km2(grid.crs, grid.transform, grid.height).round(1)
+        array([2200. , 2218.7])
+    """
     if not crs.is_geographic:
         _, metres_per_unit = crs.linear_units_factor
         area = abs(transform.a * transform.e) * metres_per_unit**2 / 1e6
@@ -335,6 +356,19 @@ def align(
     Raises:
         InputError: ``da`` has no CRS, no x/y dimensions, more than one leading
             dimension, or a rotated transform; or ``resampling`` is unknown.
+
+    Examples:
+        A quarter-degree field averaged onto a half-degree grid (2 x 2 cells each):
+
+        >>> import numpy as np, xarray as xr
+        >>> fine = GridSpec.from_bounds((60.0, 44.0, 62.0, 45.0), 0.25, "EPSG:4326")
+        >>> field = fine.write_georeference(
+        ...     xr.DataArray(np.arange(32.0).reshape(4, 8), dims=("y", "x")))
+        >>> grid = GridSpec.from_bounds((60.0, 44.0, 62.0, 45.0), 0.5, "EPSG:4326")
+        >>> coarse = align(field, grid, "average")
+        >>> coarse.dims, coarse.values
+        (('y', 'x'), array([[ 4.5,  6.5,  8.5, 10.5],
+                [20.5, 22.5, 24.5, 26.5]]))
     """
     if resampling not in (*_GDAL_RESAMPLING, "sum"):
         raise InputError(

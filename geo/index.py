@@ -32,6 +32,36 @@ from typing import Literal, overload
 import numpy as np
 import numpy.typing as npt
 
+__all__ = [
+    "HIGH",
+    "INFORM_2025",
+    "LEVEL_LABELS",
+    "LOW",
+    "MEDIUM",
+    "NOT_APPLICABLE",
+    "NO_DATA",
+    "RISK_CLASS_BREAKS",
+    "RISK_CLASS_LABELS",
+    "RISK_CLASS_RELEASES",
+    "SCORE_MAX",
+    "VERY_LOW",
+    "RiskClasses",
+    "adjusted_geometric_mean",
+    "composite",
+    "contributions",
+    "exposure_score",
+    "geometric_mean",
+    "hazard_level",
+    "rank_descending",
+    "risk",
+    "risk_class",
+    "risk_class_label",
+    "score_goalposts",
+    "value_level",
+    "weighted_max",
+    "weighted_mean",
+]
+
 FloatArray = npt.NDArray[np.float64]
 Transform = Literal["linear", "log"]
 CompositeMethod = Literal["geometric", "max"]
@@ -63,6 +93,15 @@ class RiskClasses:
         breaks: Lower bounds of every class but the first, increasing (a value equal to
             a break belongs to the upper class).
         labels: One label per class, lowest first (``len(breaks) + 1`` labels).
+
+    Examples:
+        Cut-offs of a release not built in, used to class risk values:
+
+        >>> three = RiskClasses("three classes", (3.0, 6.0), ("Low", "Medium", "High"))
+        >>> risk_class([2.9, 3.0, 7.5], three), risk_class_label([2.9, 3.0, 7.5], three)
+        (array([0, 1, 2], dtype=int8), ['Low', 'Medium', 'High'])
+        >>> INFORM_2025.breaks
+        (2.2, 3.2, 5.1, 6.9)
     """
 
     name: str

@@ -85,6 +85,13 @@ def read_districts(
         InputWarning: The file was reprojected to EPSG:4326, an invalid geometry was
             repaired (naming the district), or two districts overlap by more than a
             sliver (naming the pair).
+
+    Examples:
+        The tiny world's four districts:
+
+        >>> districts = read_districts(world_dir / "districts.geojson", "code", "name")
+        >>> districts[["code", "name"]].values.tolist(), districts.crs.to_epsg()
+        ([['A', 'Alpha'], ['B', 'Bravo'], ['C', 'Charlie'], ['D', 'Delta']], 4326)
     """
     name = base_name(path)
     require_file(path, "district file")
@@ -290,6 +297,17 @@ def write_vectors(
 
     Raises:
         InputError: An unknown format was asked for, or ``gdf`` has no CRS.
+
+    Examples:
+        >>> import geopandas as gpd
+        >>> from shapely.geometry import box
+        >>> zones = gpd.GeoDataFrame({"code": ["W", "E"]}, crs="EPSG:4326",
+        ...                          geometry=[box(60, 44, 61, 45), box(61, 44, 62, 45)])
+        >>> [p.name for p in write_vectors(zones, tmp / "zones", ["geojson", "csv"])]
+        ['zones.geojson', 'zones.csv']
+        >>> import pandas as pd
+        >>> pd.read_csv(tmp / "zones.csv", encoding="utf-8-sig").columns.tolist()
+        ['code', 'centroid_lon', 'centroid_lat']
     """
     unknown = [f for f in formats if f not in VECTOR_FORMATS]
     if unknown:

@@ -93,6 +93,20 @@ class ZonalStats:
             threshold k; NaN without weights.
         thresholds: The k thresholds, in layer units.
         percentile: The percentile held in ``p90`` (0..100).
+
+    Examples:
+        Made by :meth:`ZoneIndex.stats`; two zones of four cells each:
+
+        >>> import geopandas as gpd, numpy as np
+        >>> from shapely.geometry import box
+        >>> grid = GridSpec.from_bounds((60.0, 44.0, 62.0, 45.0), 0.5, "EPSG:4326")
+        >>> zones = gpd.GeoDataFrame({"code": ["W", "E"]}, crs="EPSG:4326",
+        ...                          geometry=[box(60, 44, 61, 45), box(61, 44, 62, 45)])
+        >>> stats = ZoneIndex(zones, grid, "code").stats(np.arange(8.0).reshape(2, 4))
+        >>> stats.ids, stats.count, stats.mean, stats.max
+        (array(['W', 'E'], dtype='<U1'), array([4., 4.]), array([2.5, 4.5]), array([5., 7.]))
+        >>> list(stats.to_frame().columns[:4])
+        ['count', 'cells', 'coverage', 'mean']
     """
 
     ids: np.ndarray
@@ -160,6 +174,25 @@ class ZoneIndex:
 
     Warns:
         InputWarning: A zone lies outside the grid (its statistics are NaN).
+
+    Examples:
+        Two districts on a 2 x 4 grid of half-degree cells; a layer's statistics per
+        district, the share of each district's area above 2.5, the district of a point:
+
+        >>> import geopandas as gpd, numpy as np
+        >>> from shapely.geometry import box
+        >>> grid = GridSpec.from_bounds((60.0, 44.0, 62.0, 45.0), 0.5, "EPSG:4326")
+        >>> zones = gpd.GeoDataFrame({"code": ["W", "E"]}, crs="EPSG:4326",
+        ...                          geometry=[box(60, 44, 61, 45), box(61, 44, 62, 45)])
+        >>> index = ZoneIndex(zones, grid, "code")
+        >>> index.labels
+        array([[1, 1, 2, 2],
+               [1, 1, 2, 2]], dtype=uint8)
+        >>> stats = index.stats(np.arange(8.0).reshape(2, 4), thresholds=(2.5,))
+        >>> stats.mean, stats.frac_above.round(2)
+        (array([2.5, 4.5]), array([[0.5 ], [0.75]]))
+        >>> index.zone_of(61.5, 44.5), index.area_km2().round(-2)
+        ('E', array([8800., 8800.]))
     """
 
     def __init__(self, zones: gpd.GeoDataFrame, grid: GridSpec, id_field: str | None = None):
