@@ -165,12 +165,14 @@ def vector_layer(
     Examples:
         >>> import geopandas as gpd, tempfile
         >>> from shapely.geometry import Point
-        >>> work = Path(tempfile.mkdtemp())
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> work = Path(tmp.name)
         >>> gpd.GeoDataFrame(geometry=[Point(65.5, 44.8)], crs=4326).to_file(
         ...     work / "places.gpkg", layer="places")
         >>> layer = vector_layer(work, "places", "Settlements", "<renderer-v2/>")
         >>> layer.source, layer.provider, layer.geometry, layer.extent[:2]
         ('./places.gpkg|layername=places', 'ogr', 'Point', (65.5, 44.8))
+        >>> tmp.cleanup()
     """
     info = pyogrio.read_info(work / f"{stem}.gpkg", layer=stem, force_total_bounds=True)
     wkb = str(info["geometry_type"])
@@ -201,7 +203,8 @@ def raster_layer(
         >>> from rasterio.transform import from_origin
         >>> from aralrisk.geo.index import INFORM_2025
         >>> from aralrisk.layers.specs import score_legend
-        >>> work = Path(tempfile.mkdtemp())
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> work = Path(tmp.name)
         >>> with rasterio.open(work / "composite.tif", "w", driver="GTiff", width=2,
         ...         height=1, count=1, dtype="float32", crs="EPSG:4326",
         ...         transform=from_origin(60.0, 46.0, 0.5, 0.5)) as ds:
@@ -210,6 +213,7 @@ def raster_layer(
         ...                      score_legend(INFORM_2025))
         >>> layer.id, layer.source, layer.provider, layer.extent
         ('composite', './composite.tif', 'gdal', (60.0, 45.5, 61.0, 46.0))
+        >>> tmp.cleanup()
     """
     with rasterio.open(work / rel) as ds:
         crs = CRS.from_wkt(ds.crs.to_wkt())
@@ -439,11 +443,13 @@ def oblast_extent(work: Path, crs: CRS) -> Bounds:
     Examples:
         >>> import geopandas as gpd, tempfile
         >>> from shapely.geometry import box
-        >>> work = Path(tempfile.mkdtemp())
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> work = Path(tmp.name)
         >>> gpd.GeoDataFrame(geometry=[box(60, 43, 66, 47)], crs=4326).to_file(
         ...     work / "districts.gpkg", layer="districts")
         >>> oblast_extent(work, CRS.from_epsg(4326))
         (60.0, 43.0, 66.0, 47.0)
+        >>> tmp.cleanup()
     """
     info = pyogrio.read_info(work / "districts.gpkg", layer="districts", force_total_bounds=True)
     xmin, ymin, xmax, ymax = _bounds(info["total_bounds"])

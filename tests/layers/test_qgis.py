@@ -68,7 +68,7 @@ def test_every_raster_has_its_qml(built: BuildResult) -> None:
         if "raw" not in meta:
             continue
         qml = built.path / meta["score"].replace(".tif", ".qml")
-        items = ET.parse(qml).getroot().iter("item")  # noqa: S314 - the build's own file
+        items = list(ET.parse(qml).getroot().iter("item"))  # noqa: S314 - the build's own
         assert [i.get("color") for i in items] == [c.color for c in score_legend(classes)]
         legend = built.registry[layer_id].legend()
         raw = built.path / meta["raw"].replace(".tif", ".qml")
@@ -124,7 +124,7 @@ def test_the_settlements_carry_their_style(built: BuildResult) -> None:
         o.get("value") for s in symbols for o in s.iter("Option") if o.get("name") == "color"
     ]
     # The map's colours: a high settlement is the same red in QGIS and in the browser.
-    assert colours == [_qgis_colour(HAZARD_LEVEL_COLORS[int(v)]) for v in categories]
+    assert colours == [_qgis_colour(HAZARD_LEVEL_COLORS[int(str(v))]) for v in categories]
     text = root.find("labeling/settings/text-style")
     assert text is not None and text.get("fieldName") == "name"
     sld = ET.fromstring(row["styleSLD"].encode())  # noqa: S314 - the build's own file
