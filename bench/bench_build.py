@@ -325,6 +325,62 @@ def child(config: str, out: str, workers: int | None) -> None:
 # ------------------------------------------------------------------ report
 
 
+def gdal_floor(size: tuple[int, int]) -> dict[str, float] | None:
+    """Seconds ``gdalwarp`` takes to put each input onto the build grid as a COG.
+
+    The floor of a layer step: the same inputs, grid, resampling (bilinear; ``sum`` for
+    the population), threads (``NUM_THREADS=ALL_CPUS``, ``-multi``) and COG layout
+    (512 px DEFLATE blocks with a predictor, overviews). None without ``gdalwarp``.
+    """
+    gdalwarp = shutil.which("gdalwarp")
+    if gdalwarp is None:
+        return None
+    _, (west, south, east, north) = grid_for(size)
+    seconds = {}
+    with tempfile.TemporaryDirectory(dir=DATA_DIR) as out:
+        for name, (seed, _) in RASTERS.items():
+            resampling = "sum" if name == "population" else "bilinear"
+            start = time.perf_counter()
+            subprocess.run(
+                [gdalwarp, "-q", "-overwrite", "-multi", "-wo", "NUM_THREADS=ALL_CPUS",
+                 "-r", resampling, "-t_srs", "EPSG:4326",
+                 "-te", repr(west), repr(south), repr(east), repr(north),
+                 "-ts", str(size[0]), str(size[1]), "-ot", "Float32", "-of", "COG",
+                 "-co", "BLOCKSIZE=512", "-co", "COMPRESS=DEFLATE", "-co", "PREDICTOR=YES",
+                 "-co", "OVERVIEWS=AUTO", "-co", "NUM_THREADS=ALL_CPUS", "-co", "BIGTIFF=IF_SAFER",
+                 str(input_cog(size, seed)), f"{out}/{name}.tif"],
+                check=True,
+            )  # fmt: skip
+            seconds[name] = time.perf_counter() - start
+    return seconds
+
+
+def print_floor(results: Sequence[Measured], floors: Sequence[dict[str, float] | None]) -> None:
+    """The build against GDAL's floor for the same inputs, per size and per layer step."""
+    if not any(floors):
+        print("\n(gdalwarp is not installed: no GDAL floor; apt-get install gdal-bin)")
+        return
+    print("\nagainst GDAL's floor (gdalwarp of every input onto the grid as a COG):")
+    print("| grid | build s | floor s | build / floor | <= 1.5 |\n|---|---|---|---|---|")
+    for r, floor in zip(results, floors, strict=True):
+        if floor:
+            total = sum(floor.values())
+            ok = "yes" if r.build <= 1.5 * total else "**no**"
+            print(
+                f"| {r.size[0]:,} x {r.size[1]:,} | {r.build:.1f} | {total:.1f} | "
+                f"{r.build / total:.2f} | {ok} |"
+            )
+    largest, floor = results[-1], floors[-1]
+    if floor:
+        print(f"\nper layer step of the {largest.size[0]:,} x {largest.size[1]:,} build:")
+        print("| step | build s | gdalwarp s | x floor |\n|---|---|---|---|")
+        for name, seconds in floor.items():
+            step = largest.timings.get(name, float("nan"))
+            print(f"| {name} | {step:.1f} | {seconds:.1f} | {step / seconds:.2f} |")
+        other = largest.build - sum(largest.timings.get(n, 0.0) for n in floor)
+        print(f"| everything else (zones, people, risk, outputs) | {other:.1f} | - | - |")
+
+
 def _size(text: str) -> tuple[int, int]:
     cols, rows = text.lower().split("x")
     return int(cols), int(rows)
@@ -372,6 +428,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sizes", nargs="+", type=_size, help="grid sizes such as 8000x4400")
     parser.add_argument("--workers", type=int, default=None, help="local Dask cluster size")
     parser.add_argument("--keep", action="store_true", help="keep the build outputs")
+    parser.add_argument("--no-floor", action="store_true", help="skip the gdalwarp floor")
     parser.add_argument("--child", nargs=2, metavar=("CONFIG", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -386,8 +443,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     for size in sizes:  # make every input first: their writing is not the build's time
         for seed, _ in RASTERS.values():
             input_cog(size, seed)
-    results = []
+    results, floors = [], []
     for size in sizes:
+        floors.append(None if args.no_floor else gdal_floor(size))
         r = run_build(size, args.workers, args.keep)
         print(
             f"  {size[0]:>6,} x {size[1]:<6,} build {r.build:7.1f} s, peak RSS "
@@ -396,6 +454,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         results.append(r)
     print_tables(results, args.workers)
+    print_floor(results, floors)
 
 
 if __name__ == "__main__":
