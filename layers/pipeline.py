@@ -248,6 +248,22 @@ def build(
         geo.errors.InputError: An input is missing or invalid (one sentence says which).
         geo.errors.ConfigError: The configuration or weights are wrong.
         layers.publish.BuildInProgress: Another build writes into ``out``.
+
+    Examples:
+        The tiny world of the tests (``world_dir``: four districts, a few rasters, a
+        climate file and a table) built and published under a new folder:
+
+        >>> built = build(world_dir / "build.toml", out=tmp / "tiny", name="baseline",
+        ...               progress=False)
+        >>> built.name, (tmp / "tiny" / "current").exists(), len(built.districts)
+        ('baseline', True, 4)
+        >>> built.table()[["risk", "risk_class"]].round(1)
+              risk risk_class
+        code
+        A      7.4  Very High
+        B      4.1     Medium
+        C      2.5        Low
+        D      2.4        Low
     """
     cfg = _config(config)
     # The configuration's own profiles join the catalogue's (layers/profiles.py).

@@ -27,6 +27,8 @@ from aralrisk.layers import series as series_table
 from aralrisk.layers.registry import HazardSpec, IndexSettings, LayerSpec, Profile, Registry
 from aralrisk.layers.sensitivity import ManyScores
 
+__all__ = ["BuildResult", "open_build"]
+
 #: Columns :func:`layers.scoring.combine` produces whatever the build (replaced when
 #: weights change), besides ``<hazard>_score`` and ``<dimension>_<category>``.
 COMBINED = (
@@ -103,6 +105,22 @@ class BuildResult:
             ``<hazard>_exposed`` (people), ``<hazard>_exposed_share``,
             ``<hazard>_exposure`` (score); ``people_exposed``; then the columns of
             :func:`layers.scoring.combine`.
+
+    Examples:
+        ``result`` is the tiny world's build (four districts, tests/world.py):
+
+        >>> table = result.table()
+        >>> table.shape, table.index.tolist()
+        ((4, 156), ['A', 'B', 'C', 'D'])
+        >>> table[["name", "risk", "risk_class", "rank"]].round(2)
+                 name  risk risk_class  rank
+        code
+        A       Alpha  7.40  Very High   1.0
+        B       Bravo  4.08     Medium   2.0
+        C     Charlie  2.53        Low   3.0
+        D       Delta  2.38        Low   4.0
+        >>> result.raster("dust_days").name, result.layers["dust_days"].shape
+        ('dust_days.tif', (20, 40))
     """
 
     path: Path
@@ -229,6 +247,17 @@ class BuildResult:
 
         Raises:
             geo.errors.ConfigError: Unknown profile, layer or method, or bad weights.
+
+        Examples:
+            Dust weighed three times each other hazard: district A's risk rises.
+
+            >>> dusty = result.rescore(weights={"dust": 3})
+            >>> dusty[["code", "risk", "rank"]].round(2)
+              code  risk  rank
+            0    A  7.58   1.0
+            1    B  4.01   2.0
+            2    C  2.48   3.0
+            3    D  2.15   4.0
         """
         chosen = self.weighting(profile, weights, method)
         order, combined = self.rescored_columns(chosen)
@@ -377,6 +406,14 @@ def open_build(path: str | Path = "build", name: str | None = None) -> BuildResu
     Raises:
         NotFoundError: Nothing is published there (or nothing of that name).
         InputError: The build is incomplete or damaged.
+
+    Examples:
+        ``build_root`` is where the tiny world's build was published (``current``
+        points at it):
+
+        >>> built = open_build(build_root)
+        >>> built.version == result.version, built.path.parent.name, len(built.districts)
+        (True, 'builds', 4)
     """
     build_dir = (
         publish.find_named(Path(path), name)
