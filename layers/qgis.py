@@ -76,6 +76,23 @@ def add_layer_style(
         qml: The QGIS style.
         sld: The same as SLD 1.1.
         field: The attribute the style classifies (for the description).
+
+    Examples:
+        >>> import geopandas as gpd, pyogrio, tempfile
+        >>> from shapely.geometry import box
+        >>> from aralrisk.geo.index import INFORM_2025
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> gpkg = Path(tmp.name) / "districts.gpkg"
+        >>> gpd.GeoDataFrame({"risk_class": ["High"]}, geometry=[box(60, 44, 61, 45)],
+        ...                  crs=4326).to_file(gpkg, layer="districts")
+        >>> classes = risk_classes(INFORM_2025)
+        >>> add_layer_style(gpkg, "districts", "districts by risk class",
+        ...                 vector_qml(CLASS_FIELD, classes),
+        ...                 vector_sld("districts", CLASS_FIELD, classes))
+        >>> styles = pyogrio.read_dataframe(gpkg, layer="layer_styles")
+        >>> styles[["f_table_name", "f_geometry_column", "styleName"]].values.tolist()
+        [['districts', 'geom', 'districts by risk class']]
+        >>> tmp.cleanup()
     """
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     # closing(): sqlite3's own context manager commits but leaves the file open.
@@ -152,9 +169,34 @@ def write_styles(
 ) -> dict[str, list[str]]:
     """Style a build in ``work``: its GeoPackages and a ``.qml`` beside every raster.
 
+    Args:
+        work: The build folder, its layers already written.
+        registry: The build's catalogue.
+        classes: The build's INFORM release.
+        outputs: The pipeline's outputs (``layers``, ``rasters``).
+
     Returns:
         ``{"geopackages": [...], "rasters": [...]}``: the styled files, relative to
         ``work`` (for the manifest).
+
+    Examples:
+        >>> import geopandas as gpd, numpy as np, rasterio, tempfile
+        >>> from rasterio.transform import from_origin
+        >>> from shapely.geometry import box
+        >>> from aralrisk.geo.index import INFORM_2025
+        >>> from aralrisk.layers.registry import load_catalog
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> work = Path(tmp.name)
+        >>> gpd.GeoDataFrame({"risk_class": ["High"]}, geometry=[box(60, 44, 61, 45)],
+        ...                  crs=4326).to_file(work / "districts.gpkg", layer="districts")
+        >>> with rasterio.open(work / "composite.tif", "w", driver="GTiff", width=2,
+        ...         height=1, count=1, dtype="float32", crs="EPSG:4326",
+        ...         transform=from_origin(60.0, 45.0, 0.5, 0.5)) as ds:
+        ...     ds.write(np.full((1, 1, 2), 4.2, dtype="float32"))
+        >>> write_styles(work, load_catalog(), INFORM_2025,
+        ...              {"rasters": {"composite": "composite.tif"}})
+        {'geopackages': ['districts.gpkg'], 'rasters': ['composite.qml']}
+        >>> tmp.cleanup()
     """
     categories = risk_classes(classes)
     styled: dict[str, list[str]] = {"geopackages": [], "rasters": []}
@@ -189,3 +231,13 @@ def write_styles(
             path.with_suffix(".qml").write_text(raster_qml(legend), encoding="utf-8")
             styled["rasters"].append(Path(rel).with_suffix(".qml").as_posix())
     return styled
+
+
+__all__ = [
+    "CLASS_FIELD",
+    "PLACE_FIELD",
+    "PLACE_LABEL_FIELD",
+    "add_layer_style",
+    "raster_legends",
+    "write_styles",
+]

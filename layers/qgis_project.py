@@ -76,6 +76,13 @@ class ProjectLayer:
         geometry: ``Point``, ``Line`` or ``Polygon``; empty for a raster.
         wkb_type: The OGR geometry type (``MultiPolygon``); empty for a raster.
         visible: Switched on when the project opens.
+
+    Examples:
+        >>> layer = ProjectLayer("composite", "Composite hazard", "./composite.tif", "gdal",
+        ...                      CRS.from_epsg(4326), (60.0, 44.0, 62.0, 45.0),
+        ...                      "<rasterrenderer/>")
+        >>> layer.provider, layer.visible, layer.geometry
+        ('gdal', False, '')
     """
 
     id: str
@@ -93,14 +100,22 @@ class ProjectLayer:
 
 @dataclass
 class LayerGroup:
-    """A group of the layer tree: layers and groups, the first drawn on top."""
+    """A group of the layer tree: layers and groups, the first drawn on top.
+
+    Examples:
+        >>> layer = ProjectLayer("composite", "Composite hazard", "./composite.tif", "gdal",
+        ...                      CRS.from_epsg(4326), (60.0, 44.0, 62.0, 45.0), "")
+        >>> tree = LayerGroup("", [LayerGroup("Hazards", [layer]), LayerGroup("Exposure")])
+        >>> [item.id for item in tree.layers()]
+        ['composite']
+    """
 
     name: str
     children: list[ProjectLayer | LayerGroup] = field(default_factory=list)
     expanded: bool = True
 
     def layers(self) -> list[ProjectLayer]:
-        """Every layer of the group and its subgroups, in tree order."""
+        """Every layer of the group and its subgroups, in tree order (top first)."""
         found: list[ProjectLayer] = []
         for child in self.children:
             found.extend(child.layers() if isinstance(child, LayerGroup) else [child])
@@ -244,6 +259,20 @@ def build_tree(
     Returns:
         The root group: Settlements, Risk, Hazards, Exposure, Vulnerability and coping,
         each only when the build has its layers.
+
+    Examples:
+        >>> import geopandas as gpd, tempfile
+        >>> from shapely.geometry import box
+        >>> from aralrisk.geo.index import INFORM_2025
+        >>> from aralrisk.layers.registry import load_catalog
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> work = Path(tmp.name)
+        >>> gpd.GeoDataFrame({"risk_class": ["High"]}, geometry=[box(60, 44, 61, 45)],
+        ...                  crs=4326).to_file(work / "districts.gpkg", layer="districts")
+        >>> tree = build_tree(work, load_catalog(), INFORM_2025, {})
+        >>> [(group.name, [layer.name for layer in group.layers()]) for group in tree.children]
+        [('Risk', ['Districts: risk class'])]
+        >>> tmp.cleanup()
     """
     legends = qgis.raster_legends(registry, classes, outputs)
     root = LayerGroup("")
@@ -477,6 +506,22 @@ def write_project(
         outputs: The pipeline's outputs (``layers``, ``rasters``, ``places``).
         crs: The build's CRS (the project CRS).
         title: The build's title (the project's).
+
+    Examples:
+        >>> import geopandas as gpd, tempfile
+        >>> from shapely.geometry import box
+        >>> from aralrisk.geo.index import INFORM_2025
+        >>> from aralrisk.layers.registry import load_catalog
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> work = Path(tmp.name)
+        >>> gpd.GeoDataFrame({"risk_class": ["High"]}, geometry=[box(60, 44, 61, 45)],
+        ...                  crs=4326).to_file(work / "districts.gpkg", layer="districts")
+        >>> write_project(work, load_catalog(), INFORM_2025, {}, CRS.from_epsg(4326), "Test")
+        'aralrisk.qgs'
+        >>> text = (work / "aralrisk.qgs").read_text(encoding="utf-8")
+        >>> "<datasource>./districts.gpkg|layername=districts</datasource>" in text
+        True
+        >>> tmp.cleanup()
     """
     root = build_tree(work, registry, classes, outputs)
     xml = project_xml(root, CRS.from_user_input(crs), oblast_extent(work, crs), title)

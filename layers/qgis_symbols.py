@@ -42,6 +42,11 @@ class StyleClass(NamedTuple):
         value: The attribute value, as text (``"High"``, ``"3"``).
         color: ``#rrggbb``.
         label: Legend text; the value when empty.
+
+    Examples:
+        >>> high = StyleClass("3", "#bd0026", "high")
+        >>> high.value, high.label, StyleClass("High", "#fdae61").label
+        ('3', 'high', '')
     """
 
     value: str
@@ -349,3 +354,18 @@ def raster_qml(legend: Sequence[LegendClass]) -> str:
   </pipe>
 </qgis>
 """
+
+
+__all__ = [
+    "LEVEL_COLORS",
+    "NO_DATA_COLOR",
+    "StyleClass",
+    "labeling",
+    "level_classes",
+    "raster_qml",
+    "raster_renderer",
+    "risk_classes",
+    "vector_qml",
+    "vector_renderer",
+    "vector_sld",
+]
