@@ -28,6 +28,8 @@ from aralrisk.geo.csvfiles import write_csv
 from aralrisk.geo.errors import ConfigError, InputError
 from aralrisk.layers.result import BuildResult, classes_from_manifest, open_build
 
+__all__ = ["DISTRICT_NUMBERS", "LAYER_KINDS", "Comparison", "change_map", "compare"]
+
 #: Numeric district results compared (their ``_a``, ``_b`` and ``_change`` columns).
 DISTRICT_NUMBERS = (
     "risk",
@@ -62,6 +64,20 @@ class Comparison:
             ``level_change`` (steps, NaN unless both are levels 0-3).
         only_a: Layer ids only build A has.
         only_b: Layer ids only build B has.
+
+    Examples:
+        Made by :func:`compare`; a build against itself changes nothing:
+
+        >>> same = compare(result, result)
+        >>> same.districts.shape, same.layers.shape, list(same.layers.index.names)
+        ((4, 29), (64, 9), ['code', 'layer'])
+        >>> same.layers.loc[("A", "dust_days"), ["value_a", "score_a", "score_change"]]
+        value_a         59.812500
+        score_a          8.302083
+        score_change     0.000000
+        Name: (A, dust_days), dtype: float64
+        >>> same.wide().shape  # one row per district, every layer's columns beside it
+        (4, 173)
     """
 
     a: str

@@ -29,6 +29,8 @@ from pyproj.exceptions import CRSError
 from aralrisk.geo.errors import ConfigError, InputError
 from aralrisk.geo.vectors import write_vectors
 
+__all__ = ["as_given", "output_crs"]
+
 #: File stem of the output (``.gpkg``, ``.parquet``, ``.csv``).
 FILE = "districts_input"
 FORMATS = ("gpkg", "parquet", "csv")

@@ -32,6 +32,8 @@ from aralrisk.layers.config import ProfileConfig
 from aralrisk.layers.registry import Registry, parse_weights
 from aralrisk.layers.specs import Profile
 
+__all__ = ["apply", "parse_profile"]
+
 #: What a profile id may look like (it is a query parameter and a TOML key).
 PROFILE_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from aralrisk.layers.result import BuildResult
 
 FloatArray = npt.NDArray[np.float64]
+__all__ = ["ManyScores", "rank_stability", "rescore_many"]
+
 #: Booleans held at once when ranking (draws x districts x districts): about 32 MB.
 _RANK_CELLS = 32_000_000
 
@@ -59,6 +61,20 @@ class ManyScores:
             best rank, NaN = not ranked; ``(draws, districts)``.
         rank_by: ``"risk"`` or ``"hazard"`` per draw, ``(draws,)``: a draw without any
             weighted hazard with exposure ranks by hazard, as :meth:`rescore` does.
+
+    Examples:
+        Made by :meth:`BuildResult.rescore_many`: here five draws, each weighing one
+        hazard only (the rows of an identity matrix), over the tiny world's districts:
+
+        >>> import numpy as np
+        >>> many = result.rescore_many(np.eye(len(result.registry.hazards))[:5])
+        >>> many.hazards[:5], many.draws, many.risk.shape
+        (('river_flood', 'salinity', 'dust', 'heat', 'drought'), 5, (5, 4))
+        >>> many.rank.tolist()
+        [[1.0, 2.0, 2.0, 2.0], [1.0, 2.0, 4.0, 3.0], [1.0, 2.0, 3.0, 4.0],
+         [1.0, 2.0, 2.0, 2.0], [1.0, 1.0, 1.0, 1.0]]
+        >>> many.rank_stability(top=1)["rank_1"].tolist()
+        [1.0, 0.2, 0.2, 0.2]
     """
 
     codes: tuple[str, ...]

@@ -43,6 +43,8 @@ from aralrisk.layers import compute, indicators
 from aralrisk.layers.config import InputConfig
 from aralrisk.layers.registry import LayerSpec, Registry
 
+__all__ = ["COLUMNS", "read"]
+
 #: File stem of the series in a build (``.parquet`` and ``.csv``).
 FILE = "district_series"
 #: The columns of the table, in order.

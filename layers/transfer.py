@@ -47,6 +47,8 @@ from aralrisk.geo.vectors import geodesic_area_km2
 from aralrisk.geo.zonal import ZoneIndex
 from aralrisk.layers.config import InputConfig
 
+__all__ = ["interpolate", "normalise_name", "overlap_weights"]
+
 #: Folder of the transferred tables and their weights in a build.
 FOLDER = "transfer"
 #: Words for "district" dropped before names are compared (en, kk, ru, transliterated).
