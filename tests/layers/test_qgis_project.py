@@ -216,3 +216,11 @@ def test_repeated_layer_ids_are_refused(tmp_path: Path) -> None:
 def test_doctests_of_qgis_project_pass() -> None:
     failed, attempted = doctest.testmod(qgis_project)
     assert attempted >= 15 and failed == 0
+
+
+def test_the_docs_name_the_project() -> None:
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert "`aralrisk.qgs`" in readme and "`places.gpkg`" in readme
+    reference = (root / "docs" / "reference" / "configuration.md").read_text(encoding="utf-8")
+    assert "::: aralrisk.layers.qgis_project" in reference
