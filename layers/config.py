@@ -50,6 +50,8 @@ from aralrisk.geo.errors import ConfigError
 from aralrisk.geo.index import RISK_CLASS_RELEASES, CompositeMethod, RiskClasses
 from aralrisk.layers.registry import MAX_WEIGHT, check_weight
 
+__all__ = ["BuildConfig", "InputConfig", "ProfileConfig", "load_config", "parse_config"]
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -82,7 +84,13 @@ class GridConfig(_Model):
 
 
 class InputConfig(_Model):
-    """One input file. Its kind follows from the extension (raster, series or table)."""
+    """One input file. Its kind follows from the extension (raster, series or table).
+
+    Examples:
+        >>> climate = InputConfig(path="climate.nc", variables={"tasmax": "tmax"})
+        >>> climate.kind, InputConfig(path="table.csv", id_field="code").kind
+        ('series', 'table')
+    """
 
     path: Path
     variables: dict[str, str] = Field(
@@ -181,6 +189,14 @@ class ProfileConfig(_Model):
 
     Hazards not listed take ``default`` (context hazards 0), as in the catalogue's
     profiles; ``base`` starts from a catalogue profile's weights instead.
+
+    Examples:
+        The catalogue's equal weights, dust weighed twice (:func:`layers.profiles.apply`
+        adds it to a registry):
+
+        >>> ProfileConfig(title="Dust first", base="equal", weights={"dust": 2})
+        ProfileConfig(title='Dust first', description='', base='equal', default=None,
+                      weights={'dust': 2.0})
     """
 
     title: str | None = Field(default=None, description="shown in legends (default: the id)")
@@ -235,7 +251,17 @@ class BasemapConfig(_Model):
 
 
 class BuildConfig(_Model):
-    """A whole build configuration (see the module docstring for the TOML form)."""
+    """A whole build configuration (see the module docstring for the TOML form).
+
+    Examples:
+        Read by :func:`load_config`; the tiny world's, its paths made absolute:
+
+        >>> config = load_config(world_dir / "build.toml")
+        >>> config.title, config.districts.id_field, config.grid.resolution
+        ('Tiny world', 'code', 0.05)
+        >>> config.inputs["climate"].kind, config.inputs["climate"].path.is_absolute()
+        ('series', True)
+    """
 
     title: str = "aralrisk build"
     attribution: str = ""
@@ -326,6 +352,20 @@ def parse_config(document: dict[str, Any], base: Path, source: str = "config") -
     Raises:
         ConfigError: One sentence naming the setting that is wrong (a path on a
             server, ``http://...`` or ``/vsicurl/...``, included).
+
+    Examples:
+        The least a build needs, districts and one input; the rest takes defaults:
+
+        >>> config = parse_config(
+        ...     {"districts": {"path": "districts.geojson", "id_field": "code"},
+        ...      "inputs": {"dust_days": {"path": "dust.tif"}}}, base=world_dir)
+        >>> config.districts.path == world_dir / "districts.geojson", config.grid.crs
+        (True, 'EPSG:4326')
+        >>> parse_config({"districts": {"path": "d.geojson", "id_field": "code"},
+        ...               "grid": {"resolution": -1}}, base=world_dir)
+        Traceback (most recent call last):
+        ...
+        aralrisk.geo.errors.ConfigError: config: grid.resolution: Input should be greater than 0
     """
     _refuse_remote(document, source)
     try:
@@ -342,6 +382,13 @@ def load_config(path: Path) -> BuildConfig:
 
     Raises:
         ConfigError: If the file is missing, is not TOML or has a wrong setting.
+
+    Examples:
+        >>> config = load_config(world_dir / "build.toml")
+        >>> sorted(config.inputs)[:4], config.scoring.profile, config.scoring.method
+        (['climate', 'dust_days', 'elevation', 'flood_rp10'], 'equal', 'geometric')
+        >>> load_config(world_dir).title  # the folder holding build.toml
+        'Tiny world'
     """
     path = Path(path)
     if path.is_dir():

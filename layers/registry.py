@@ -37,11 +37,9 @@ __all__ = [
     "DEFAULT_CATALOG",
     "MAX_WEIGHT",
     "SCORE_COLORS",
-    "Criterion",
     "ExposureRule",
     "HazardSpec",
     "HazardWeights",
-    "IndexSettings",
     "LayerSpec",
     "LegendClass",
     "Profile",
@@ -68,6 +66,14 @@ def check_weight(key: str, value: object) -> float:
 
     Raises:
         ConfigError: Not a number, negative, NaN, infinite or above :data:`MAX_WEIGHT`.
+
+    Examples:
+        >>> check_weight("dust", 2)
+        2.0
+        >>> check_weight("dust", float("nan"))
+        Traceback (most recent call last):
+        ...
+        aralrisk.geo.errors.ConfigError: the weight of 'dust' must be a finite number >= 0 ...
     """
     if (
         isinstance(value, bool)
@@ -89,6 +95,16 @@ class HazardWeights:
     Attributes:
         hazards: Hazard id -> weight, normalised to sum 1 over the registry's hazards.
         layers: Hazard layer id -> weight within its hazard, normalised to sum 1 per hazard.
+
+    Examples:
+        The equal profile with dust weighed twice (:meth:`Registry.resolve_weights`):
+
+        >>> catalog = load_catalog()
+        >>> weights = catalog.resolve_weights("equal", {"dust": 2})
+        >>> round(weights.hazards["dust"], 3), round(weights.hazards["heat"], 3)
+        (0.333, 0.167)
+        >>> weights.layers["flood_rp10"], round(weights.layer_weights(catalog)["flood_rp10"], 3)
+        (0.5, 0.083)
     """
 
     hazards: dict[str, float]
@@ -104,7 +120,19 @@ class HazardWeights:
 
 
 class Registry(Mapping[str, LayerSpec]):
-    """Immutable mapping of layer id to :class:`LayerSpec`, with hazards and profiles."""
+    """Immutable mapping of layer id to :class:`LayerSpec`, with hazards and profiles.
+
+    Examples:
+        The shipped catalogue:
+
+        >>> catalog = load_catalog()
+        >>> len(catalog), [h.id for h in catalog.hazards][:4], sorted(catalog.profiles)[:2]
+        (16, ['river_flood', 'salinity', 'dust', 'heat'], ['agriculture', 'equal'])
+        >>> catalog["dust_days"].units, catalog.hazard_of("dust_days").id
+        ('d/yr', 'dust')
+        >>> catalog.subset(["dust_days", "population"])
+        Registry(2 layers, hazards=['dust'], profiles=[...])
+    """
 
     __slots__ = ("_hazards", "_layers", "_profiles", "index")
 
@@ -406,6 +434,10 @@ def parse_weights(text: str) -> dict[str, float]:
     Raises:
         ConfigError: If an item is not ``name:number``, or an id is given twice (the
             second would silently replace the first).
+
+    Examples:
+        >>> parse_weights("dust:2, river_flood:1")
+        {'dust': 2.0, 'river_flood': 1.0}
     """
     weights: dict[str, float] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
@@ -440,6 +472,15 @@ def load_catalog(path: Path | None = None) -> Registry:
 
     Raises:
         ConfigError: With the file, the entry and what is wrong with it.
+
+    Examples:
+        >>> catalog = load_catalog()  # the packaged catalog.toml
+        >>> catalog
+        Registry(16 layers, hazards=['river_flood', 'salinity', 'dust', 'heat', 'drought',
+                 'warming', 'drought_status'], profiles=['equal', 'public_health',
+                 'agriculture', 'infrastructure'])
+        >>> load_catalog(DEFAULT_CATALOG) == catalog  # read again from the file
+        True
     """
     return _default_catalog() if path is None else _load(Path(path))
 

@@ -53,7 +53,12 @@ class _Frozen(BaseModel):
 
 
 class LegendClass(_Frozen):
-    """One class of a legend: its colour, its label and its value range (``None`` = open)."""
+    """One class of a legend: its colour, its label and its value range (``None`` = open).
+
+    Examples:
+        >>> score_legend()[0]
+        LegendClass(color='#1a9641', label='Very Low: 0–2.2', min=0.0, max=2.2)
+    """
 
     color: str
     label: str
@@ -62,7 +67,18 @@ class LegendClass(_Frozen):
 
 
 class LayerSpec(_Frozen):
-    """One indicator of the catalog (a raster or a district-table column)."""
+    """One indicator of the catalog (a raster or a district-table column).
+
+    Examples:
+        The dust layer of the shipped catalogue, scored 0-10 against its goalposts:
+
+        >>> from aralrisk.layers.registry import load_catalog
+        >>> dust = load_catalog()["dust_days"]
+        >>> dust.title, dust.role, dust.units, dust.goalposts, dust.levels
+        ('Dust and salt storm days', 'hazard', 'd/yr', (10.0, 70.0), (20.0, 35.0, 50.0))
+        >>> dust.score([0, 40, 200])
+        array([ 0.,  5., 10.])
+    """
 
     id: str
     title: str
@@ -170,7 +186,15 @@ class Criterion(_Frozen):
 
 
 class ExposureRule(_Frozen):
-    """Who is exposed to a hazard: the people living where ``layer`` exceeds ``threshold``."""
+    """Who is exposed to a hazard: the people living where ``layer`` exceeds ``threshold``.
+
+    Examples:
+        People exposed to dust live where there are more than 35 dust days a year:
+
+        >>> from aralrisk.layers.registry import load_catalog
+        >>> load_catalog().hazard("dust").exposure
+        ExposureRule(layer='dust_days', threshold=35.0)
+    """
 
     layer: str
     threshold: float
@@ -190,6 +214,14 @@ class HazardSpec(_Frozen):
         rule: The level rule in words, with its source.
         missing: Layers of the catalog's hazard that a build leaves out: criteria on them
             are never reached and an exposure rule on one has no value.
+
+    Examples:
+        >>> from aralrisk.layers.registry import load_catalog
+        >>> dust = load_catalog().hazard("dust")
+        >>> dust.title, dust.layers, dust.context
+        ('Dust and salt storms', {'dust_days': 1.0}, False)
+        >>> dust.exposure
+        ExposureRule(layer='dust_days', threshold=35.0)
     """
 
     id: str
@@ -259,7 +291,14 @@ class IndexSettings(_Frozen):
 
 
 class Profile(_Frozen):
-    """A named set of hazard weights; hazards not listed take ``default`` (context: 0)."""
+    """A named set of hazard weights; hazards not listed take ``default`` (context: 0).
+
+    Examples:
+        >>> Profile(id="dust_first", title="Dust first", description="", default=1,
+        ...         weights={"dust": 3})
+        Profile(id='dust_first', title='Dust first', description='', default=1.0,
+                weights={'dust': 3.0})
+    """
 
     id: str
     title: str
@@ -277,7 +316,12 @@ class Profile(_Frozen):
 
 
 def score_legend(classes: index.RiskClasses = index.INFORM_2025) -> list[LegendClass]:
-    """Legend of 0-10 scores, composites and risk: the INFORM classes of a release."""
+    """Legend of 0-10 scores, composites and risk: the INFORM classes of a release.
+
+    Examples:
+        >>> [(c.label, c.color) for c in score_legend()][:2]
+        [('Very Low: 0–2.2', '#1a9641'), ('Low: 2.2–3.2', '#a6d96a')]
+    """
     breaks = classes.breaks
     bounds = list(zip((0.0, *breaks), (*breaks, 10.0), strict=True))
     return [
