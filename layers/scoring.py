@@ -32,6 +32,8 @@ from aralrisk.geo.errors import ConfigError
 from aralrisk.geo.index import CompositeMethod, RiskClasses
 from aralrisk.layers.registry import HazardSpec, Registry
 
+__all__ = ["DIMENSIONS", "Weighting", "combine", "composite_cells", "drivers_text", "weighting"]
+
 #: Number of drivers named per district.
 TOP_DRIVERS = 3
 #: Coverage (share of a district's cells with data) of the confidence classes.
@@ -53,6 +55,16 @@ class Weighting:
         layer_weights: Hazard layer id -> weight within its hazard (sum 1 per hazard).
         overrides: The weights the user gave on top of the profile (hazards or layers).
         classes: The risk class cut-offs, named by their INFORM release.
+
+    Examples:
+        Made by :func:`weighting`; equal weights with dust weighed twice:
+
+        >>> chosen = weighting(result.registry, "equal", {"dust": 2})
+        >>> chosen.profile, chosen.method, chosen.classes.name
+        ('equal', 'geometric', 'INFORM Risk 2025 (v0.7.0)')
+        >>> chosen.to_dict()["weights"]
+        {'river_flood': 0.166667, 'salinity': 0.166667, 'dust': 0.333333, 'heat': 0.166667,
+         'drought': 0.166667, 'warming': 0.0, 'drought_status': 0.0}
     """
 
     profile: str
@@ -91,6 +103,16 @@ def weighting(
     Raises:
         ConfigError: Unknown profile, hazard, layer or method; negative, NaN or all-zero
             weights.
+
+    Examples:
+        >>> from aralrisk.layers.registry import load_catalog
+        >>> chosen = weighting(load_catalog(), "equal", {"dust": 2}, method="max")
+        >>> chosen.method, round(chosen.weights["dust"], 3), chosen.overrides
+        ('max', 0.333, {'dust': 2})
+        >>> weighting(load_catalog(), "nope")
+        Traceback (most recent call last):
+        ...
+        aralrisk.geo.errors.ConfigError: unknown weight profile 'nope'; choose one of equal, ...
     """
     if method not in METHODS:
         raise ConfigError(
@@ -149,6 +171,16 @@ def composite_cells(
 
     Returns:
         Array of the common shape; NaN where every weighted hazard is NaN.
+
+    Examples:
+        Two cells scored for dust and heat only (the other hazards have no data there):
+
+        >>> import numpy as np
+        >>> from aralrisk.layers.registry import load_catalog
+        >>> catalog = load_catalog()
+        >>> scores = {"dust_days": np.array([[2.0, 8.0]]), "heat_days": np.array([[6.0, 6.0]])}
+        >>> composite_cells(scores, catalog, weighting(catalog)).round(2)
+        array([[4.29, 7.12]])
     """
     ids, groups, w = _hazard_layers(scores, registry, weighting)
     stacked = np.stack([np.asarray(scores[i], dtype=np.float64) for i in ids], axis=-1)
@@ -201,6 +233,22 @@ def combine(table: pd.DataFrame, registry: Registry, weighting: Weighting) -> pd
 
     Returns:
         A frame on ``table``'s index with the columns of :func:`combine_columns`.
+
+    Examples:
+        The tiny world's districts combined again under other weights (what
+        :meth:`BuildResult.rescore` does):
+
+        >>> chosen = weighting(result.registry, "equal", {"dust": 2})
+        >>> combined = combine(result.table(), result.registry, chosen)
+        >>> combined[["risk", "risk_class", "rank"]].round(2)
+              risk risk_class  rank
+        code
+        A     7.51  Very High   1.0
+        B     4.04     Medium   2.0
+        C     2.50        Low   3.0
+        D     2.25        Low   4.0
+        >>> drivers_text(combined.loc["A", "drivers"])
+        'Dust and salt storms (45%), Salty groundwater (22%), Extreme heat (21%)'
     """
     return pd.DataFrame(combine_columns(table, registry, weighting, len(table)), index=table.index)
 
@@ -426,6 +474,15 @@ def _confidence(
 
 
 def drivers_text(drivers: list[dict[str, Any]] | str) -> str:
-    """A short sentence naming the drivers, e.g. ``"Dust and salt storms (41%), Heat (30%)"``."""
+    """A short sentence naming the drivers, e.g. ``"Dust and salt storms (41%), Heat (30%)"``.
+
+    Examples:
+        ``drivers`` as a build stores them (a JSON list) or as a list of dicts:
+
+        >>> drivers_text(result.table().loc["A", "drivers"])
+        'Salty groundwater (29%), Dust and salt storms (29%), Extreme heat (27%)'
+        >>> drivers_text([{"title": "Extreme heat", "contribution": 0.5}])
+        'Extreme heat (50%)'
+    """
     items = json.loads(drivers) if isinstance(drivers, str) else drivers
     return ", ".join(f"{d['title']} ({round(100 * d['contribution'])}%)" for d in items)
