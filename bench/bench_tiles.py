@@ -14,7 +14,8 @@ What is measured, side by side in one run:
   aralrisk serves the COG as the ``dust_days`` score layer of a benchmark build.
 * **composite tiles**: two such COGs combined by INFORM's adjusted geometric mean
   with equal weights, then classed. TiTiler reads a two-band VRT of the two COGs
-  with the equivalent band expression ``10 - sqrt((10 - b1) * (10 - b2))``;
+  with the equivalent band expression, INFORM's adjusted geometric mean of two equal
+  weights ``(10 - sqrt(((10 - b1) * 0.9 + 1) * ((10 - b2) * 0.9 + 1))) * 10 / 9``;
   aralrisk computes ``/composite/tiles`` with :func:`layers.scoring.composite_cells`.
 
 aralrisk is one uvicorn process; TiTiler runs as its best deployment on this machine,
@@ -55,6 +56,8 @@ from bench.http import Run, hammer, probe, serve
 from bench.synthetic import DATA_DIR, OBLAST_BOUNDS, synthetic_cog
 
 TMS = morecantile.tms.get("WebMercatorQuad")
+#: INFORM's adjusted geometric mean of two equal-weight scores as a TiTiler expression.
+AGM_EXPRESSION = "(10-sqrt(((10-b1)*0.9+1)*((10-b2)*0.9+1)))*10/9"
 BUILD_ROOT = DATA_DIR / "tiles-build"
 HAZARDS = ("dust_days", "flood_rp100")  # the layers of two hazards: dust and river flood
 #: Places a planner zooms in on: Kyzylorda city (z9) and Aralsk on the old shore (z10).
@@ -190,8 +193,13 @@ def tile_list(count: int) -> list[morecantile.Tile]:
 
 
 def interval_colormap() -> str:
-    """The score classes as a TiTiler interval colormap (``lo <= v < hi``)."""
-    bounds = [-1e9, *RISK_CLASS_BREAKS, 1e9]
+    """The score classes as a TiTiler interval colormap (``lo <= v < hi``).
+
+    INFORM classes a score once rounded to one decimal, half up (2.15 is Low, as 2.2):
+    :func:`aralrisk.geo.index.risk_class`. On raw values that puts each class's lower
+    bound half a decimal below its break, so TiTiler is given ``break - 0.05``.
+    """
+    bounds = [-1e9, *(b - 0.05 for b in RISK_CLASS_BREAKS), 1e9]
     classes = []
     for i, color in enumerate(SCORE_COLORS):
         rgb = [int(color[k : k + 2], 16) for k in (1, 3, 5)]
@@ -241,7 +249,7 @@ def cases(cogs: Sequence[Path], build_root: Path, vrt: Path) -> list[Case]:
             "composite",
             "bench.bench_tiles:titiler_app",
             "{base}/tiles/WebMercatorQuad/{z}/{x}/{y}.png?"
-            + str(query.set("url", str(vrt)).set("expression", "10-sqrt((10-b1)*(10-b2))")),
+            + str(query.set("url", str(vrt)).set("expression", AGM_EXPRESSION)),
             titiler_env,
         ),
         Case(
