@@ -11,7 +11,8 @@ to the oblast:
 * **Exposure**, **Vulnerability and coping**: their layers' rasters and scores.
 
 Every layer carries the renderer its ``.qml`` side file or its ``layer_styles`` row
-holds: the same functions of :mod:`aralrisk.layers.qgis_symbols` write both. Only the
+holds: the same functions of :mod:`aralrisk.layers.qgis_symbols` write both; the
+``.qgs`` document itself is written by :mod:`aralrisk.layers.qgis_qgs`. Only the
 settlements and the districts are switched on; the rasters are one click away.
 
 Paths are relative (``./districts.gpkg|layername=districts``, ``./layers/<id>.tif``,
@@ -23,12 +24,9 @@ opens it. Layer and group names are in English, as the catalogue's titles.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 import pyogrio
 import rasterio
@@ -36,6 +34,7 @@ from pyproj import CRS, Transformer
 
 from aralrisk.geo.index import RiskClasses
 from aralrisk.layers import qgis
+from aralrisk.layers.qgis_qgs import Bounds, LayerGroup, ProjectLayer, project_xml
 from aralrisk.layers.qgis_symbols import (
     labeling,
     level_classes,
@@ -48,8 +47,6 @@ from aralrisk.layers.specs import LegendClass
 
 #: The project's file name in a build.
 PROJECT_FILE = "aralrisk.qgs"
-#: The QGIS release whose project format is written (the oldest LTR reading it all).
-QGIS_VERSION = "3.28.0-Firenze"
 #: Titles of the score rasters painted from the district dimensions.
 SCORE_TITLES = {
     "composite": "Composite hazard (0-10)",
@@ -57,119 +54,10 @@ SCORE_TITLES = {
     "lack_of_coping": "Lack of coping capacity (0-10)",
 }
 
-Bounds = tuple[float, float, float, float]
-
-
-@dataclass(frozen=True)
-class ProjectLayer:
-    """One layer of the project.
-
-    Attributes:
-        id: Its id in the project (unique).
-        name: Its name in the layer tree.
-        source: The data source relative to the build (``./x.gpkg|layername=x``).
-        provider: ``ogr`` (vectors) or ``gdal`` (rasters).
-        crs: Its CRS, as read from the file.
-        extent: (xmin, ymin, xmax, ymax) in ``crs``.
-        renderer: Its ``<renderer-v2>`` or ``<rasterrenderer>`` element (XML text).
-        labeling: Its ``<labeling>`` element, empty when unlabelled.
-        geometry: ``Point``, ``Line`` or ``Polygon``; empty for a raster.
-        wkb_type: The OGR geometry type (``MultiPolygon``); empty for a raster.
-        visible: Switched on when the project opens.
-
-    Examples:
-        >>> layer = ProjectLayer("composite", "Composite hazard", "./composite.tif", "gdal",
-        ...                      CRS.from_epsg(4326), (60.0, 44.0, 62.0, 45.0),
-        ...                      "<rasterrenderer/>")
-        >>> layer.provider, layer.visible, layer.geometry
-        ('gdal', False, '')
-    """
-
-    id: str
-    name: str
-    source: str
-    provider: str
-    crs: CRS
-    extent: Bounds
-    renderer: str
-    labeling: str = ""
-    geometry: str = ""
-    wkb_type: str = ""
-    visible: bool = False
-
-
-@dataclass
-class LayerGroup:
-    """A group of the layer tree: layers and groups, the first drawn on top.
-
-    Examples:
-        >>> layer = ProjectLayer("composite", "Composite hazard", "./composite.tif", "gdal",
-        ...                      CRS.from_epsg(4326), (60.0, 44.0, 62.0, 45.0), "")
-        >>> tree = LayerGroup("", [LayerGroup("Hazards", [layer]), LayerGroup("Exposure")])
-        >>> [item.id for item in tree.layers()]
-        ['composite']
-    """
-
-    name: str
-    children: list[ProjectLayer | LayerGroup] = field(default_factory=list)
-    expanded: bool = True
-
-    def layers(self) -> list[ProjectLayer]:
-        """Every layer of the group and its subgroups, in tree order (top first)."""
-        found: list[ProjectLayer] = []
-        for child in self.children:
-            found.extend(child.layers() if isinstance(child, LayerGroup) else [child])
-        return found
-
-
-def spatialrefsys(crs: CRS) -> str:
-    """A CRS as QGIS's ``<spatialrefsys>`` element: WKT, PROJ string and authority code.
-
-    QGIS reads the WKT first, so a CRS without an EPSG code still opens right.
-
-    Examples:
-        >>> xml = spatialrefsys(CRS.from_epsg(32641))
-        >>> "<authid>EPSG:32641</authid>" in xml, "<geographicflag>false<" in xml
-        (True, True)
-    """
-    authority = crs.to_authority(min_confidence=90)
-    authid = ":".join(authority) if authority else ""
-    srid = authority[1] if authority and authority[0] == "EPSG" else "0"
-    with warnings.catch_warnings():
-        # A PROJ string loses datum details; QGIS only falls back on it without WKT.
-        warnings.simplefilter("ignore", UserWarning)
-        proj4 = crs.to_proj4()
-    acronym = next((p[6:] for p in proj4.split() if p.startswith("+proj=")), "")
-    return f"""<spatialrefsys nativeFormat="Wkt">
-  <wkt>{escape(crs.to_wkt())}</wkt>
-  <proj4>{escape(proj4)}</proj4>
-  <srid>{escape(srid)}</srid>
-  <authid>{escape(authid)}</authid>
-  <description>{escape(crs.name)}</description>
-  <projectionacronym>{escape(acronym)}</projectionacronym>
-  <geographicflag>{str(crs.is_geographic).lower()}</geographicflag>
-</spatialrefsys>"""
-
-
-def _units(crs: CRS) -> str:
-    """QGIS's name of the CRS's map units."""
-    unit = crs.axis_info[0].unit_name if crs.axis_info else ""
-    return {"degree": "degrees", "metre": "meters"}.get(unit, "unknown")
-
-
-def _extent(bounds: Bounds, indent: str) -> str:
-    tags = ("xmin", "ymin", "xmax", "ymax")
-    values = "".join(f"<{t}>{v!r}</{t}>" for t, v in zip(tags, map(float, bounds), strict=True))
-    return f"{indent}<extent>{values}</extent>"
-
 
 def _bounds(values: Sequence[float]) -> Bounds:
     xmin, ymin, xmax, ymax = (float(v) for v in values)
     return (xmin, ymin, xmax, ymax)
-
-
-def _indent(xml: str, prefix: str) -> str:
-    return "\n".join(prefix + line if line else line for line in xml.splitlines())
 
 
 def vector_layer(
@@ -340,132 +228,6 @@ def build_tree(
     return root
 
 
-def _tree_xml(group: LayerGroup, indent: str) -> str:
-    lines: list[str] = []
-    for child in group.children:
-        if isinstance(child, LayerGroup):
-            lines.append(
-                f'{indent}<layer-tree-group name={quoteattr(child.name)} checked="Qt::Checked" '
-                f'expanded="{int(child.expanded)}">'
-            )
-            lines.append(f"{indent}  <customproperties/>")
-            lines.append(_tree_xml(child, indent + "  "))
-            lines.append(f"{indent}</layer-tree-group>")
-        else:
-            checked = "Qt::Checked" if child.visible else "Qt::Unchecked"
-            lines.append(
-                f"{indent}<layer-tree-layer id={quoteattr(child.id)} name={quoteattr(child.name)} "
-                f"source={quoteattr(child.source)} providerKey={quoteattr(child.provider)} "
-                f'checked="{checked}" expanded="0">'
-            )
-            lines.append(f"{indent}  <customproperties/>")
-            lines.append(f"{indent}</layer-tree-layer>")
-    return "\n".join(line for line in lines if line)
-
-
-def _maplayer_xml(layer: ProjectLayer) -> str:
-    srs = _indent(spatialrefsys(layer.crs), "        ")
-    if layer.provider == "ogr":
-        head = (
-            f'    <maplayer type="vector" geometry={quoteattr(layer.geometry)} '
-            f'wkbType={quoteattr(layer.wkb_type)} labelsEnabled="{int(bool(layer.labeling))}" '
-            'hasScaleBasedVisibilityFlag="0" minScale="100000000" maxScale="0">'
-        )
-        style = _indent(layer.renderer, "    ")
-        if layer.labeling:
-            style += "\n" + _indent(layer.labeling, "    ")
-        provider = '      <provider encoding="UTF-8">ogr</provider>'
-        tail = "      <blendMode>0</blendMode>\n      <featureBlendMode>0</featureBlendMode>"
-    else:
-        head = (
-            '    <maplayer type="raster" hasScaleBasedVisibilityFlag="0" '
-            'minScale="100000000" maxScale="0">'
-        )
-        style = f"      <pipe>\n{_indent(layer.renderer, '    ')}\n      </pipe>"
-        provider = "      <provider>gdal</provider>"
-        tail = (
-            '      <noData><noDataList bandNo="1" useSrcNoData="1"/></noData>\n'
-            "      <blendMode>0</blendMode>"
-        )
-    return f"""{head}
-{_extent(layer.extent, "      ")}
-      <id>{escape(layer.id)}</id>
-      <datasource>{escape(layer.source)}</datasource>
-      <layername>{escape(layer.name)}</layername>
-      <srs>
-{srs}
-      </srs>
-{provider}
-{style}
-{tail}
-      <layerOpacity>1</layerOpacity>
-    </maplayer>"""
-
-
-def project_xml(root: LayerGroup, crs: CRS, extent: Bounds, title: str) -> str:
-    """The ``.qgs`` document of a layer tree: project CRS, start extent, layers.
-
-    Args:
-        root: The layer tree (:func:`build_tree`).
-        crs: The project CRS (the build's).
-        extent: (xmin, ymin, xmax, ymax) shown when the project opens, in ``crs``.
-        title: The project's title.
-
-    Examples:
-        >>> root = LayerGroup("", [LayerGroup("Risk", [ProjectLayer("d", "Districts",
-        ...     "./d.gpkg|layername=d", "ogr", CRS.from_epsg(4326), (60.0, 43.0, 66.0, 47.0),
-        ...     "<renderer-v2/>", geometry="Polygon", wkb_type="MultiPolygon")])])
-        >>> xml = project_xml(root, CRS.from_epsg(4326), (60.0, 43.0, 66.0, 47.0), "Test")
-        >>> "<datasource>./d.gpkg|layername=d</datasource>" in xml
-        True
-        >>> '<Absolute type="bool">false</Absolute>' in xml, "<units>degrees</units>" in xml
-        (True, True)
-    """
-    layers = root.layers()
-    ids = [layer.id for layer in layers]
-    if len(set(ids)) != len(ids):
-        raise ValueError(f"layer ids repeat in the project: {ids}")
-    srs = _indent(spatialrefsys(crs), "    ")
-    maplayers = "\n".join(_maplayer_xml(layer) for layer in layers)
-    order = "\n".join(f"      <item>{escape(i)}</item>" for i in ids)
-    return f"""<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
-<qgis projectname={quoteattr(title)} version="{QGIS_VERSION}">
-  <homePath path=""/>
-  <title>{escape(title)}</title>
-  <projectCrs>
-{srs}
-  </projectCrs>
-  <layer-tree-group>
-    <customproperties/>
-{_tree_xml(root, "    ")}
-    <custom-order enabled="0">
-{order}
-    </custom-order>
-  </layer-tree-group>
-  <mapcanvas name="theMapCanvas" annotationsVisible="1">
-    <units>{_units(crs)}</units>
-{_extent(extent, "    ")}
-    <rotation>0</rotation>
-    <destinationsrs>
-{srs}
-    </destinationsrs>
-    <rendermaptile>0</rendermaptile>
-  </mapcanvas>
-  <projectlayers>
-{maplayers}
-  </projectlayers>
-  <properties>
-    <Paths>
-      <Absolute type="bool">false</Absolute>
-    </Paths>
-    <SpatialRefSys>
-      <ProjectionsEnabled type="int">1</ProjectionsEnabled>
-    </SpatialRefSys>
-  </properties>
-</qgis>
-"""
-
-
 def oblast_extent(work: Path, crs: CRS) -> Bounds:
     """The districts' bounds (``districts.gpkg``) in ``crs``.
 
@@ -531,13 +293,9 @@ def write_project(
 
 __all__ = [
     "PROJECT_FILE",
-    "LayerGroup",
-    "ProjectLayer",
     "build_tree",
     "oblast_extent",
-    "project_xml",
     "raster_layer",
-    "spatialrefsys",
     "vector_layer",
     "write_project",
 ]
