@@ -29,6 +29,19 @@ from xclim.core import units as xclim_units
 
 from aralrisk.geo.errors import InputError
 
+__all__ = [
+    "annual_mean",
+    "completeness",
+    "drought_frequency",
+    "dry_year_probability",
+    "heat_days",
+    "heat_days_per_year",
+    "monthly_spi",
+    "population_density",
+    "precipitation_per_year",
+    "warming_trend",
+]
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -130,6 +143,18 @@ def completeness(series: xr.DataArray, freq: str = "YS") -> xr.DataArray:
     Returns:
         0-1 per cell, dims ``(y, x)``; periods cut by the ends of the series are not
         counted against it.
+
+    Examples:
+        One cell of the tiny world's 30 daily years (1991-2020), whole; then without
+        January and February 2000 (a year missing 60 days fails the check):
+
+        >>> from aralrisk.geo.io import read_timeseries
+        >>> tasmax = read_timeseries(world_dir / "climate.nc", "tasmax").isel(y=[0], x=[0]).load()
+        >>> completeness(tasmax).values
+        array([[1.]])
+        >>> gap = tasmax.where((tasmax.time.dt.year != 2000) | (tasmax.time.dt.month > 2))
+        >>> completeness(gap).round(2).values  # 29 of 30 years
+        array([[0.97]])
     """
     missing = _missing_years(series, freq)
     # A period cut by the series' ends is not a gap in the data.
@@ -164,6 +189,17 @@ def heat_days(tasmax: xr.DataArray, thresh: str = "35 degC") -> xr.DataArray:
     Returns:
         Days per year (``d/yr``), dims ``(y, x)``; NaN where the series has too few
         complete years.
+
+    Examples:
+        One cell of the tiny world's 30 daily years (1991-2020):
+
+        >>> from aralrisk.geo.io import read_timeseries
+        >>> tasmax = read_timeseries(world_dir / "climate.nc", "tasmax").isel(y=[0], x=[0]).load()
+        >>> hot = heat_days(tasmax)
+        >>> hot.dims, hot.round(2).values, hot.attrs["units"]
+        (('y', 'x'), array([[45.87]]), 'd yr-1')
+        >>> heat_days(tasmax, "40 degC").round(2).values
+        array([[6.17]])
     """
     out = _mean_of_valid_years(heat_days_per_year(tasmax, thresh))
     out.attrs = {"units": "d/yr", "long_name": f"days per year with tasmax > {thresh}"}
@@ -180,6 +216,13 @@ def heat_days_per_year(tasmax: xr.DataArray, thresh: str = "35 degC") -> xr.Data
     Returns:
         Days (``d``), dims ``(time, y, x)`` with one step per year (its first day); NaN
         for years failing the missing-data check.
+
+    Examples:
+        >>> from aralrisk.geo.io import read_timeseries
+        >>> tasmax = read_timeseries(world_dir / "climate.nc", "tasmax").isel(y=[0], x=[0]).load()
+        >>> per_year = heat_days_per_year(tasmax)
+        >>> per_year.shape, per_year.values[:3].ravel(), per_year.attrs["units"]
+        ((30, 1, 1), array([39., 42., 34.]), 'd')
     """
     from xclim.indices import tx_days_above
 
@@ -212,6 +255,15 @@ def precipitation_per_year(pr: xr.DataArray, freq: str = "YS-OCT") -> xr.DataArr
         Millimetres (``mm``), dims ``(time, y, x)``, one step per period lying wholly
         inside the series; NaN for periods failing the missing-data check. Computed
         (in memory).
+
+    Examples:
+        Hydrological years (October to September): 29 lie wholly inside 1991-2020.
+
+        >>> from aralrisk.geo.io import read_timeseries
+        >>> pr = read_timeseries(world_dir / "climate.nc", "pr").isel(y=[0], x=[0]).load()
+        >>> totals = precipitation_per_year(pr)
+        >>> totals.shape, totals.values[:3].ravel().round(1), totals.attrs["units"]
+        ((29, 1, 1), array([166.9, 151. , 152.3], dtype=float32), 'mm')
     """
     from xclim.core.units import convert_units_to
     from xclim.indices import prcptot
@@ -254,6 +306,14 @@ def dry_year_probability(
         Percent of years (``percent``), dims ``(y, x)``, with the fitted regional shape
         in ``attrs["gamma_shape"]``; NaN where fewer than :data:`MIN_VALID_YEARS` of the
         whole years pass the check.
+
+    Examples:
+        >>> from aralrisk.geo.io import read_timeseries
+        >>> pr = read_timeseries(world_dir / "climate.nc", "pr").isel(y=[0], x=[0]).load()
+        >>> dry_year_probability(pr).round(2).values  # percent of years below 100 mm
+        array([[0.66]])
+        >>> dry_year_probability(pr, "150 mm").round(1).values
+        array([[27.6]])
     """
     from scipy.stats import gamma
     from xclim.core.units import convert_units_to
@@ -312,6 +372,15 @@ def drought_frequency(
 
     Returns:
         Percent of evaluated months (``percent``), dims ``(y, x)``.
+
+    Examples:
+        >>> from aralrisk.geo.io import read_timeseries
+        >>> pr = read_timeseries(world_dir / "climate.nc", "pr").isel(y=[0], x=[0]).load()
+        >>> drought_frequency(pr).round(2).values  # over 1991-2020
+        array([[5.73]])
+        >>> spi = monthly_spi(pr)  # computed once, evaluated over the last ten years
+        >>> drought_frequency(pr, evaluation_years=10, spi=spi).round(2).values
+        array([[10.]])
     """
     years = _years(pr)
     if spi is None:
@@ -346,6 +415,13 @@ def monthly_spi(pr: xr.DataArray, window: int = 12) -> xr.DataArray:
     Returns:
         SPI (dimensionless), dims ``(time, y, x)``, one step per month; NaN for the
         first ``window - 1`` months.
+
+    Examples:
+        >>> from aralrisk.geo.io import read_timeseries
+        >>> pr = read_timeseries(world_dir / "climate.nc", "pr").isel(y=[0], x=[0]).load()
+        >>> spi = monthly_spi(pr)  # 12-month SPI: the first value is December 1991's
+        >>> spi.shape, spi.values[9:14].ravel().round(2)
+        ((360, 1, 1), array([ nan,  nan, 2.  , 2.14, 1.76]))
     """
     from xclim.indices import standardized_precipitation_index
 
@@ -386,6 +462,13 @@ def annual_mean(tas: xr.DataArray) -> xr.DataArray:
     Returns:
         Dims ``(time, y, x)``, one step per year; NaN for years failing the
         missing-data check.
+
+    Examples:
+        >>> from aralrisk.geo.io import read_timeseries
+        >>> tasmax = read_timeseries(world_dir / "climate.nc", "tasmax").isel(y=[0], x=[0]).load()
+        >>> yearly = annual_mean(tasmax)
+        >>> yearly.shape, yearly.values[:2].ravel().round(2), yearly.attrs["units"]
+        ((30, 1, 1), array([289.64, 289.74], dtype=float32), 'K')
     """
     _years(tas)
     out: xr.DataArray = tas.resample(time="YS").mean().where(~_missing_years(tas, "YS"))
@@ -395,7 +478,7 @@ def annual_mean(tas: xr.DataArray) -> xr.DataArray:
 
 @declare_units(tas="[temperature]")
 def warming_trend(tas: xr.DataArray) -> xr.DataArray:
-    """Least-squares linear trend of the yearly mean temperature, in kelvin per decade.
+    """Least-squares linear trend of the yearly mean temperature, in kelvin per year.
 
     Args:
         tas: Daily temperature (mean or maximum), dims ``(time, y, x)``, with ``units``.
@@ -403,6 +486,13 @@ def warming_trend(tas: xr.DataArray) -> xr.DataArray:
     Returns:
         Trend in ``K yr-1`` (the build converts it to K/decade), dims ``(y, x)``; only
         years passing the missing-data check count, and a cell needs two of them.
+
+    Examples:
+        >>> from aralrisk.geo.io import read_timeseries
+        >>> tasmax = read_timeseries(world_dir / "climate.nc", "tasmax").isel(y=[0], x=[0]).load()
+        >>> trend = warming_trend(tasmax)
+        >>> trend.round(3).values, trend.attrs["units"]  # 0.3 K per decade
+        (array([[0.032]]), 'K yr-1')
     """
     # A slope is the same in kelvin and degrees Celsius: no unit conversion is needed.
     annual = annual_mean(tas)
@@ -428,6 +518,18 @@ def population_density(people: xr.DataArray, cell_area_km2: np.ndarray) -> xr.Da
 
     Returns:
         ``person/km**2``, dims ``(y, x)``.
+
+    Examples:
+        22,000 people in every half-degree cell; cells are smaller further north:
+
+        >>> import numpy as np, xarray as xr
+        >>> from aralrisk.geo.grid import GridSpec
+        >>> grid = GridSpec.from_bounds((60.0, 44.0, 62.0, 45.0), 0.5, "EPSG:4326")
+        >>> people = xr.DataArray(np.full(grid.shape, 22000.0), dims=("y", "x"))
+        >>> density = population_density(people, grid.cell_area_km2())
+        >>> density.round(1).values, density.attrs["units"]
+        (array([[10. , 10. , 10. , 10. ],
+               [ 9.9,  9.9,  9.9,  9.9]]), 'person/km**2')
     """
     area = xr.DataArray(np.asarray(cell_area_km2, dtype=np.float64), dims=("y",))
     out = people / area
