@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import dask.array
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse
@@ -49,6 +50,8 @@ _MIN_WEIGHT = 1e-9
 _RTOL = 1e-9
 
 Floats = npt.NDArray[np.float64]
+#: Weights on the grid: in memory, or lazy (dask, or a DataArray of either) on big grids.
+Weights = npt.NDArray[np.float64] | dask.array.Array | xr.DataArray
 #: Operators by source grid (CRS, transform, shape), resampling and whether weighted.
 OperatorCache = dict[tuple[object, ...], "ZoneOperator | None"]
 
@@ -136,7 +139,7 @@ def zone_operator(
     grid: GridSpec,
     zones: ZoneIndex,
     resampling: Resampling = "bilinear",
-    weights: npt.NDArray[np.float64] | None = None,
+    weights: Weights | None = None,
 ) -> ZoneOperator | None:
     """Read the operator of aligning fields like ``template`` onto ``grid``, per zone.
 
@@ -147,7 +150,7 @@ def zone_operator(
         zones: The zones on ``grid``.
         resampling: The :func:`~aralrisk.geo.grid.align` resampling of the fields.
         weights: Optional weights on ``grid`` (rows, cols), e.g. people per cell, for
-            weighted means; non-finite is no data.
+            weighted means; non-finite is no data. A lazy grid is read a strip at a time.
 
     Returns:
         The operator, or None when no colour period of :data:`PERIODS` separates the
@@ -176,7 +179,7 @@ def _strip(
     zones: ZoneIndex,
     rows: slice,
     resampling: Resampling,
-    weights: npt.NDArray[np.float64] | None,
+    weights: Weights | None,
 ) -> tuple[Floats, ...] | None:
     """Operator entries (zone, source, weight, weight x people) of a strip of grid rows.
 
@@ -204,7 +207,8 @@ def _strip(
         return None
     people = np.ones(len(cells))
     if weights is not None:
-        people = np.asarray(np.asarray(weights)[rows], dtype=np.float64).ravel()[cells]
+        # Sliced before it is read: a dask or DataArray grid stays lazy outside the strip.
+        people = np.asarray(weights[rows], dtype=np.float64).ravel()[cells]
     has_people = np.isfinite(people)
     colour, at = np.nonzero(used)
     return (
@@ -251,7 +255,7 @@ def zone_means(
     grid: GridSpec,
     zones: ZoneIndex,
     resampling: Resampling = "bilinear",
-    weights: npt.NDArray[np.float64] | None = None,
+    weights: Weights | None = None,
     operators: OperatorCache | None = None,
 ) -> tuple[Floats, Floats | None]:
     """Each field's zone means as if aligned onto ``grid`` and reduced there.

@@ -38,7 +38,7 @@ import xarray as xr
 from aralrisk.geo.grid import GridSpec
 from aralrisk.geo.io import atomic_path
 from aralrisk.geo.zonal import ZoneIndex
-from aralrisk.geo.zonal_warp import OperatorCache, zone_means
+from aralrisk.geo.zonal_warp import OperatorCache, Weights, zone_means
 from aralrisk.layers import compute, indicators
 from aralrisk.layers.config import InputConfig
 from aralrisk.layers.registry import LayerSpec, Registry
@@ -49,6 +49,8 @@ __all__ = ["COLUMNS", "read"]
 FILE = "district_series"
 #: The columns of the table, in order.
 COLUMNS = ("code", "layer", "variable", "year", "period_start", "value", "units")
+#: People grids up to this many cells are read into memory once (float64: 256 MB).
+_IN_MEMORY_CELLS = 32_000_000
 
 
 def _year_label(period_start: object, freq: str) -> int:
@@ -125,7 +127,7 @@ def district_series(
         One row per district, layer, variable and year; empty without climate layers.
     """
     rows: list[pd.DataFrame] = []
-    weights: npt.NDArray[np.float64] | None = None
+    weights: Weights | None = None
     operators: OperatorCache = {}
     for spec in registry.values():
         source = inputs.get(spec.input)
@@ -134,7 +136,9 @@ def district_series(
         series, variable = compute.climate_series(spec, source, cache)
         weighted = spec.district_statistic == "weighted_mean" and people is not None
         if weighted and weights is None and people is not None:
-            weights = np.asarray(people, dtype=np.float64)
+            # In memory when small; a big grid's people stay lazy (read a strip at a time).
+            small = people.size <= _IN_MEMORY_CELLS
+            weights = np.asarray(people, dtype=np.float64) if small else people
         spi = (
             compute.monthly_spi(spec, source, cache)
             if spec.indicator == "drought_frequency"

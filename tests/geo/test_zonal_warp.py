@@ -155,3 +155,20 @@ def test_operators_are_kept_between_calls_on_the_same_source_grid(
     assert len(cache) == 1
     assert len(calls) == 1  # the check of the first field only
     np.testing.assert_allclose(mean, _direct(_fields(5, seed=2), zones)[0], rtol=1e-12)
+
+
+def test_lazy_weights_are_read_a_strip_at_a_time_and_give_the_same_means(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import dask.array
+
+    zones = _zones()
+    fields = _fields(4, seed=13)
+    people = _people()
+    expected = zone_means(fields, GRID, zones, "bilinear", people)[1]
+    # Strips of a few rows: the dask grid is sliced before anything is computed.
+    monkeypatch.setattr(zonal_warp, "_PROBE_VALUES", 12 * GRID.shape[1] * 7)
+    lazy = dask.array.from_array(people, chunks=(16, 40))
+    got = zone_means(fields, GRID, zones, "bilinear", lazy)[1]
+    assert got is not None and expected is not None
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
