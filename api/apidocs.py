@@ -24,6 +24,7 @@ from fastapi import FastAPI, Path, Request, Response
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 
 from aralrisk.api.caching import matches
+from aralrisk.api.i18n import N_
 from aralrisk.api.problems import ApiError
 
 #: The package whose ``static`` folder holds the Swagger UI and ReDoc bundles.
@@ -58,7 +59,7 @@ def doc_asset(name: str) -> DocAsset:
         ApiError: 404 for a name not in :data:`ASSETS`.
     """
     if name not in ASSETS:
-        raise ApiError(404, f"no documentation asset {name[:60]!r}")
+        raise ApiError(404, N_("no documentation asset {name}"), name=repr(name[:60]))
     body = (resources.files(ASSET_PACKAGE) / "static" / name).read_bytes()
     return DocAsset(body, ASSETS[name], '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
 

@@ -16,6 +16,8 @@ import numpy as np
 import shapely
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, field_validator
 
+from aralrisk.api.i18n import N_
+from aralrisk.api.problem_text import Quantity, Text
 from aralrisk.api.problems import ApiError
 from aralrisk.geo.vectors import geodesic_area_km2
 
@@ -31,7 +33,8 @@ POLYGON_EXAMPLE: dict[str, Any] = {
 def _closed(rings: list[list[list[float]]]) -> list[list[list[float]]]:
     for ring in rings:
         if ring[0][:2] != ring[-1][:2]:
-            raise ValueError("every ring must end at its first position (a closed ring)")
+            # Marked: the 422 quotes it in the request's language (api.problem_text).
+            raise ValueError(N_("every ring must end at its first position (a closed ring)"))
     return rings
 
 
@@ -117,11 +120,18 @@ def _polygons(body: ZonalGeometry) -> list[Any]:
     if isinstance(body, PolygonFeatureCollection):
         count = len(body.features)
         if count != 1:
-            held = "no feature" if count == 0 else f"{count} features"
+            held = (
+                Text(N_("no feature"))
+                if count == 0
+                else Text(N_("{count} features"), {"count": Quantity(count)})
+            )
             raise ApiError(
                 422,
-                f"the FeatureCollection holds {held} and /zonal takes exactly one: send one "
-                "Feature, or merge the polygons into one MultiPolygon first (QGIS: Dissolve)",
+                N_(
+                    "the FeatureCollection holds {held} and /zonal takes exactly one: send one "
+                    "Feature, or merge the polygons into one MultiPolygon first (QGIS: Dissolve)"
+                ),
+                held=held,
             )
         body = body.features[0]
     geometry = body.geometry if isinstance(body, PolygonFeature) else body
@@ -135,8 +145,12 @@ def _check_rings(polygons: list[Any], max_vertices: int) -> None:
     if vertices > max_vertices:
         raise ApiError(
             422,
-            f"the polygon has {vertices} vertices and at most {max_vertices} are accepted; "
-            "simplify it first",
+            N_(
+                "the polygon has {vertices} vertices and at most {most} are accepted; "
+                "simplify it first"
+            ),
+            vertices=vertices,
+            most=max_vertices,
         )
     for polygon in polygons:
         for ring in polygon:
@@ -144,14 +158,18 @@ def _check_rings(polygons: list[Any], max_vertices: int) -> None:
             if (np.abs(xy[:, 0]) > 180).any() or (np.abs(xy[:, 1]) > 90).any():
                 raise ApiError(
                     422,
-                    "coordinates must be longitude -180..180 and latitude -90..90 "
-                    "(EPSG:4326, longitude first)",
+                    N_(
+                        "coordinates must be longitude -180..180 and latitude -90..90 "
+                        "(EPSG:4326, longitude first)"
+                    ),
                 )
             if (np.abs(np.diff(xy[:, 0])) > 180).any():
                 raise ApiError(
                     422,
-                    "the polygon crosses the antimeridian (180 degrees longitude); "
-                    "split it there into a MultiPolygon as RFC 7946 section 3.1.9 asks",
+                    N_(
+                        "the polygon crosses the antimeridian (180 degrees longitude); "
+                        "split it there into a MultiPolygon as RFC 7946 section 3.1.9 asks"
+                    ),
                 )
 
 
@@ -179,16 +197,23 @@ def to_polygon(
         reason = shapely.is_valid_reason(geom)
         raise ApiError(
             422,
-            f"the polygon is invalid ({reason}); fix it, e.g. with shapely.make_valid "
-            "or QGIS 'Fix geometries'",
+            N_(
+                "the polygon is invalid ({reason}); fix it, e.g. with shapely.make_valid "
+                "or QGIS 'Fix geometries'"
+            ),
+            reason=reason,
         )
     if geom.area == 0:
-        raise ApiError(422, "the polygon has no area; give at least three distinct corners")
+        raise ApiError(422, N_("the polygon has no area; give at least three distinct corners"))
     area_km2 = geodesic_area_km2(geom)
     if area_km2 > max_area_km2:
         raise ApiError(
             422,
-            f"the polygon covers {area_km2:,.0f} km2 and at most {max_area_km2:,.0f} km2 "
-            "are accepted; query a smaller area",
+            N_(
+                "the polygon covers {area} km2 and at most {most} km2 are accepted; "
+                "query a smaller area"
+            ),
+            area=Quantity(area_km2),
+            most=Quantity(max_area_km2),
         )
     return geom

@@ -131,10 +131,29 @@ def po_path(lang: str) -> Path:
     return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
+#: Sources whose messages are problem details (api/problem_text.py) or report-only
+#: text: the map's scripts never show them.
+_SERVER_ONLY = (
+    "api/problem_text.py",
+    "api/problems.py",
+    "api/params.py",
+    "api/geojson.py",
+    "api/zonal.py",
+    "api/sampling.py",
+    "api/apidocs.py",
+    "api/middleware.py",
+    "api/tiles/params.py",
+    "api/routers/",
+)
+
+
 def _for_scripts(locations: Iterable[tuple[str, int | None]]) -> bool:
-    # The long guidance texts and the report template never reach the map's scripts:
-    # leaving them out keeps the page small.
-    return any(not (f.endswith("guidance.toml") or f.endswith(".j2")) for f, _ in locations)
+    # The long guidance texts, the report template and the problem details never reach
+    # the map's scripts: leaving them out keeps the page small.
+    return any(
+        not (f.endswith(("guidance.toml", ".j2")) or f.startswith(_SERVER_ONLY))
+        for f, _ in locations
+    )
 
 
 @cache
@@ -202,45 +221,6 @@ def negotiate(lang: str | None = None, accept_language: str | None = None) -> st
 def request_lang(request: Any) -> str:
     """The language of a Starlette/FastAPI request: ``?lang=``, then ``Accept-Language``."""
     return negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
-
-
-# ------------------------------------------------------------------ problem details
-
-#: The API's problem sentences a client may get in its language (``detail`` follows
-#: ``Accept-Language``; ``type``, ``title`` and ``status`` stay English). A detail that
-#: matches none stays English.
-DETAIL_TEMPLATES = (
-    N_("unknown district {code}; the districts are listed at /districts"),
-    N_("unknown layer {layer}; the layers are listed at /layers"),
-    N_("no such resource: {path}"),
-    N_("an unexpected error occurred; it has been logged"),
-    N_("the polygon has no area; give at least three distinct corners"),
-    N_("the polygon covers no cell of this build's hazard layers"),
-    N_("a rebuild is already running; try again when it has finished"),
-)
-
-
-@cache
-def _detail_patterns() -> list[tuple[str, re.Pattern[str]]]:
-    out = []
-    for template in DETAIL_TEMPLATES:
-        parts = re.split(r"\{(\w+)\}", template)
-        pattern = "".join(
-            re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
-        )
-        out.append((template, re.compile(pattern)))
-    return out
-
-
-def localize_detail(detail: str, lang: str) -> str:
-    """A problem's ``detail`` in ``lang`` when it is one of :data:`DETAIL_TEMPLATES`."""
-    if lang == DEFAULT_LANG:
-        return detail
-    for template, pattern in _detail_patterns():
-        found = pattern.fullmatch(detail)
-        if found:
-            return translator(lang)(template, **found.groupdict())
-    return detail
 
 
 # ------------------------------------------------------------------ legends and names

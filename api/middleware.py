@@ -6,8 +6,12 @@ import json
 from collections.abc import Sequence
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from aralrisk.api import i18n
+from aralrisk.api.i18n import N_
+from aralrisk.api.problem_text import Text, render
 from aralrisk.api.problems import PROBLEM_JSON
 
 #: Headers every response carries. The map page sets its own stricter CSP.
@@ -52,12 +56,20 @@ def _problem_bytes(status: int, title: str, detail: str) -> bytes:
 
 
 async def _send_problem(
-    send: Send, status: int, title: str, detail: str, extra: Sequence[tuple[bytes, bytes]] = ()
+    scope: Scope,
+    send: Send,
+    status: int,
+    title: str,
+    detail: Text,
+    extra: Sequence[tuple[bytes, bytes]] = (),
 ) -> None:
-    body = _problem_bytes(status, title, detail)
+    """A problem answered before the application runs, in the request's language."""
+    lang = i18n.request_lang(Request(scope))
+    body = _problem_bytes(status, title, render(detail, lang))
     headers = [
         (b"content-type", PROBLEM_JSON.encode()),
         (b"content-length", str(len(body)).encode()),
+        (b"content-language", lang.encode()),
         *extra,
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -82,9 +94,9 @@ class BodyLimit:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def _too_large(self, send: Send) -> None:
-        detail = f"the request body is larger than {self.max_bytes} bytes"
-        await _send_problem(send, 413, "Content Too Large", detail)
+    async def _too_large(self, scope: Scope, send: Send) -> None:
+        detail = Text(N_("the request body is larger than {most} bytes"), {"most": self.max_bytes})
+        await _send_problem(scope, send, 413, "Content Too Large", detail)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the declared length and coding, then read and count the body."""
@@ -98,17 +110,24 @@ class BodyLimit:
             return
         coding = headers.get("content-encoding", "").strip().lower()
         if coding not in ("", "identity"):
+            detail = Text(
+                N_(
+                    "request bodies are accepted uncompressed only, not with Content-Encoding "
+                    "{coding}: send the JSON as it is"
+                ),
+                {"coding": repr(coding[:20])},
+            )
             await _send_problem(
+                scope,
                 send,
                 415,
                 "Unsupported Media Type",
-                f"request bodies are accepted uncompressed only, not with Content-Encoding "
-                f"{coding[:20]!r}: send the JSON as it is",
+                detail,
                 [(b"accept-encoding", b"identity")],
             )
             return
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await self._too_large(send)
+            await self._too_large(scope, send)
             return
         chunks: list[bytes] = []
         received = 0
@@ -119,7 +138,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             received += len(chunk)
             if received > self.max_bytes:
-                await self._too_large(send)
+                await self._too_large(scope, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import Query, Request
 
+from aralrisk.api.i18n import N_
 from aralrisk.api.problems import ApiError
 from aralrisk.geo.errors import ConfigError
 from aralrisk.layers import scoring
@@ -17,6 +18,14 @@ from aralrisk.layers.result import BuildResult
 MAX_WEIGHTS_LENGTH = 1000
 #: Largest ``simplify`` tolerance in degrees (about 5 km): beyond it districts lose shape.
 MAX_SIMPLIFY_DEG = 0.05
+
+#: The sentence of a filter value the build (or its alerts) does not know, per filter.
+UNKNOWN_FILTER = {
+    "district": N_("unknown district {value}; known: {known}"),
+    "hazard": N_("unknown hazard {value}; known: {known}"),
+    "level": N_("unknown level {value}; known: {known}"),
+    "forecast": N_("unknown forecast {value}; known: {known}"),
+}
 
 
 def single_valued_query(request: Request) -> None:
@@ -31,12 +40,15 @@ def single_valued_query(request: Request) -> None:
     seen: set[str] = set()
     for key, _ in request.query_params.multi_items():
         if key in seen:
-            hint = " (several weights go in one: weights=dust:2,river_flood:1)"
-            raise ApiError(
-                422,
-                f"query parameter {key[:40]!r} is given twice; give it once"
-                + (hint if key == "weights" else ""),
+            twice = (
+                N_(
+                    "query parameter {name} is given twice; give it once (several weights "
+                    "go in one: weights=dust:2,river_flood:1)"
+                )
+                if key == "weights"
+                else N_("query parameter {name} is given twice; give it once")
             )
+            raise ApiError(422, twice, name=repr(key[:40]))
         seen.add(key)
 
 

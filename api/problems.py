@@ -17,6 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from aralrisk.api import i18n
+from aralrisk.api.i18n import N_
+from aralrisk.api.problem_text import Text, render, validation_text
 from aralrisk.api.state import RETRY_AFTER, VANISHED, BuildStore, BuildUnavailable
 from aralrisk.geo.errors import BuildRemoved, ConfigError, InputError, NotFoundError
 
@@ -63,24 +65,45 @@ _TITLES = {
 
 
 class ApiError(Exception):
-    """An error with its HTTP status, raised by routes."""
+    """An error with its HTTP status, raised by routes.
 
-    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(detail)
+    Args:
+        status: The HTTP status.
+        message: The sentence with ``{name}`` placeholders, marked with ``N_`` where it
+            is written (the msgid the catalogs translate); or the sentence of an error
+            raised outside the API (``str(exc)``), translated by template.
+        headers: Extra response headers.
+        **values: The placeholders' values, inserted untranslated (quote ids with
+            ``repr``); a :class:`~api.problem_text.Quantity` is written in the
+            language's number format, a :class:`~api.problem_text.Text` translated.
+
+    Attributes:
+        text: The message and its values, written in the request's language later.
+        detail: The English sentence.
+    """
+
+    def __init__(
+        self, status: int, message: str, headers: dict[str, str] | None = None, **values: Any
+    ) -> None:
         self.status = status
-        self.detail = detail
+        self.text = Text(message, values)
+        self.detail = str(self.text)
         self.headers = headers
+        super().__init__(self.detail)
 
 
 def problem(
-    status: int, detail: str, request: Request | None = None, headers: dict[str, str] | None = None
+    status: int,
+    detail: Text | str,
+    request: Request | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    """A problem-details response; its ``detail`` follows the request's language."""
+    """A problem-details response; its ``detail`` is written in the request's language."""
     lang = i18n.request_lang(request) if request is not None else i18n.DEFAULT_LANG
     body = Problem(
         title=_TITLES.get(status, "Error"),
         status=status,
-        detail=i18n.localize_detail(detail, lang),
+        detail=render(detail, lang),
         instance=request.url.path if request is not None else None,
     )
     response = JSONResponse(
@@ -93,16 +116,26 @@ def problem(
     return response
 
 
-def _validation_sentence(exc: RequestValidationError) -> str:
-    errors = exc.errors()
-    if not errors:
-        return "the request is invalid"
-    first = errors[0]
-    if first.get("type") == "json_invalid":
-        position = first.get("loc", ("body", "?"))[-1]
-        return f"the body is not valid JSON (error at character {position})"
-    where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body",)) or "the body"
-    return f"{where}: {first.get('msg', 'invalid value')}"
+def _http_text(request: Request, status: int, detail: Any) -> Text:
+    """The sentence of a Starlette/FastAPI HTTP error (its phrase is not a sentence)."""
+    phrase = _TITLES.get(status, "")
+    if status == 404 and detail in ("Not Found", phrase):
+        return Text(N_("no such resource: {path}"), {"path": request.url.path})
+    if status == 405:
+        return Text(
+            N_("Method Not Allowed: {path} takes {allowed}, not {method}"),
+            {
+                "path": request.url.path,
+                "method": request.method,
+                "allowed": _allowed_methods(request),
+            },
+        )
+    if isinstance(detail, str) and detail != phrase:
+        return Text(detail)
+    return Text(
+        N_("the request cannot be answered ({status} {phrase})"),
+        {"status": status, "phrase": phrase or "Error"},
+    )
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -129,7 +162,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return problem(exc.status, exc.detail, request, exc.headers)
+        return problem(exc.status, exc.text, request, exc.headers)
 
     @app.exception_handler(ConfigError)
     async def _config_error(request: Request, exc: ConfigError) -> JSONResponse:
@@ -154,17 +187,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return problem(422, _validation_sentence(exc), request)
+        return problem(422, validation_text(exc.errors()), request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "")
-        if exc.status_code == 404 and detail == "Not Found":
-            detail = f"no such resource: {request.url.path}"
         headers = getattr(exc, "headers", None)
         if exc.status_code == 405:
             headers = {**(headers or {}), "Allow": _allowed_methods(request)}
-        return problem(exc.status_code, detail, request, headers)
+        text = _http_text(request, exc.status_code, exc.detail)
+        return problem(exc.status_code, text, request, headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -174,7 +205,7 @@ def install(app: FastAPI) -> None:
             return _unavailable(request, reason)
         # Logged with the traceback for operators; the client gets one sentence.
         log.exception("unexpected error on %s", request.url.path)
-        return problem(500, "an unexpected error occurred; it has been logged", request)
+        return problem(500, N_("an unexpected error occurred; it has been logged"), request)
 
 
 def _unavailable(request: Request, detail: str) -> JSONResponse:

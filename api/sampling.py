@@ -26,6 +26,7 @@ from rasterio.windows import Window
 from aralrisk.api.encoding import number
 from aralrisk.api.features import property_value
 from aralrisk.api.hazards import level_code, level_label
+from aralrisk.api.i18n import N_
 from aralrisk.api.problems import ApiError
 from aralrisk.geo import index
 from aralrisk.geo.errors import BuildRemoved, NotFoundError
@@ -70,15 +71,25 @@ def cell_of(build: BuildResult, lon: float, lat: float) -> Cell:
     col = math.floor((x - t.c) / t.a) if math.isfinite(x) else -1
     row = math.floor((y - t.f) / t.e) if math.isfinite(y) else -1
     if not (0 <= row < grid.height and 0 <= col < grid.width):
-        raise ApiError(422, _outside(build, lon, lat))
+        raise _outside(build, lon, lat)
     return Cell(row, col)
 
 
-def _outside(build: BuildResult, lon: float, lat: float) -> str:
+def _outside(build: BuildResult, lon: float, lat: float) -> ApiError:
+    """The 422 of a point outside the build's region, naming the region's bounds."""
     west, south, east, north = build.manifest["bounds"]
-    return (
-        f"the point ({lon:g}, {lat:g}) is outside the region of this build; "
-        f"its districts lie within lon {west:g} to {east:g}, lat {south:g} to {north:g}"
+    return ApiError(
+        422,
+        N_(
+            "the point ({lon}, {lat}) is outside the region of this build; its districts "
+            "lie within lon {west} to {east}, lat {south} to {north}"
+        ),
+        lon=f"{lon:g}",
+        lat=f"{lat:g}",
+        west=f"{west:g}",
+        east=f"{east:g}",
+        south=f"{south:g}",
+        north=f"{north:g}",
     )
 
 
@@ -191,7 +202,7 @@ def sample_point(build: BuildResult, lon: float, lat: float) -> dict[str, Any]:
         if spec.spatial and "raw" in built.get(spec.id, {})
     ]
     if district is None and all(layer["value"] is None for layer in layers):
-        raise ApiError(422, _outside(build, lon, lat))
+        raise _outside(build, lon, lat)
     density = read_cell(build, "exposed", cell)
     hazards = exposed_to(build, layers)
     rules = [h.exposure.layer for h in build.registry.hazards if h.exposure is not None]

@@ -25,6 +25,7 @@ from rasterio.windows import transform as window_transform
 
 from aralrisk.api import features, hazards
 from aralrisk.api.encoding import number, plain
+from aralrisk.api.i18n import N_
 from aralrisk.api.problems import ApiError
 from aralrisk.api.sampling import build_grid
 from aralrisk.geo import index
@@ -67,8 +68,14 @@ def _window(build: BuildResult, polygon: shapely.Geometry) -> tuple[GridSpec, Wi
         west, south, east, north = build.manifest["bounds"]
         raise ApiError(
             422,
-            f"the polygon is outside the region of this build; its districts lie within "
-            f"lon {west:g} to {east:g}, lat {south:g} to {north:g}",
+            N_(
+                "the polygon is outside the region of this build; its districts lie within "
+                "lon {west} to {east}, lat {south} to {north}"
+            ),
+            west=f"{west:g}",
+            east=f"{east:g}",
+            south=f"{south:g}",
+            north=f"{north:g}",
         )
     shape = (int(window.height), int(window.width))
     sub = GridSpec(grid.crs, window_transform(window, grid.transform), shape)
@@ -128,7 +135,7 @@ def zone_columns(
             hazard_stats[spec.id] = stats
     scores = [columns[f"{s}_score"][0] for s in hazard_stats]
     if not any(np.isfinite(score) for score in scores):
-        raise ApiError(422, "the polygon covers no cell of this build's hazard layers")
+        raise ApiError(422, N_("the polygon covers no cell of this build's hazard layers"))
     population = np.asarray(people_stats.sum, dtype=np.float64) if people_stats else None
     columns["population"] = population if population is not None else np.full(1, np.nan)
     columns |= hazard_columns(registry, hazard_stats, population, min_coverage)

@@ -20,6 +20,9 @@ from fastapi import Path as Path_
 from morecantile import Tile
 
 from aralrisk.api import openapi
+from aralrisk.api.i18n import N_
+from aralrisk.api.params import UNKNOWN_FILTER
+from aralrisk.api.problem_text import Text
 from aralrisk.api.problems import ApiError
 from aralrisk.api.tiles.png import Palette
 from aralrisk.api.tiles.readers import gdal_env, read_tile
@@ -42,7 +45,7 @@ def _run_dir(request: Request) -> Path:
     if run is None:
         raise ApiError(
             404,
-            "no alerts are published: run `aralrisk alerts --forecast FILE` for this build",
+            N_("no alerts are published: run `aralrisk alerts --forecast FILE` for this build"),
         )
     return run
 
@@ -57,8 +60,8 @@ def _collection(run: Path) -> dict[str, Any]:
 
 def _known(value: str | None, known: set[str], what: str) -> None:
     if value is not None and value not in known:
-        choices = ", ".join(sorted(known)) or "(none)"
-        raise ApiError(422, f"unknown {what} {value[:64]!r}; known: {choices}")
+        choices = ", ".join(sorted(known)) or Text(N_("(none)"))
+        raise ApiError(422, UNKNOWN_FILTER[what], value=repr(value[:64]), known=choices)
 
 
 @router.get(
@@ -95,7 +98,12 @@ def list_alerts(
     _known(district, {p["code"] for p in props}, "district")
     days = {p["day"] for p in props}
     if day is not None and day.isoformat() not in days:
-        raise ApiError(422, f"day {day} is not forecast; forecast days: {', '.join(sorted(days))}")
+        raise ApiError(
+            422,
+            N_("day {day} is not forecast; forecast days: {days}"),
+            day=day,
+            days=", ".join(sorted(days)),
+        )
     minimum = LEVELS.index(level) if level else 0
     kept = [
         f
@@ -145,10 +153,16 @@ def feed(request: Request) -> Response:
 def cap_message(request: Request, identifier: str) -> Response:
     """A CAP message by identifier (current, updated and cancelled ones alike)."""
     if not _IDENTIFIER.match(identifier):
-        raise ApiError(422, f"{identifier[:64]!r} is not a CAP identifier aralrisk issues")
+        raise ApiError(
+            422,
+            N_("{identifier} is not a CAP identifier aralrisk issues"),
+            identifier=repr(identifier[:64]),
+        )
     path = _run_dir(request) / "cap" / f"{identifier}.xml"
     if not path.is_file():
-        raise ApiError(404, f"no CAP message {identifier!r} is published")
+        raise ApiError(
+            404, N_("no CAP message {identifier} is published"), identifier=repr(identifier)
+        )
     return Response(path.read_bytes(), media_type=CAP)
 
 
@@ -186,10 +200,21 @@ def level_tile(
     _known(forecast, set(forecasts), "forecast")
     rasters = forecasts[forecast].get("rasters", {})
     if day.isoformat() not in rasters:
-        days = ", ".join(sorted(rasters)) or "(none)"
-        raise ApiError(422, f"day {day} is not forecast by {forecast}; forecast days: {days}")
+        raise ApiError(
+            422,
+            N_("day {day} is not forecast by {forecast}; forecast days: {days}"),
+            day=day,
+            forecast=forecast,
+            days=", ".join(sorted(rasters)) or Text(N_("(none)")),
+        )
     if x >= 2**z or y >= 2**z:
-        raise ApiError(422, f"tile {z}/{x}/{y} does not exist: x and y must be below 2**z")
+        raise ApiError(
+            422,
+            N_("tile {z}/{x}/{y} does not exist: x and y must be below 2**z"),
+            z=z,
+            x=x,
+            y=y,
+        )
     with gdal_env():
         values, valid = read_tile(run.name, run / rasters[day.isoformat()], Tile(x, y, z), 256)
     indices = np.where(valid, np.clip(values, 0, 3).astype(np.uint8) + 1, 0).astype(np.uint8)

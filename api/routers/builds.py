@@ -30,6 +30,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from aralrisk.api import openapi
+from aralrisk.api.i18n import N_
+from aralrisk.api.problem_text import Text
 from aralrisk.api.problems import ApiError
 from aralrisk.api.settings import Settings
 from aralrisk.api.state import BuildStore, BuildUnavailable
@@ -140,16 +142,22 @@ def _served_config(request: Request) -> tuple[BuildConfig, str]:
     except (BuildUnavailable, NotFoundError, InputError) as exc:
         raise ApiError(
             409,
-            f"nothing to rebuild: no build is served ({exc}); publish one with "
-            "`aralrisk build` first",
+            N_(
+                "nothing to rebuild: no build is served ({reason}); publish one with "
+                "`aralrisk build` first"
+            ),
+            reason=Text(str(exc)),
         ) from None
     try:
         return BuildConfig.model_validate(served.manifest["config"]), served.version
     except (KeyError, ValidationError):
         raise ApiError(
             409,
-            f"build {served.version} does not record its configuration: rebuild it with "
-            "`aralrisk build --config FILE`",
+            N_(
+                "build {build} does not record its configuration: rebuild it with "
+                "`aralrisk build --config FILE`"
+            ),
+            build=served.version,
         ) from None
 
 
@@ -172,11 +180,11 @@ _STATE_LOCK = threading.Lock()
 def _check_key(request: Request, given: str | None) -> None:
     settings: Settings = request.app.state.settings
     if settings.api_key is None:  # pragma: no cover - the route is not mounted then
-        raise ApiError(404, "no such resource: /builds")
+        raise ApiError(404, N_("no such resource: {path}"), path="/builds")
     expected = settings.api_key.get_secret_value().encode("utf-8")
     if not hmac.compare_digest((given or "").encode("utf-8"), expected):
         raise ApiError(
-            401, "a valid X-API-Key header is required", {"WWW-Authenticate": "X-API-Key"}
+            401, N_("a valid X-API-Key header is required"), {"WWW-Authenticate": "X-API-Key"}
         )
 
 
@@ -203,7 +211,7 @@ def start_build(
     _check_key(request, x_api_key)
     config, previous = _served_config(request)
     if not _rebuilder(request).start(config):
-        raise ApiError(409, "a rebuild is already running; try again when it has finished")
+        raise ApiError(409, N_("a rebuild is already running; try again when it has finished"))
     return JSONResponse(BuildJob(previous=previous).model_dump(), status_code=202)
 
 

@@ -10,7 +10,7 @@ from aralrisk.api import encoding, hazards, i18n, openapi
 from aralrisk.api.caching import cached, not_modified
 from aralrisk.api.features import STATISTIC_LABELS, statistic
 from aralrisk.api.hazards import level_label
-from aralrisk.api.i18n import Translator
+from aralrisk.api.i18n import N_, Translator
 from aralrisk.api.problems import ApiError
 from aralrisk.api.schemas import Catalog, Hazards, LayerDetail, Profiles
 from aralrisk.api.state import current_build
@@ -144,7 +144,9 @@ def _localized(request: Request, build: BuildResult, body: Any, lang: str) -> Re
 
 def _spec(build: BuildResult, layer_id: str) -> LayerSpec:
     if layer_id not in build.registry:
-        raise ApiError(404, f"unknown layer {layer_id!r}; the layers are listed at /layers")
+        raise ApiError(
+            404, N_("unknown layer {layer}; the layers are listed at /layers"), layer=repr(layer_id)
+        )
     return build.registry[layer_id]
 
 

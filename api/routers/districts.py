@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 
 from aralrisk.api import district_cache, openapi
 from aralrisk.api.caching import cached, not_modified
+from aralrisk.api.i18n import N_
 from aralrisk.api.params import SimplifyParam, WeightParams
 from aralrisk.api.problems import ApiError
 from aralrisk.api.schemas import DistrictCollection, DistrictDetail
@@ -122,7 +123,11 @@ def district(
     high-hazard cells.
     """
     if not district_cache.has_district(build, code):
-        raise ApiError(404, f"unknown district {code!r}; the districts are listed at /districts")
+        raise ApiError(
+            404,
+            N_("unknown district {code}; the districts are listed at /districts"),
+            code=repr(code),
+        )
     if (unchanged := not_modified(request, build.version)) is not None:
         return unchanged
     weighting = params.weighting(build)

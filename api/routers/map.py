@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse
 from aralrisk.api import i18n, openapi
 from aralrisk.api.blocking import run_blocking
 from aralrisk.api.caching import cached, matches
+from aralrisk.api.i18n import N_
 from aralrisk.api.map import assets, csp
 from aralrisk.api.map.cache import VersionedCache
 from aralrisk.api.map.page import MapPage, build_page
@@ -155,7 +156,11 @@ async def district_report(
     per hazard and level, data sources and the build. `?format=pdf` prints it to PDF.
     """
     if code not in set(build.districts["code"].astype(str)):
-        raise ApiError(404, f"unknown district {code!r}; the districts are listed at /districts")
+        raise ApiError(
+            404,
+            N_("unknown district {code}; the districts are listed at /districts"),
+            code=repr(code),
+        )
     lang = i18n.request_lang(request)
     row = build.districts.loc[build.districts["code"].astype(str) == code].iloc[0].to_dict()
     filename = pdf_filename(i18n.district_name(code, lang, row), build)

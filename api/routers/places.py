@@ -20,7 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from aralrisk.api import openapi
 from aralrisk.api.caching import cached, not_modified
+from aralrisk.api.i18n import N_
 from aralrisk.api.map.cache import VersionedCache
+from aralrisk.api.params import UNKNOWN_FILTER
 from aralrisk.api.problems import ApiError
 from aralrisk.api.state import current_build
 from aralrisk.geo import index
@@ -102,15 +104,17 @@ def table_of(build: BuildResult) -> pd.DataFrame:
     if table is None:
         raise ApiError(
             404,
-            "this build has no settlements: add [inputs.places] to its build configuration "
-            "and build again",
+            N_(
+                "this build has no settlements: add [inputs.places] to its build "
+                "configuration and build again"
+            ),
         )
     return table
 
 
 def _choice(value: str, known: list[str], what: str) -> str:
     if value not in known:
-        raise ApiError(422, f"unknown {what} {value[:64]!r}; known: {', '.join(known)}")
+        raise ApiError(422, UNKNOWN_FILTER[what], value=repr(value[:64]), known=", ".join(known))
     return value
 
 

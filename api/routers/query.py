@@ -12,6 +12,7 @@ from aralrisk.api import encoding, openapi
 from aralrisk.api.blocking import run_blocking
 from aralrisk.api.caching import BUILD_HEADER, cached, not_modified
 from aralrisk.api.geojson import POLYGON_EXAMPLE, ZonalBody, to_polygon
+from aralrisk.api.i18n import N_
 from aralrisk.api.params import WeightParams
 from aralrisk.api.problems import ApiError
 from aralrisk.api.query_schemas import PointResult, ZonalResult
@@ -99,12 +100,24 @@ def require_json(request: Request) -> None:
     media_type = given.partition(";")[0].strip().lower()
     if media_type in JSON_TYPES or media_type.endswith("+json"):
         return
-    came = f"as {given[:60]!r}" if given else "without a Content-Type"
+    accept_post = {"Accept-Post": ", ".join(JSON_TYPES)}
+    if not given:
+        raise ApiError(
+            415,
+            N_(
+                "the body must be GeoJSON sent as Content-Type: application/json, and it came "
+                "without a Content-Type (curl: add -H 'Content-Type: application/json')"
+            ),
+            accept_post,
+        )
     raise ApiError(
         415,
-        f"the body must be GeoJSON sent as Content-Type: application/json, and it came "
-        f"{came} (curl: add -H 'Content-Type: application/json')",
-        headers={"Accept-Post": ", ".join(JSON_TYPES)},
+        N_(
+            "the body must be GeoJSON sent as Content-Type: application/json, and it came as "
+            "{given} (curl: add -H 'Content-Type: application/json')"
+        ),
+        accept_post,
+        given=repr(given[:60]),
     )
 
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from aralrisk.api import openapi
 from aralrisk.api.caching import cached, not_modified
+from aralrisk.api.i18n import N_
 from aralrisk.api.map.cache import VersionedCache
 from aralrisk.api.problems import ApiError
 from aralrisk.api.state import current_build
@@ -92,7 +93,11 @@ def district_series(
     """
     codes = [str(c) for c in build.districts["code"]]
     if code not in codes:
-        raise ApiError(404, f"unknown district {code!r}; the districts are listed at /districts")
+        raise ApiError(
+            404,
+            N_("unknown district {code}; the districts are listed at /districts"),
+            code=repr(code),
+        )
     if (unchanged := not_modified(request, build.version, format)) is not None:
         return unchanged
     rows = _table(build)

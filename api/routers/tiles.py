@@ -27,6 +27,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from aralrisk.api import openapi
 from aralrisk.api.blocking import run_blocking
 from aralrisk.api.caching import cached, not_modified
+from aralrisk.api.i18n import N_
 from aralrisk.api.params import WeightParams
 from aralrisk.api.problems import ApiError
 from aralrisk.api.state import current_build
@@ -94,13 +95,37 @@ async def _raster_info(request: Request, build: BuildResult, path: FilePath) -> 
     return info
 
 
-def _check_tile(info: RasterInfo, z: int, x: int, y: int, what: str) -> morecantile.Tile | None:
+#: Why a zoom has no tiles, per kind of tiled surface.
+ZOOM_OUTSIDE = {
+    "layer": N_(
+        "layer {layer} has tiles from zoom {minzoom} to {maxzoom}; zoom {z} is outside that range"
+    ),
+    "composite": N_(
+        "the composite has tiles from zoom {minzoom} to {maxzoom}; zoom {z} is outside that range"
+    ),
+    "basemap": N_(
+        "the basemap has tiles from zoom {minzoom} to {maxzoom}; zoom {z} is outside that range"
+    ),
+}
+
+
+def _check_tile(
+    info: RasterInfo, z: int, x: int, y: int, what: str, layer: str = ""
+) -> morecantile.Tile | None:
     """The tile ``z/x/y`` if ``what`` has data under it, ``None`` for an empty tile.
 
     Inside the layer's zoom range (TileJSON ``minzoom``..``maxzoom``) every tile exists:
     one outside the data's bounds is an empty transparent tile (``None`` here), not a
     404, so clients that read a fixed window (GDAL's WMS/TMS driver, QGIS) need no
     ``ZeroBlockHttpCodes``. Only tiles that cannot exist are errors.
+
+    Args:
+        info: The tiled raster's zoom range and bounds.
+        z: Zoom level.
+        x: Column.
+        y: Row.
+        what: ``layer``, ``composite`` or ``basemap`` (a key of :data:`ZOOM_OUTSIDE`).
+        layer: The layer id (for ``what="layer"``).
 
     Raises:
         ApiError: 422 when x or y do not exist at zoom z; 404 when the zoom is outside
@@ -109,13 +134,21 @@ def _check_tile(info: RasterInfo, z: int, x: int, y: int, what: str) -> morecant
     n = 2**z
     if x >= n or y >= n:
         raise ApiError(
-            422, f"tile {z}/{x}/{y} does not exist: at zoom {z}, x and y run from 0 to {n - 1}"
+            422,
+            N_("tile {z}/{x}/{y} does not exist: at zoom {z}, x and y run from 0 to {last}"),
+            z=z,
+            x=x,
+            y=y,
+            last=n - 1,
         )
     if not info.minzoom <= z <= info.maxzoom:
         raise ApiError(
             404,
-            f"{what} has tiles from zoom {info.minzoom} to {info.maxzoom}; "
-            f"zoom {z} is outside that range",
+            ZOOM_OUTSIDE[what],
+            layer=repr(layer),
+            minzoom=info.minzoom,
+            maxzoom=info.maxzoom,
+            z=z,
         )
     tile = morecantile.Tile(x, y, z)
     return tile if info.covers(tile) else None
@@ -249,7 +282,7 @@ async def layer_tile(
     """
     source = tile_source(build, layer_id, params.values)
     info = await _raster_info(request, build, source.path)
-    tile = _check_tile(info, z, x, y, f"layer {layer_id!r}")
+    tile = _check_tile(info, z, x, y, "layer", layer_id)
     if tile is None:
         return _empty_tile(request, build, params.tilesize)
     return await _serve_tile(
@@ -316,7 +349,7 @@ async def composite_tile(
     params.check()
     weighting = weights.weighting(build)
     info = await _raster_info(request, build, _composite_source(build))
-    tile = _check_tile(info, z, x, y, "the composite")
+    tile = _check_tile(info, z, x, y, "composite")
     if tile is None:
         return _empty_tile(request, build, params.tilesize)
     shares = render.layer_shares(build.registry, weighting)
@@ -374,7 +407,7 @@ async def basemap_tile(
 ) -> Response:
     """The build's own hillshade in greys, transparent outside: a map without internet."""
     info = await _raster_info(request, build, basemap_source(build))
-    tile = _check_tile(info, z, x, y, "the basemap")
+    tile = _check_tile(info, z, x, y, "basemap")
     if tile is None:
         return _empty_tile(request, build, params.tilesize)
     return await _serve_tile(

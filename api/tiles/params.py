@@ -13,13 +13,14 @@ from typing import Annotated, Literal
 from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
+from aralrisk.api.i18n import N_
 from aralrisk.api.problems import ApiError
 from aralrisk.api.tiles.sources import Values
 
 #: Deepest zoom a URL may name (about 2 m per pixel); deeper is a 422 at once.
 MAX_ZOOM = 24
 #: Why there are no risk tiles, and where to look instead (one sentence).
-RISK_HAS_NO_TILES = (
+RISK_HAS_NO_TILES = N_(
     "risk is a district index (it rests on the people exposed across a whole district), "
     "so it has no tiles: get district risk from /districts, and see where the people "
     "exposed live on the `exposed` layer (/layers/exposed/tiles)"

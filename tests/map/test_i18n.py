@@ -180,4 +180,6 @@ def test_problem_details_follow_accept_language(client: TestClient) -> None:
     en = client.get("/layers/nope")
     assert en.json()["detail"] == "unknown layer 'nope'; the layers are listed at /layers"
     # A sentence without a translation stays as it is.
-    assert i18n.localize_detail("something new happened", "ru") == "something new happened"
+    from aralrisk.api.problem_text import localize_detail
+
+    assert localize_detail("something new happened", "ru") == "something new happened"
