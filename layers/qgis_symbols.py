@@ -18,18 +18,15 @@ from xml.sax.saxutils import escape, quoteattr
 
 from aralrisk.geo import index
 from aralrisk.geo.index import RiskClasses
-from aralrisk.layers.specs import LegendClass, score_legend
+from aralrisk.layers.specs import HAZARD_LEVEL_COLORS, LegendClass, score_legend
 
 #: Colour of districts without a risk value.
 NO_DATA_COLOR = "#bdbdbd"
 #: ThinkHazard! level colours of the settlements, as the map draws them (apart from the
 #: INFORM risk colours, so a "high" hazard is not read as a "High" risk): code -> colour.
 LEVEL_COLORS: dict[int, str] = {
-    index.VERY_LOW: "#ffffcc",
-    index.LOW: "#fed976",
-    index.MEDIUM: "#fd8d3c",
-    index.HIGH: "#bd0026",
-    index.NO_DATA: "#eeeeee",
+    code: HAZARD_LEVEL_COLORS[code]
+    for code in (index.VERY_LOW, index.LOW, index.MEDIUM, index.HIGH, index.NO_DATA)
 }
 
 Symbol = Literal["fill", "marker"]

@@ -36,6 +36,17 @@ LEVEL_NAMES: tuple[LevelName, ...] = ("low", "medium", "high")
 
 #: Colours of the INFORM classes (very low .. very high) for scores, composites and risk.
 SCORE_COLORS: tuple[str, ...] = ("#1a9641", "#a6d96a", "#ffffbf", "#fdae61", "#d7191c")
+#: The ThinkHazard! hazard-level palette, kept apart from the INFORM risk-class colours
+#: so that a "high" hazard is never read as a "High" risk: level code -> colour. The map
+#: and the QGIS styles of the settlements both draw levels with it.
+HAZARD_LEVEL_COLORS: dict[int, str] = {
+    index.NO_DATA: "#eeeeee",
+    index.NOT_APPLICABLE: "#eeeeee",
+    index.VERY_LOW: "#ffffcc",
+    index.LOW: "#fed976",
+    index.MEDIUM: "#fd8d3c",
+    index.HIGH: "#bd0026",
+}
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")

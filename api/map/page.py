@@ -38,6 +38,7 @@ from aralrisk.api.routers.catalog import surface_summaries
 from aralrisk.geo import index
 from aralrisk.layers.registry import score_legend
 from aralrisk.layers.result import BuildResult, classes_from_manifest
+from aralrisk.layers.specs import HAZARD_LEVEL_COLORS
 
 Mode = Literal["served", "static"]
 
@@ -66,18 +67,6 @@ ROUTES = {
 #: Derived surfaces the map offers as overlays of their own (the composite hazard is the
 #: weighted overlay, drawn with the chosen weights).
 SURFACE_OVERLAYS = ("exposed", "vulnerability", "lack_of_coping")
-
-#: The ThinkHazard! hazard-level palette (apart from the INFORM risk-class colours, so a
-#: "high" hazard is never read as a "High" risk): code -> colour.
-HAZARD_LEVEL_COLORS = {
-    index.NO_DATA: "#eeeeee",
-    index.NOT_APPLICABLE: "#eeeeee",
-    index.VERY_LOW: "#ffffcc",
-    index.LOW: "#fed976",
-    index.MEDIUM: "#fd8d3c",
-    index.HIGH: "#bd0026",
-}
-
 
 @dataclass(frozen=True)
 class MapPage:

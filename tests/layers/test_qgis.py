@@ -95,7 +95,7 @@ def _qgis_colour(hex_colour: str) -> str:
 
 
 def test_the_settlements_carry_their_style(built: BuildResult) -> None:
-    from aralrisk.api.map.page import HAZARD_LEVEL_COLORS
+    from aralrisk.layers.specs import HAZARD_LEVEL_COLORS
 
     gpkg = built.path / "places.gpkg"
     assert built.manifest["places"]["gpkg"] == "places.gpkg"
@@ -136,7 +136,10 @@ def test_the_settlements_carry_their_style(built: BuildResult) -> None:
 
 
 def test_the_level_palette_is_the_maps() -> None:
-    from aralrisk.api.map.page import HAZARD_LEVEL_COLORS
+    from aralrisk.api.map import page
+    from aralrisk.layers.specs import HAZARD_LEVEL_COLORS
 
+    # One palette: the map page draws levels with the very object QGIS styles read.
+    assert page.HAZARD_LEVEL_COLORS is HAZARD_LEVEL_COLORS
     for code, colour in qgis_symbols.LEVEL_COLORS.items():
         assert HAZARD_LEVEL_COLORS[code] == colour
