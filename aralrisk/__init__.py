@@ -14,4 +14,28 @@ try:
 except PackageNotFoundError:  # a source tree that was never installed
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+#: The public Python API: the modules analysts import (notebooks/README.md). Each names
+#: its functions and classes in ``__all__``; every one of them has an example, run as a
+#: doctest (tests/test_doctests.py), and a page in the API reference (docs/reference).
+PUBLIC_MODULES: tuple[str, ...] = (
+    "aralrisk.geo.io",
+    "aralrisk.geo.grid",
+    "aralrisk.geo.zonal",
+    "aralrisk.geo.index",
+    "aralrisk.geo.errors",
+    "aralrisk.layers.pipeline",
+    "aralrisk.layers.result",
+    "aralrisk.layers.config",
+    "aralrisk.layers.registry",
+    "aralrisk.layers.scoring",
+    "aralrisk.layers.indicators",
+    "aralrisk.layers.compare",
+    "aralrisk.layers.sensitivity",
+    "aralrisk.layers.series",
+    "aralrisk.layers.profiles",
+    "aralrisk.layers.transfer",
+    "aralrisk.layers.own_fields",
+    "aralrisk.layers.qgis",
+)
+
+__all__ = ["PUBLIC_MODULES", "__version__"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-
 import numpy as np
 import pytest
 from hypothesis import given
@@ -241,13 +239,6 @@ def test_risk_classes_of_another_release() -> None:
         index.RiskClasses("bad", (3.0, 2.0, 5.0, 6.0))
     with pytest.raises(ValueError, match="labels"):
         index.RiskClasses("bad", (2.0, 3.0), ("a", "b"))
-
-
-def test_doctests_of_the_index_module_pass() -> None:
-    # Every function's worked example in its docstring is run.
-    failed, attempted = doctest.testmod(index, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert attempted >= 15
-    assert failed == 0
 
 
 def test_hazard_level_needs_value_and_area_thresholds() -> None:

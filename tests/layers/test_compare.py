@@ -9,7 +9,6 @@ other layer changes at all.
 
 from __future__ import annotations
 
-import doctest
 from pathlib import Path
 
 import geopandas as gpd
@@ -144,12 +143,3 @@ def test_cli_prints_and_writes_csv_and_geopackage(
 def test_bad_output_is_a_config_error(build_root: Path) -> None:
     with pytest.raises(ConfigError, match="gpkg"):
         compare_module.run(build_root, build_root, Path("out.shp"), print)
-
-
-def test_doctests_of_compare_pass(built: BuildResult) -> None:
-    finder = doctest.DocTestFinder()
-    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
-    for test in finder.find(compare_module, extraglobs={"result": built}):
-        runner.run(test)
-    assert runner.tries >= 4
-    assert runner.failures == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 from pathlib import Path
 
 import numpy as np
@@ -158,8 +157,3 @@ def test_cli_defines_a_profile_and_the_build_keeps_it(
     assert bad.exit_code == 2
     assert "profiles.x.weights.typhoon" in bad.output
     assert len(world.IDS) == len(got)
-
-
-def test_doctests_of_profiles_pass() -> None:
-    failed, attempted = doctest.testmod(profiles)
-    assert attempted >= 5 and failed == 0

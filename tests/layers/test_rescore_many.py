@@ -8,7 +8,6 @@ has no risk value (it must stay unranked in every draw).
 
 from __future__ import annotations
 
-import doctest
 from pathlib import Path
 
 import numpy as np
@@ -178,18 +177,6 @@ def test_the_dataset_holds_every_array(built: BuildResult) -> None:
     assert dict(data.sizes) == {"draw": 4, "district": len(world.IDS), "hazard_id": 7}
     np.testing.assert_array_equal(data["risk"].values, many.risk)
     assert data["district"].values.tolist() == list(many.codes)
-
-
-def test_doctests_of_rescore_many_pass(built: BuildResult) -> None:
-    # The examples run on the tiny world's build, given to them as ``result``.
-    finder = doctest.DocTestFinder()
-    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
-    tests = finder.find(sensitivity, extraglobs={"result": built})
-    tests += finder.find(BuildResult.rescore_many, "rescore_many", globs={"result": built})
-    for test in tests:
-        runner.run(test)
-    assert runner.tries >= 8
-    assert runner.failures == 0
 
 
 def test_districts_with_the_same_inputs_tie_in_every_draw(built: BuildResult) -> None:

@@ -103,18 +103,3 @@ def test_an_unknown_district_is_a_404_problem(client: TestClient) -> None:
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert "unknown district 'ZZ'" in json.loads(answer.text)["detail"]
     assert client.get("/districts/A/series", params={"format": "xml"}).status_code == 422
-
-
-def test_doctests_of_series_pass(built: BuildResult) -> None:
-    import doctest
-
-    from aralrisk.layers.result import BuildResult as Result
-
-    finder = doctest.DocTestFinder()
-    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
-    tests = finder.find(series, extraglobs={"result": built})
-    tests += finder.find(Result.series, "series", globs={"result": built})
-    for test in tests:
-        runner.run(test)
-    assert runner.tries >= 4
-    assert runner.failures == 0

@@ -18,7 +18,6 @@ import pytest
 from shapely.geometry import box
 
 from aralrisk.geo.errors import ConfigError
-from aralrisk.layers import transfer
 from aralrisk.layers.config import load_config
 from aralrisk.layers.pipeline import build
 from aralrisk.layers.result import BuildResult, open_build
@@ -159,10 +158,3 @@ def test_settings_are_checked(world_dir: Path, tmp_path: Path) -> None:
     bad.write_text(config.read_text().replace('match = "name"', 'match = "fuzzy"'))
     with pytest.raises(ConfigError, match=r"inputs\.vulnerability\.match"):
         load_config(bad)
-
-
-def test_doctests_of_transfer_pass() -> None:
-    import doctest
-
-    failed, attempted = doctest.testmod(transfer)
-    assert attempted >= 6 and failed == 0

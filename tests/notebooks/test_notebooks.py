@@ -24,6 +24,8 @@ import pytest
 from ipykernel.kernelspec import write_kernel_spec
 from nbclient import NotebookClient
 
+import aralrisk
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 SAMPLE = ROOT / "data" / "sample"
@@ -42,21 +44,8 @@ FIGURES = {
 #: Notebooks that read the real reference data in data/reference.
 REAL_DATA = {"03_bring_your_own_data.ipynb"}
 
-#: The modules of the project a notebook may import (notebooks/README.md).
-PUBLIC_MODULES = {
-    "aralrisk.layers.pipeline",
-    "aralrisk.layers.result",
-    "aralrisk.layers.compare",
-    "aralrisk.layers.config",
-    "aralrisk.layers.registry",
-    "aralrisk.layers.scoring",
-    "aralrisk.layers.indicators",
-    "aralrisk.geo.io",
-    "aralrisk.geo.grid",
-    "aralrisk.geo.zonal",
-    "aralrisk.geo.index",
-    "aralrisk.geo.errors",
-}
+#: The modules of the project a notebook may import: the public API (notebooks/README.md).
+PUBLIC_MODULES = set(aralrisk.PUBLIC_MODULES)
 PROJECT_PACKAGES = ("aralrisk",)
 
 #: Words of the methodology the notebooks no longer follow: INFORM's older class cut-offs,
