@@ -121,6 +121,7 @@ FOREIGN = (
     N_("layer {layer} belongs to no hazard"),
     # api.map.report, api.map.assets, api.tiles.sources, layers.result (404, 501).
     N_("unknown district {code}; the districts are listed at /districts"),
+    N_("no tiles for layer {layer}; layers with tiles: {layers}"),
     N_("no static bundle {bundle}; bundles: {bundles}"),
     N_("no static file {name} in {bundle}"),
     N_("this build has no basemap: configure [basemap] elevation"),

@@ -369,6 +369,23 @@ def test_detail_follows_the_language(client: TestClient, case: Case) -> None:
     assert details["kk"] != details["en"] and details["ru"] != details["en"]
 
 
+def test_unknown_tile_layer_in_the_requests_language(client: TestClient) -> None:
+    """The tile sources' sentence (api.tiles.sources, a NotFoundError) is translated at
+    the API boundary, its layer ids kept."""
+    url = "/layers/lava/tiles/5/20/11.png"
+    en = client.get(url)
+    kk = client.get(url, headers={"Accept-Language": "kk"})
+    ru = client.get(url + "?lang=ru")
+    assert [r.status_code for r in (en, kk, ru)] == [404, 404, 404]
+    prefix = "no tiles for layer 'lava'; layers with tiles: "
+    assert en.json()["detail"].startswith(prefix)
+    known = en.json()["detail"].removeprefix(prefix)
+    assert "composite" in known.split(", ")
+    assert kk.json()["detail"] == f"'lava' қабатының тайлдары жоқ; тайлдары бар қабаттар: {known}"
+    assert ru.json()["detail"] == f"у слоя 'lava' нет тайлов; слои с тайлами: {known}"
+    assert [r.headers["content-language"] for r in (en, kk, ru)] == ["en", "kk", "ru"]
+
+
 def test_oversized_body_in_the_requests_language(make_client: Callable[..., TestClient]) -> None:
     small = make_client(max_body_bytes=100)
     body = json.dumps({"type": "Polygon", "coordinates": [SQUARE * 4]}).encode()
@@ -561,7 +578,7 @@ def test_foreign_sentences_are_still_the_ones_raised(built: BuildResult, tmp_pat
     asset and build-store modules raise today: a reworded sentence fails here."""
     from aralrisk.api import state
     from aralrisk.api.map import assets
-    from aralrisk.api.tiles.sources import basemap_source, hydrography_path
+    from aralrisk.api.tiles.sources import basemap_source, hydrography_path, tile_source
     from aralrisk.layers import publish, scoring
     from aralrisk.layers.registry import check_weight, parse_weights
 
@@ -585,6 +602,7 @@ def test_foreign_sentences_are_still_the_ones_raised(built: BuildResult, tmp_pat
         _raised(lambda: built.raster("lava")),
         _raised(lambda: basemap_source(no_basemap)),
         _raised(lambda: hydrography_path(no_basemap)),
+        _raised(lambda: tile_source(built, "lava")),
         _raised(lambda: assets.asset("lava", "x.js")),
         _raised(lambda: assets.asset("map", "lava.js")),
         _raised(lambda: publish.resolve_build(tmp_path / "empty")),
