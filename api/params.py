@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from fastapi import Query, Request
+from fastapi import Depends, Query, Request
 
+from aralrisk.api.deps import on_loop
 from aralrisk.api.i18n import N_
 from aralrisk.api.problems import ApiError
 from aralrisk.geo.errors import ConfigError
@@ -28,7 +29,7 @@ UNKNOWN_FILTER = {
 }
 
 
-def single_valued_query(request: Request) -> None:
+async def single_valued_query(request: Request) -> None:
     """Refuse a query parameter given more than once (every parameter here takes one value).
 
     Frameworks keep the last of ``?weights=a:1&weights=b:2`` and drop the rest without
@@ -100,6 +101,10 @@ class WeightParams:
             return build.weighting(self.profile, overrides, self.method)
         except ConfigError as exc:
             raise ApiError(422, str(exc)) from None
+
+
+#: :class:`WeightParams` as a route dependency, built on the event loop (api/deps.py).
+WeightQuery = Annotated[WeightParams, Depends(on_loop(WeightParams))]
 
 
 SimplifyParam = Annotated[

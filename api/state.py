@@ -23,6 +23,7 @@ import threading
 import time
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import Request
 
 from aralrisk.geo.errors import InputError, NotFoundError
@@ -76,6 +77,17 @@ class BuildStore:
         except OSError:
             return str(self.root) if (self.root / "manifest.json").is_file() else None
 
+    def fresh(self) -> BuildResult | None:
+        """The served build if it was checked a moment ago and its folder is there.
+
+        One ``stat`` at most, so the event loop may ask; ``None`` when :meth:`get` has
+        work to do (a first load, a new publication to look for, a failure to report).
+        """
+        build = self._build
+        if build is None or time.monotonic() - self._checked >= self.check_interval:
+            return None
+        return build if _present(build.path) else None
+
     def get(self) -> BuildResult:
         """The current build (loading or reloading it when needed).
 
@@ -84,9 +96,8 @@ class BuildStore:
                 is damaged, or the served build's folder has gone; the sentence says
                 which, without server paths.
         """
-        build = self._build
-        now = time.monotonic()
-        if build is not None and now - self._checked < self.check_interval and _present(build.path):
+        build = self.fresh()
+        if build is not None:
             return build
         with self._lock:
             now = time.monotonic()
@@ -142,7 +153,16 @@ class BuildStore:
         return None
 
 
-def current_build(request: Request) -> BuildResult:
-    """FastAPI dependency: the build snapshot for this request (503 when there is none)."""
+async def current_build(request: Request) -> BuildResult:
+    """FastAPI dependency: the build snapshot for this request (503 when there is none).
+
+    Answered on the event loop when the build was checked a moment ago (the common
+    case: one ``stat``); loading or re-checking reads files, in a worker thread. A sync
+    dependency would cost every request a thread hop, and under load the hop waits for
+    the interpreter lock held by rendering threads.
+    """
     store: BuildStore = request.app.state.builds
-    return store.get()
+    build = store.fresh()
+    if build is not None:
+        return build
+    return await anyio.to_thread.run_sync(store.get)

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from aralrisk.api import district_cache, openapi
 from aralrisk.api.caching import cached, not_modified
 from aralrisk.api.i18n import N_
-from aralrisk.api.params import SimplifyParam, WeightParams
+from aralrisk.api.params import SimplifyParam, WeightQuery
 from aralrisk.api.problems import ApiError
 from aralrisk.api.schemas import DistrictCollection, DistrictDetail
 from aralrisk.api.state import current_build
@@ -56,7 +56,7 @@ def _body(make: Callable[[], bytes]) -> bytes:
 def districts(
     request: Request,
     build: Annotated[BuildResult, Depends(current_build)],
-    params: Annotated[WeightParams, Depends()],
+    params: WeightQuery,
     simplify: SimplifyParam = 0.0,
 ) -> Response:
     """Every district with its results, in rank order (1 = highest risk).
@@ -86,7 +86,7 @@ def districts(
 def districts_csv(
     request: Request,
     build: Annotated[BuildResult, Depends(current_build)],
-    params: Annotated[WeightParams, Depends()],
+    params: WeightQuery,
 ) -> Response:
     """The district results as CSV.
 
@@ -113,7 +113,7 @@ def district(
     request: Request,
     code: DistrictCode,
     build: Annotated[BuildResult, Depends(current_build)],
-    params: Annotated[WeightParams, Depends()],
+    params: WeightQuery,
     simplify: SimplifyParam = 0.0,
 ) -> Response:
     """One district with full detail.

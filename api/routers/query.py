@@ -13,7 +13,7 @@ from aralrisk.api.blocking import run_blocking
 from aralrisk.api.caching import BUILD_HEADER, cached, not_modified
 from aralrisk.api.geojson import POLYGON_EXAMPLE, ZonalBody, to_polygon
 from aralrisk.api.i18n import N_
-from aralrisk.api.params import WeightParams
+from aralrisk.api.params import WeightQuery
 from aralrisk.api.problems import ApiError
 from aralrisk.api.query_schemas import PointResult, ZonalResult
 from aralrisk.api.sampling import sample_point
@@ -153,7 +153,7 @@ def zonal_router(settings: Settings) -> APIRouter:
     async def zonal(
         request: Request,
         build: Annotated[BuildResult, Depends(current_build)],
-        params: Annotated[WeightParams, Depends()],
+        params: WeightQuery,
         body: Annotated[ZonalBody, Body(examples=[POLYGON_EXAMPLE])],
     ) -> Response:
         polygon = to_polygon(body, settings.max_zonal_vertices, settings.max_zonal_area_km2)

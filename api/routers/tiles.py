@@ -28,17 +28,17 @@ from aralrisk.api import openapi
 from aralrisk.api.blocking import run_blocking
 from aralrisk.api.caching import cached, not_modified
 from aralrisk.api.i18n import N_
-from aralrisk.api.params import WeightParams
+from aralrisk.api.params import WeightQuery
 from aralrisk.api.problems import ApiError
 from aralrisk.api.state import current_build
 from aralrisk.api.tiles import render
 from aralrisk.api.tiles.cache import TileCache
 from aralrisk.api.tiles.params import (
-    CompositeParams,
+    CompositeQuery,
     LayerId,
-    LayerTileParams,
+    LayerTileQuery,
     TileJSON,
-    TileParams,
+    TileQuery,
     TileX,
     TileY,
     TileZ,
@@ -268,7 +268,7 @@ async def layer_tile(
     z: TileZ,
     x: TileX,
     y: TileY,
-    params: Annotated[LayerTileParams, Depends()],
+    params: LayerTileQuery,
     build: Annotated[BuildResult, Depends(current_build)],
 ) -> Response:
     """A Web Mercator tile of a layer, coloured by class as its legend says.
@@ -303,7 +303,7 @@ async def layer_tile(
 async def layer_tilejson(
     request: Request,
     layer_id: LayerId,
-    params: Annotated[LayerTileParams, Depends()],
+    params: LayerTileQuery,
     build: Annotated[BuildResult, Depends(current_build)],
 ) -> Response:
     """TileJSON 3.0.0 of a layer's tiles (same `values` and `tilesize` as given here)."""
@@ -334,8 +334,8 @@ async def composite_tile(
     z: TileZ,
     x: TileX,
     y: TileY,
-    weights: Annotated[WeightParams, Depends()],
-    params: Annotated[CompositeParams, Depends()],
+    weights: WeightQuery,
+    params: CompositeQuery,
     build: Annotated[BuildResult, Depends(current_build)],
 ) -> Response:
     """The multi-hazard composite computed on the fly from the hazards' layers.
@@ -372,8 +372,8 @@ async def composite_tile(
 )
 async def composite_tilejson(
     request: Request,
-    weights: Annotated[WeightParams, Depends()],
-    params: Annotated[CompositeParams, Depends()],
+    weights: WeightQuery,
+    params: CompositeQuery,
     build: Annotated[BuildResult, Depends(current_build)],
 ) -> Response:
     """TileJSON 3.0.0 of composite hazard tiles with the weights given here."""
@@ -402,7 +402,7 @@ async def basemap_tile(
     z: TileZ,
     x: TileX,
     y: TileY,
-    params: Annotated[TileParams, Depends()],
+    params: TileQuery,
     build: Annotated[BuildResult, Depends(current_build)],
 ) -> Response:
     """The build's own hillshade in greys, transparent outside: a map without internet."""
@@ -427,7 +427,7 @@ async def basemap_tile(
 )
 async def basemap_tilejson(
     request: Request,
-    params: Annotated[TileParams, Depends()],
+    params: TileQuery,
     build: Annotated[BuildResult, Depends(current_build)],
 ) -> Response:
     """TileJSON 3.0.0 of the hillshade basemap."""

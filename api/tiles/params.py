@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from fastapi import Path, Query
+from fastapi import Depends, Path, Query
 from pydantic import BaseModel, Field
 
+from aralrisk.api.deps import on_loop
 from aralrisk.api.i18n import N_
 from aralrisk.api.problems import ApiError
 from aralrisk.api.tiles.sources import Values
@@ -114,3 +115,9 @@ class CompositeParams(TileParams):
         """
         if self.target == "risk":
             raise ApiError(422, RISK_HAS_NO_TILES)
+
+
+#: The parameter classes as route dependencies, built on the event loop (api/deps.py).
+TileQuery = Annotated[TileParams, Depends(on_loop(TileParams))]
+LayerTileQuery = Annotated[LayerTileParams, Depends(on_loop(LayerTileParams))]
+CompositeQuery = Annotated[CompositeParams, Depends(on_loop(CompositeParams))]
