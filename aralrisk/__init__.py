@@ -36,6 +36,9 @@ PUBLIC_MODULES: tuple[str, ...] = (
     "aralrisk.layers.transfer",
     "aralrisk.layers.own_fields",
     "aralrisk.layers.qgis",
+    "aralrisk.layers.qgis_symbols",
+    "aralrisk.layers.qgis_project",
+    "aralrisk.layers.qgis_qgs",
 )
 
 __all__ = ["PUBLIC_MODULES", "__version__"]
