@@ -68,6 +68,7 @@ ROUTES = {
 #: weighted overlay, drawn with the chosen weights).
 SURFACE_OVERLAYS = ("exposed", "vulnerability", "lack_of_coping")
 
+
 @dataclass(frozen=True)
 class MapPage:
     """A generated map page and the Content-Security-Policy that lets it run.
