@@ -21,7 +21,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from ipykernel.kernelspec import write_kernel_spec
 from nbclient import NotebookClient
 
 import aralrisk
@@ -87,31 +86,31 @@ def _figures(nb: nbformat.NotebookNode) -> int:
     )
 
 
-@pytest.fixture
-def kernel_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A ``python3`` kernel spec of this interpreter, inline plots, temp files in tmp_path."""
-    kernels = tmp_path / "jupyter" / "kernels" / "python3"
-    write_kernel_spec(kernels)
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
-    monkeypatch.delenv("MPLBACKEND", raising=False)
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    monkeypatch.setenv("TMPDIR", str(scratch))
+#: The notebooks are executed from two test files, two each, so that the test runners
+#: (pytest-xdist, one file per worker) run them side by side: about a minute each half.
+FIRST_HALF = ("01_quickstart.ipynb", "03_bring_your_own_data.ipynb")
 
 
-def _executed_params() -> list[object]:
+def executed_params(names: tuple[str, ...]) -> list[object]:
+    """``names`` as test parameters, marked ``real_data`` where they read it."""
     return [
         pytest.param(name, marks=[pytest.mark.real_data] if name in REAL_DATA else [])
-        for name in sorted(FIGURES)
+        for name in names
     ]
 
 
 @pytest.mark.notebook
 @pytest.mark.slow
-@pytest.mark.parametrize("name", _executed_params())
+@pytest.mark.parametrize("name", executed_params(FIRST_HALF))
 def test_notebook_runs_and_checks_itself(
     name: str, kernel_env: None, record_property: pytest.RecordProperty
 ) -> None:
+    run_and_check(name, record_property)
+
+
+def run_and_check(name: str, record_property: pytest.RecordProperty) -> None:
+    """Execute notebook ``name`` in a fresh kernel; fail on a failing cell, a warning or a
+    missing figure (needs the ``kernel_env`` fixture)."""
     if not (SAMPLE / "districts.geojson").is_file():
         pytest.fail("the sample data set is missing: run `make sample` first")
     if name in REAL_DATA and not OFFICIAL_BOUNDARIES.is_file():
