@@ -418,29 +418,6 @@ def test_no_build_is_said_in_the_requests_language(
     )
 
 
-@pytest.fixture(scope="module")
-def alert_client(
-    build_root: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[TestClient]:
-    """A service over a copy of the tiny world with dust alerts for two days published."""
-    import shutil
-
-    from aralrisk.api.app import create_app
-    from aralrisk.api.settings import Settings
-    from aralrisk.layers import alerts
-    from tests.forecasts import ISSUED, pm10
-
-    folder = tmp_path_factory.mktemp("alerts-language")
-    root = folder / "root"
-    shutil.copytree(build_root, root, symlinks=True)
-    path = pm10(
-        folder / "pm10.nc", [{"A": 200.0, "B": 60.0, "C": 20.0}, {"A": 120.0, "B": 20.0, "C": 20.0}]
-    )
-    alerts.run([str(path)], root, now=ISSUED)
-    with TestClient(create_app(Settings(build_dir=root))) as client:
-        yield client
-
-
 def test_alerts_day_in_the_requests_language(alert_client: TestClient) -> None:
     url = "/alerts?day=2026-05-01"
     en = alert_client.get(url)
