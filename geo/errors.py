@@ -7,6 +7,11 @@ HTTP service can pass them to clients without echoing server paths.
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 __all__ = [
     "BuildRemoved",
     "ConfigError",
@@ -14,7 +19,15 @@ __all__ = [
     "InputWarning",
     "NetworkError",
     "NotFoundError",
+    "recording_input_warnings",
+    "warn_input",
 ]
+
+#: Lists that collect the InputWarning messages of the code running in this context, or
+#: None while they are muted. A context variable, not ``warnings.catch_warnings``: that one
+#: swaps process-wide state, and libraries entering it from worker threads (xarray does,
+#: inside dask tasks) can restore it under a build that is recording, losing its warnings.
+_SINKS: ContextVar[tuple[list[str], ...] | None] = ContextVar("aralrisk_input_sinks", default=())
 
 
 class InputError(ValueError):
@@ -101,3 +114,57 @@ class BuildRemoved(NotFoundError):
         ...
         aralrisk.geo.errors.BuildRemoved: build ... was removed from gone since it was opened ...
     """
+
+
+def warn_input(message: str, stacklevel: int = 1) -> None:
+    """Emit ``message`` as an :class:`InputWarning` and hand it to every active recorder.
+
+    ``stacklevel`` counts as for :func:`warnings.warn` from the caller's frame: 1 names the
+    line calling ``warn_input``, 2 its caller. Inside :func:`recording_input_warnings`
+    with ``mute=True`` the message is neither recorded nor emitted.
+
+    Examples:
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     warn_input("zones.tif has no nodata value")
+        >>> caught[0].category.__name__, str(caught[0].message)
+        ('InputWarning', 'zones.tif has no nodata value')
+    """
+    sinks = _SINKS.get()
+    if sinks is None:
+        return
+    for sink in sinks:
+        sink.append(message)
+    warnings.warn(message, InputWarning, stacklevel=stacklevel + 1)
+
+
+@contextmanager
+def recording_input_warnings(*, mute: bool = False) -> Iterator[list[str]]:
+    """Collect the messages :func:`warn_input` emits in this context, in order.
+
+    The list fills whatever the process-wide warning filters say (even where a warning
+    is shown only once, or ignored), and from this thread and context only, so two builds
+    running side by side in threads each get their own. Recorders nest: an outer one sees
+    what an inner one sees. ``mute=True`` drops the messages instead (an input read only
+    for comparison, whose repairs are not the caller's): the yielded list stays empty and
+    outer recorders see nothing.
+
+    Examples:
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     with recording_input_warnings() as told:
+        ...         warn_input("a.csv has no row for KZ431900")
+        ...         with recording_input_warnings(mute=True):
+        ...             warn_input("old.gpkg was reprojected")
+        >>> told
+        ['a.csv has no row for KZ431900']
+    """
+    sink: list[str] = []
+    current = _SINKS.get()
+    token = _SINKS.set(None if mute or current is None else (*current, sink))
+    try:
+        yield sink
+    finally:
+        _SINKS.reset(token)

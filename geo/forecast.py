@@ -22,7 +22,6 @@ judged in belongs to the caller's catalog. Nothing here knows about hazards or p
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,7 +33,7 @@ import pandas as pd
 import xarray as xr
 
 from aralrisk.geo._files import PathLike, base_name, require_file
-from aralrisk.geo.errors import InputError, InputWarning
+from aralrisk.geo.errors import InputError, warn_input
 from aralrisk.geo.io import _check_units, _is_time, _open_dataset, find_variable
 
 __all__ = ["Forecast", "read_forecast"]
@@ -228,10 +227,9 @@ def _time_axis(
     if reference is None:
         first = pd.Timestamp(da["time"].to_numpy().min()).to_pydatetime()
         reference = first.replace(tzinfo=UTC)
-        warnings.warn(
+        warn_input(
             f"{name} does not say when it was issued (no forecast_reference_time): its "
             f"first valid time {reference:%Y-%m-%d %H:%M} UTC is taken as the issue time",
-            InputWarning,
             stacklevel=3,
         )
     return da, reference

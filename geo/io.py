@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ from aralrisk.geo._files import (
     require_file,
 )
 from aralrisk.geo.cog import write_cog
-from aralrisk.geo.errors import InputError, InputWarning
+from aralrisk.geo.errors import InputError, warn_input
 from aralrisk.geo.grid import GridSpec
 from aralrisk.geo.vectors import read_districts, write_vectors
 
@@ -135,10 +134,9 @@ def read_raster(
         file_dtype = np.dtype(ds.dtypes[band - 1])
         crs, transform = ds.crs, ds.transform
     if nodata is None:
-        warnings.warn(
+        warn_input(
             f"{name} has no nodata value; all cells are treated as valid — set one with "
             "`rio edit-info --nodata`",
-            InputWarning,
             stacklevel=2,
         )
     dask_chunks = _dask_chunks(chunks, block_shape, shape)

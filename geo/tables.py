@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import pandas as pd
 
 from aralrisk.geo._files import PathLike, base_name, require_file
-from aralrisk.geo.errors import InputError, InputWarning
+from aralrisk.geo.errors import InputError, warn_input
 
 
 def read_table(
@@ -62,16 +61,14 @@ def read_table(
     wanted = [str(i) for i in ids]
     absent = [i for i in wanted if i not in out.index]
     if absent:
-        warnings.warn(
+        warn_input(
             f"{name} has no row for {', '.join(absent)}: their values are missing (no data)",
-            InputWarning,
             stacklevel=2,
         )
     unknown = sorted(set(out.index) - set(wanted))
     if unknown:
-        warnings.warn(
+        warn_input(
             f"{name} has rows for unknown ids {', '.join(unknown)}: they are ignored",
-            InputWarning,
             stacklevel=2,
         )
     result = out.reindex(wanted)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from pyproj import Geod
 
 from aralrisk.geo._files import PathLike, atomic_path, base_name, require_file
 from aralrisk.geo.csvfiles import csv_bytes, csvt
-from aralrisk.geo.errors import InputError, InputWarning
+from aralrisk.geo.errors import InputError, warn_input
 
 OUTPUT_CRS = "EPSG:4326"
 # Two districts may share a border digitised twice; an overlap larger than this share
@@ -123,9 +122,8 @@ def read_districts(
         )
     gdf = gdf.set_geometry(geoms, crs=gdf.crs)
     if not gdf.crs.equals(OUTPUT_CRS):
-        warnings.warn(
+        warn_input(
             f"{name} is in {gdf.crs.to_string()}; it was reprojected to {OUTPUT_CRS}",
-            InputWarning,
             stacklevel=2,
         )
         gdf = gdf.to_crs(OUTPUT_CRS)
@@ -218,10 +216,9 @@ def _polygonal(geoms: np.ndarray, labels: np.ndarray, name: str) -> np.ndarray:
                 "redraw its polygon"
             )
         reason = shapely.is_valid_reason(geoms[i])
-        warnings.warn(
+        warn_input(
             f"{name}: district {labels[i]} had an invalid geometry ({reason}); it was repaired "
             "with shapely.make_valid, keeping only its polygonal parts",
-            InputWarning,
             stacklevel=3,
         )
         out[i] = repaired
@@ -249,10 +246,9 @@ def _warn_overlaps(geoms: np.ndarray, labels: np.ndarray, name: str) -> None:
     share = shared / np.minimum(areas[left], areas[right])
     for i, j, s in zip(left, right, share, strict=True):
         if s > OVERLAP_SLIVER_FRACTION:
-            warnings.warn(
+            warn_input(
                 f"{name}: districts {labels[i]} and {labels[j]} overlap ({s:.1%} of the "
                 "smaller one); cells there count for one district only — fix the borders",
-                InputWarning,
                 stacklevel=3,
             )
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import math
 import uuid
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -52,7 +51,7 @@ from aralrisk.geo._zonal_pass import (
     reduce_in_memory,
     reduce_lazy,
 )
-from aralrisk.geo.errors import InputError, InputWarning
+from aralrisk.geo.errors import InputError, warn_input
 from aralrisk.geo.grid import GridSpec
 
 __all__ = ["ZonalStats", "ZoneIndex"]
@@ -246,10 +245,9 @@ class ZoneIndex:
             else:
                 outside.append(str(self.ids[k]))
         if outside:
-            warnings.warn(
+            warn_input(
                 f"zones {', '.join(outside[:5])} lie outside the grid: their statistics are "
                 "NaN — build the grid from bounds that cover every zone",
-                InputWarning,
                 stacklevel=3,
             )
         return assigned

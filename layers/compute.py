@@ -9,7 +9,6 @@ divided by the cell areas; district-table columns are read per district.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from aralrisk.geo.errors import ConfigError, InputError, InputWarning
+from aralrisk.geo.errors import ConfigError, InputError, warn_input
 from aralrisk.geo.grid import GridSpec, align
 from aralrisk.geo.io import read_raster, read_timeseries
 from aralrisk.geo.tables import read_table
@@ -48,10 +47,9 @@ def _with_units(da: xr.DataArray, spec: LayerSpec, source: InputConfig) -> xr.Da
     """Convert ``da`` to the layer's units (file tag, then config, then assumed)."""
     declared = da.attrs.get("units") or source.units
     if not declared:
-        warnings.warn(
+        warn_input(
             f"{source.path.name} declares no units; assuming {spec.units!r} for layer "
             f"{spec.id!r} (set `units` under [inputs.{spec.input}] to be explicit)",
-            InputWarning,
             stacklevel=3,
         )
         declared = spec.units

@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import time
-import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -37,7 +36,7 @@ from tqdm.std import tqdm
 
 from aralrisk.geo import index
 from aralrisk.geo.csvfiles import write_csv
-from aralrisk.geo.errors import ConfigError, InputError, InputWarning
+from aralrisk.geo.errors import ConfigError, InputError, recording_input_warnings, warn_input
 from aralrisk.geo.grid import GridSpec
 from aralrisk.geo.io import raster_grid, read_districts, read_raster, write_cog, write_vectors
 from aralrisk.geo.zonal import ZonalStats, ZoneIndex
@@ -308,8 +307,7 @@ def _run(
     min_cov = cfg.scoring.min_coverage
     layer_dir = work / "layers"
     outputs: dict[str, Any] = {"layers": {}, "quality": {}}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", InputWarning)
+    with recording_input_warnings() as told:
         try:
             with steps.step("districts"):
                 d = cfg.districts
@@ -442,9 +440,7 @@ def _run(
             outputs["styles"]["project"] = qgis_project.write_project(
                 work, catalog, weighting.classes, outputs, grid.crs, cfg.title
             )
-            outputs["warnings"] = [
-                str(w.message) for w in caught if issubclass(w.category, InputWarning)
-            ]
+            outputs["warnings"] = list(told)
             built = manifest(cfg, catalog, weighting, version, grid, districts, outputs)
             built["timings"] = steps.timings
             built["name"] = name
@@ -457,14 +453,6 @@ def _run(
             publish.write_manifest(work, built)
         finally:
             steps.close()
-    # Warnings seen while recording them are passed on to the caller unchanged.
-    for caught_warning in caught:
-        warnings.warn_explicit(
-            caught_warning.message,
-            caught_warning.category,
-            caught_warning.filename,
-            caught_warning.lineno,
-        )
 
 
 def _people(
@@ -547,12 +535,11 @@ def _completeness(
     per_district = np.asarray(zones.stats(share).mean, dtype=np.float64)
     lowest = float(np.nanmin(per_district)) if np.isfinite(per_district).any() else float("nan")
     if lowest < 1.0:
-        warnings.warn(
+        warn_input(
             f"{source.path.name}: some years miss more than "
             f"{indicators.MAX_MISSING:.0%} of their days and are left out of {spec.id} "
             f"(as little as {lowest:.0%} of the years kept in a district); confidence is "
             "lowered there",
-            InputWarning,
             stacklevel=2,
         )
     return {
@@ -663,10 +650,9 @@ def _check_coverage(spec: LayerSpec, stats: ZonalStats, source: str, min_coverag
         )
     short = [str(i) for i, c in zip(stats.ids, coverage, strict=True) if not c >= min_coverage]
     if short:
-        warnings.warn(
+        warn_input(
             f"{source} covers less than {min_coverage:.0%} of district(s) {', '.join(short)}; "
             f"their {spec.id} level is 'no data'",
-            InputWarning,
             stacklevel=3,
         )
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -40,7 +39,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from aralrisk.geo.errors import ConfigError, InputError, InputWarning
+from aralrisk.geo.errors import ConfigError, InputError, recording_input_warnings
 from aralrisk.geo.grid import GridSpec
 from aralrisk.geo.io import read_districts
 from aralrisk.geo.vectors import geodesic_area_km2
@@ -260,9 +259,8 @@ def prepare(
             if boundaries is None:  # match = "code" with boundaries is the only way here
                 continue
             old_id = source.boundaries_id_field or source.id_field
-            with warnings.catch_warnings():
-                # The old file's own warnings (reprojection, repairs) are not the build's.
-                warnings.simplefilter("ignore", InputWarning)
+            # The old file's own warnings (reprojection, repairs) are not the build's.
+            with recording_input_warnings(mute=True):
                 old = read_districts(boundaries, old_id)
             weights = overlap_weights(old, old_id, districts, id_field, grid, density)
             if weights.empty:

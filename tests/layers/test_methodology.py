@@ -9,6 +9,8 @@ named by their release.
 from __future__ import annotations
 
 import shutil
+import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +20,7 @@ import xarray as xr
 
 from aralrisk.geo import index
 from aralrisk.geo.errors import ConfigError, InputError, InputWarning
-from aralrisk.layers import indicators
+from aralrisk.layers import indicators, pipeline
 from aralrisk.layers.pipeline import build
 from aralrisk.layers.registry import load_catalog
 from aralrisk.layers.result import BuildResult
@@ -243,6 +245,44 @@ def test_a_district_without_vulnerability_data_gets_no_rank(tmp_path: Path) -> N
     # B still has its hazard, its hazard level and its rank by hazard.
     assert np.isfinite(table.loc["B", "hazard"]) and np.isfinite(table.loc["B", "rank_hazard"])
     assert table.loc["B", "hazard_level"] >= index.VERY_LOW
+
+
+def test_the_manifest_keeps_input_warnings_while_another_thread_swaps_warning_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # warnings.catch_warnings swaps process-wide state; a thread that entered it before the
+    # build and leaves it during the build (xarray does so inside dask tasks) used to put
+    # back the state from before the build's own recording, and the manifest lost the
+    # warnings given after that point (seen as a flaky notebook 03).
+    folder = _world(tmp_path, "race")
+    table_csv = folder / "table.csv"
+    rows = pd.read_csv(table_csv)
+    rows[rows["code"] != "B"].to_csv(table_csv, index=False)
+    inside, leave = threading.Event(), threading.Event()
+
+    def other_thread() -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            inside.set()
+            leave.wait(30)
+
+    read_districts = pipeline.read_districts
+
+    def read_then_release(*args: object, **kwargs: object) -> object:
+        districts = read_districts(*args, **kwargs)  # type: ignore[arg-type]
+        leave.set()
+        thread.join(30)
+        return districts
+
+    monkeypatch.setattr(pipeline, "read_districts", read_then_release)
+    # The thread starts inside pytest's own recorder, so what it puts back is that one.
+    with pytest.warns(InputWarning, match="no row for B"):
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        inside.wait(30)
+        result = build(folder / "build.toml", out=tmp_path / "out", progress=False)
+    assert not thread.is_alive()
+    assert any("no row for B" in w for w in result.manifest["warnings"])
 
 
 def test_a_hazard_only_build_ranks_by_hazard(world_dir: Path, tmp_path: Path) -> None:
