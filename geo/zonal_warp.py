@@ -272,7 +272,9 @@ def zone_means(
         resampling: The alignment's resampling (:func:`~aralrisk.geo.grid.align`).
         weights: Optional weights on ``grid`` (rows, cols), e.g. people per cell.
         operators: Operators already read, kept between calls on the same source grid,
-            ``grid``, zones and weights (a dict the caller owns; one per build).
+            ``grid``, zones and weights (a dict the caller owns; one per build). One read
+            with the weights serves later calls without them; pass the weighted fields
+            first to read it once.
 
     Returns:
         ``(mean, weighted_mean)``, each (n, zones) float64 in the fields' units;
@@ -297,10 +299,13 @@ def zone_means(
             tuple(template.rio.transform(recalc=True)),
             template.shape,
             resampling,
-            weights is not None,
         )
         cache = {} if operators is None else operators
-        if key not in cache:
+        # A weighted operator also holds the plain one (the same warp, the same cells):
+        # read once with the weights, it serves the unweighted fields too.
+        if key not in cache or (
+            weights is not None and cache[key] is not None and cache[key].weighted is None
+        ):
             cache[key] = zone_operator(template, grid, zones, resampling, weights)
         operator = cache[key]
     complete: npt.NDArray[np.bool_] = np.zeros(n, dtype=bool)

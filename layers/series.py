@@ -129,7 +129,10 @@ def district_series(
     rows: list[pd.DataFrame] = []
     weights: Weights | None = None
     operators: OperatorCache = {}
-    for spec in registry.values():
+    # Population-weighted layers first: the operator they read serves the others too
+    # (geo/zonal_warp.py). The table is sorted at the end, so the order shows nowhere.
+    ordered = sorted(registry.values(), key=lambda s: s.district_statistic != "weighted_mean")
+    for spec in ordered:
         source = inputs.get(spec.input)
         if source is None or source.kind != "series" or not spec.spatial:
             continue

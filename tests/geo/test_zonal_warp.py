@@ -157,6 +157,30 @@ def test_operators_are_kept_between_calls_on_the_same_source_grid(
     np.testing.assert_allclose(mean, _direct(_fields(5, seed=2), zones)[0], rtol=1e-12)
 
 
+def test_an_operator_read_with_weights_serves_the_plain_means_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    zones = _zones()
+    people = _people()
+    cache: zonal_warp.OperatorCache = {}
+    zone_means(_fields(5, seed=1), GRID, zones, "bilinear", people, operators=cache)
+    calls = _count_warps(monkeypatch)
+    plain = _fields(5, seed=2)
+    mean, weighted = zone_means(plain, GRID, zones, "bilinear", operators=cache)
+    assert weighted is None
+    assert len(cache) == 1
+    assert len(calls) == 1  # no probe warps again: the check of the first field only
+    np.testing.assert_allclose(mean, _direct(plain, zones)[0], rtol=1e-12)
+    # The other way round the plain operator cannot give weighted means: read again.
+    cache.clear()
+    zone_means(plain, GRID, zones, "bilinear", operators=cache)
+    calls.clear()
+    mean, weighted = zone_means(plain, GRID, zones, "bilinear", people, operators=cache)
+    assert len(calls) == 2 and len(cache) == 1
+    assert weighted is not None
+    np.testing.assert_allclose(weighted, _direct(plain, zones, weights=people)[1], rtol=1e-12)
+
+
 def test_lazy_weights_are_read_a_strip_at_a_time_and_give_the_same_means(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
