@@ -66,7 +66,7 @@ typecheck: $(VENV)/.dev-installed
 
 # Tests run on every core (pytest-xdist; sessions fixtures are built once per worker) and
 # the ten slowest are printed at the end of every run.
-PYTEST_ARGS ?= -n auto --dist loadfile --durations=10
+PYTEST_ARGS ?= -n auto --dist loadfile --no-loadscope-reorder --durations=10
 unit: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

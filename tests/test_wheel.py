@@ -140,7 +140,12 @@ def test_installed_package_comes_from_the_wheel(installed: Path, workdir: Path) 
 def test_installed_command_makes_builds_and_serves_the_sample(
     installed: Path, workdir: Path
 ) -> None:
-    assert (workdir / "data" / "sample" / "build.toml").is_file()
+    # Made in another process from the wheel: byte for byte the committed sample.
+    made = workdir / "data" / "sample"
+    committed = ROOT / "data" / "sample"
+    assert sorted(p.name for p in made.iterdir()) == sorted(p.name for p in committed.iterdir())
+    for path in committed.iterdir():
+        assert (made / path.name).read_bytes() == path.read_bytes(), path.name
     assert (workdir / "build" / "current" / "manifest.json").is_file()
     port = _free_port()
     log = workdir / "serve.log"

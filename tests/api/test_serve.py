@@ -237,9 +237,13 @@ def test_serve_rejects_a_bad_port() -> None:
     assert "65535" in result.output
 
 
-@pytest.fixture
-def live_server(build_root: Path, tmp_path: Path) -> Iterator[str]:
-    """``aralrisk serve`` in a subprocess on a free loopback port, behind ``/aral``."""
+@pytest.fixture(scope="module")
+def live_server(build_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``aralrisk serve`` in a subprocess on a free loopback port, behind ``/aral``.
+
+    One server for the module's tests: they only read from it.
+    """
+    tmp_path = tmp_path_factory.mktemp("live-server")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARALRISK_")}
     # Output goes to a file: a pipe nobody reads would block the server when full.
