@@ -303,8 +303,9 @@ def zone_means(
         cache = {} if operators is None else operators
         # A weighted operator also holds the plain one (the same warp, the same cells):
         # read once with the weights, it serves the unweighted fields too.
+        known = cache.get(key)
         if key not in cache or (
-            weights is not None and cache[key] is not None and cache[key].weighted is None
+            weights is not None and known is not None and known.weighted is None
         ):
             cache[key] = zone_operator(template, grid, zones, resampling, weights)
         operator = cache[key]
