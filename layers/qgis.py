@@ -12,7 +12,8 @@ A build opened in QGIS should look like the map, not grey. Every build writes:
   of the same name, which QGIS applies when it opens the raster: the catalogue's colours
   and level thresholds for raw values, the INFORM classes for 0-10 scores;
 * the settlements (``places.gpkg``, when the build has places) with a ``layer_styles``
-  row: points coloured by the highest hazard level within the build's radius
+  row: points coloured by the highest hazard level within the build's radius, sized by
+  their OpenStreetMap kind as on the map page
   (:data:`PLACE_FIELD`, the map's colours) and labelled by name.
 
 Settlements are classed by :data:`PLACE_FIELD`, the highest level of the weighted
@@ -36,6 +37,7 @@ from typing import Any
 
 from aralrisk.geo.index import RiskClasses
 from aralrisk.layers.qgis_symbols import (
+    MarkerSizes,
     level_classes,
     raster_qml,
     risk_classes,
@@ -43,7 +45,12 @@ from aralrisk.layers.qgis_symbols import (
     vector_sld,
 )
 from aralrisk.layers.registry import Registry
-from aralrisk.layers.specs import LegendClass, score_legend
+from aralrisk.layers.specs import (
+    OTHER_PLACE_RADIUS_PX,
+    PLACE_RADIUS_PX,
+    LegendClass,
+    score_legend,
+)
 
 #: The attribute the district styles classify.
 CLASS_FIELD = "risk_class"
@@ -53,6 +60,8 @@ CLASS_FIELD = "risk_class"
 PLACE_FIELD = "hazard_level_around"
 #: The attribute settlements are labelled with (their name as tagged, usually Kazakh).
 PLACE_LABEL_FIELD = "name"
+#: Settlement markers sized by their OpenStreetMap kind, as the map page sizes its dots.
+PLACE_SIZES = MarkerSizes("place", PLACE_RADIUS_PX, OTHER_PLACE_RADIUS_PX)
 #: The district GeoPackages of a build (file stem = layer name).
 DISTRICT_LAYERS = ("districts", "districts_input")
 #: The settlements' GeoPackage (file stem = layer name).
@@ -218,9 +227,20 @@ def write_styles(
             places,
             PLACES_LAYER,
             "settlements by hazard level around",
-            vector_qml(PLACE_FIELD, levels, symbol="marker", label_field=PLACE_LABEL_FIELD),
+            vector_qml(
+                PLACE_FIELD,
+                levels,
+                symbol="marker",
+                label_field=PLACE_LABEL_FIELD,
+                sizes=PLACE_SIZES,
+            ),
             vector_sld(
-                PLACES_LAYER, PLACE_FIELD, levels, symbol="marker", label_field=PLACE_LABEL_FIELD
+                PLACES_LAYER,
+                PLACE_FIELD,
+                levels,
+                symbol="marker",
+                label_field=PLACE_LABEL_FIELD,
+                sizes=PLACE_SIZES,
             ),
             field=PLACE_FIELD,
         )
@@ -237,6 +257,7 @@ __all__ = [
     "CLASS_FIELD",
     "PLACE_FIELD",
     "PLACE_LABEL_FIELD",
+    "PLACE_SIZES",
     "add_layer_style",
     "raster_legends",
     "write_styles",

@@ -167,7 +167,7 @@ def build_tree(
     if (work / f"{qgis.PLACES_LAYER}.gpkg").is_file():
         radius = outputs.get("places", {}).get("radius_km")
         within = f" within {radius:g} km" if radius else ""
-        renderer = vector_renderer(qgis.PLACE_FIELD, level_classes(), "marker")
+        renderer = vector_renderer(qgis.PLACE_FIELD, level_classes(), "marker", qgis.PLACE_SIZES)
         root.children.append(
             LayerGroup(
                 "Settlements",

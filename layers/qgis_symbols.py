@@ -12,7 +12,7 @@ writes them as ``r,g,b,a``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal, NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
@@ -30,6 +30,8 @@ LEVEL_COLORS: dict[int, str] = {
 }
 
 Symbol = Literal["fill", "marker"]
+#: Millimetres per screen pixel at 96 dpi (the web map's pixel), for QGIS sizes in mm.
+MM_PER_PX = 25.4 / 96
 
 
 class StyleClass(NamedTuple):
@@ -54,6 +56,52 @@ class StyleClass(NamedTuple):
 def _rgb(color: str) -> str:
     value = color.lstrip("#")
     return ",".join(str(int(value[k : k + 2], 16)) for k in (0, 2, 4))
+
+
+class MarkerSizes(NamedTuple):
+    """Marker sizes by the value of one attribute, as the web map sizes its dots.
+
+    Attributes:
+        field: The attribute, e.g. a settlement's ``place`` kind.
+        radius_px: Dot radius in screen pixels by attribute value.
+        other_px: Radius of any other value (or none).
+
+    QGIS gets the diameters in millimetres at 96 dpi (:meth:`qgis_expression`), SLD in
+    pixels (:meth:`sld_size`).
+
+    Examples:
+        >>> sizes = MarkerSizes("place", {"city": 7.0}, 2.5)
+        >>> print(sizes.qgis_expression())
+        CASE WHEN "place" = 'city' THEN 3.70 ELSE 1.32 END
+        >>> "<se:Data>city</se:Data><se:Value>14</se:Value>" in sizes.sld_size()
+        True
+    """
+
+    field: str
+    radius_px: Mapping[str, float]
+    other_px: float
+
+    def qgis_expression(self) -> str:
+        """A QGIS expression giving each feature's marker diameter in millimetres."""
+        name = '"' + self.field.replace('"', '""') + '"'
+        cases = " ".join(
+            f"WHEN {name} = '{value.replace(chr(39), chr(39) * 2)}' THEN {2 * r * MM_PER_PX:.2f}"
+            for value, r in self.radius_px.items()
+        )
+        return f"CASE {cases} ELSE {2 * self.other_px * MM_PER_PX:.2f} END"
+
+    def sld_size(self) -> str:
+        """An SE 1.1 ``<se:Size>`` recoding the attribute to diameters in pixels."""
+        items = "".join(
+            f"<se:MapItem><se:Data>{escape(value)}</se:Data><se:Value>{2 * r:g}</se:Value>"
+            "</se:MapItem>"
+            for value, r in self.radius_px.items()
+        )
+        return (
+            f'<se:Size><se:Recode fallbackValue="{2 * self.other_px:g}"><se:LookupValue>'
+            f"<ogc:PropertyName>{escape(self.field)}</ogc:PropertyName></se:LookupValue>"
+            f"{items}</se:Recode></se:Size>"
+        )
 
 
 def risk_classes(classes: RiskClasses) -> list[StyleClass]:
@@ -87,8 +135,11 @@ def level_classes() -> list[StyleClass]:
     ]
 
 
-def _symbol(kind: Symbol, name: str, color: str) -> str:
-    """One QGIS symbol: a filled polygon outlined in dark grey, or a circle marker."""
+def _symbol(kind: Symbol, name: str, color: str, sizes: MarkerSizes | None = None) -> str:
+    """One QGIS symbol: a filled polygon outlined in dark grey, or a circle marker.
+
+    A marker with ``sizes`` takes its diameter from them (a data-defined size).
+    """
     if kind == "marker":
         options = {
             "name": "circle",
@@ -114,16 +165,39 @@ def _symbol(kind: Symbol, name: str, color: str) -> str:
     items = "\n".join(
         f'            <Option name="{k}" type="QString" value="{v}"/>' for k, v in options.items()
     )
+    defined = ""
+    if sizes is not None and kind == "marker":
+        # QGIS's data-defined property of the symbol layer: type 3 is an expression.
+        expression = quoteattr(sizes.qgis_expression())
+        defined = f"""
+          <data_defined_properties>
+            <Option type="Map">
+              <Option name="name" type="QString" value=""/>
+              <Option name="properties" type="Map">
+                <Option name="size" type="Map">
+                  <Option name="active" type="bool" value="true"/>
+                  <Option name="expression" type="QString" value={expression}/>
+                  <Option name="type" type="int" value="3"/>
+                </Option>
+              </Option>
+              <Option name="type" type="QString" value="collection"/>
+            </Option>
+          </data_defined_properties>"""
     return f"""      <symbol type="{kind}" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">
         <layer class="{layer_class}" enabled="1" pass="0" locked="0">
           <Option type="Map">
 {items}
-          </Option>
+          </Option>{defined}
         </layer>
       </symbol>"""
 
 
-def vector_renderer(field: str, categories: Sequence[StyleClass], symbol: Symbol = "fill") -> str:
+def vector_renderer(
+    field: str,
+    categories: Sequence[StyleClass],
+    symbol: Symbol = "fill",
+    sizes: MarkerSizes | None = None,
+) -> str:
     """A QGIS ``<renderer-v2>`` categorizing ``field``: one symbol per category.
 
     Points are drawn in ascending order of ``field`` (QGIS "order by"), so the places
@@ -133,6 +207,7 @@ def vector_renderer(field: str, categories: Sequence[StyleClass], symbol: Symbol
         field: The classified attribute.
         categories: Value, colour and legend label of each category.
         symbol: ``"fill"`` for polygons, ``"marker"`` for points (circles).
+        sizes: For markers, their sizes by another attribute (fixed when None).
 
     Returns:
         The element as XML text, for a QML style or a project's ``<maplayer>``.
@@ -147,7 +222,7 @@ def vector_renderer(field: str, categories: Sequence[StyleClass], symbol: Symbol
         f'symbol="{k}" render="true"/>'
         for k, c in enumerate(categories)
     )
-    symbols = "\n".join(_symbol(symbol, str(k), c.color) for k, c in enumerate(categories))
+    symbols = "\n".join(_symbol(symbol, str(k), c.color, sizes) for k, c in enumerate(categories))
     ordered = symbol == "marker"
     return f"""  <renderer-v2 type="categorizedSymbol" attr={quoteattr(field)}
       symbollevels="0" enableorderby="{int(ordered)}" forceraster="0">
@@ -189,6 +264,7 @@ def vector_qml(
     *,
     symbol: Symbol = "fill",
     label_field: str | None = None,
+    sizes: MarkerSizes | None = None,
 ) -> str:
     """A QGIS style (QML): :func:`vector_renderer`, labelled by ``label_field`` if given.
 
@@ -204,13 +280,14 @@ def vector_qml(
     labels = f"\n{labeling(label_field)}" if label_field else ""
     return f"""<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
 <qgis version="3.34.0" styleCategories="Symbology|Labeling" labelsEnabled="{int(bool(labels))}">
-{vector_renderer(field, categories, symbol)}{labels}
+{vector_renderer(field, categories, symbol, sizes)}{labels}
 </qgis>
 """
 
 
-def _sld_symbolizer(symbol: Symbol, color: str) -> str:
+def _sld_symbolizer(symbol: Symbol, color: str, sizes: MarkerSizes | None = None) -> str:
     if symbol == "marker":
+        size = sizes.sld_size() if sizes is not None else "<se:Size>9</se:Size>"
         return f"""          <se:PointSymbolizer>
             <se:Graphic>
               <se:Mark>
@@ -221,7 +298,7 @@ def _sld_symbolizer(symbol: Symbol, color: str) -> str:
                   <se:SvgParameter name="stroke-width">1</se:SvgParameter>
                 </se:Stroke>
               </se:Mark>
-              <se:Size>9</se:Size>
+              {size}
             </se:Graphic>
           </se:PointSymbolizer>"""
     return f"""          <se:PolygonSymbolizer>
@@ -261,6 +338,7 @@ def vector_sld(
     *,
     symbol: Symbol = "fill",
     label_field: str | None = None,
+    sizes: MarkerSizes | None = None,
 ) -> str:
     """The same classification as an SLD 1.1 (Symbology Encoding 1.1) document.
 
@@ -282,7 +360,7 @@ def vector_sld(
               <ogc:Literal>{escape(c.value)}</ogc:Literal>
             </ogc:PropertyIsEqualTo>
           </ogc:Filter>
-{_sld_symbolizer(symbol, c.color)}
+{_sld_symbolizer(symbol, c.color, sizes)}
         </se:Rule>"""
         for c in categories
     ]
@@ -355,7 +433,9 @@ def raster_qml(legend: Sequence[LegendClass]) -> str:
 
 __all__ = [
     "LEVEL_COLORS",
+    "MM_PER_PX",
     "NO_DATA_COLOR",
+    "MarkerSizes",
     "StyleClass",
     "labeling",
     "level_classes",

@@ -48,6 +48,18 @@ HAZARD_LEVEL_COLORS: dict[int, str] = {
     index.HIGH: "#bd0026",
 }
 
+#: Radius in screen pixels of a settlement's dot by its OpenStreetMap ``place`` kind, on
+#: the map page (``api/map/static/places.js``) and in the QGIS styles of ``places.gpkg``:
+#: a city reads as a city in both. Any other kind gets :data:`OTHER_PLACE_RADIUS_PX`.
+PLACE_RADIUS_PX: dict[str, float] = {
+    "city": 7.0,
+    "town": 6.0,
+    "village": 4.0,
+    "hamlet": 3.0,
+    "isolated_dwelling": 2.5,
+}
+OTHER_PLACE_RADIUS_PX = 2.5
+
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 

@@ -136,3 +136,64 @@ def test_the_level_palette_is_the_maps() -> None:
     assert page.HAZARD_LEVEL_COLORS is HAZARD_LEVEL_COLORS
     for code, colour in qgis_symbols.LEVEL_COLORS.items():
         assert HAZARD_LEVEL_COLORS[code] == colour
+
+
+def _size_expression(symbol: ET.Element) -> str:
+    found = [
+        o.get("value", "")
+        for prop in symbol.iter("Option")
+        if prop.get("name") == "size" and prop.get("type") == "Map"
+        for o in prop
+        if o.get("name") == "expression"
+    ]
+    assert len(found) == 1, "one data-defined size per marker"
+    return found[0]
+
+
+def test_settlement_markers_are_sized_by_kind_as_on_the_map(built: BuildResult) -> None:
+    import re
+
+    from aralrisk.api.map.assets import OWN_STATIC
+    from aralrisk.layers.specs import OTHER_PLACE_RADIUS_PX, PLACE_RADIUS_PX
+
+    styles = pyogrio.read_dataframe(built.path / "places.gpkg", layer="layer_styles")
+    root = ET.fromstring(styles.iloc[0]["styleQML"].split("\n", 1)[1])  # noqa: S314
+    symbols = root.findall("renderer-v2/symbols/symbol")
+    expressions = {_size_expression(s) for s in symbols}
+    assert len(expressions) == 1  # every level's marker is sized the same way
+    (expression,) = expressions
+    # Evaluated by hand: each kind's diameter in mm at 96 dpi, the map's radius doubled.
+    cases = dict(re.findall(r"WHEN \"place\" = '(\w+)' THEN ([\d.]+)", expression))
+    other = re.search(r"ELSE ([\d.]+) END$", expression)
+    assert other is not None
+    assert {k: float(v) for k, v in cases.items()} == {
+        k: round(2 * r * 25.4 / 96, 2) for k, r in PLACE_RADIUS_PX.items()
+    }
+    assert float(other.group(1)) == round(2 * OTHER_PLACE_RADIUS_PX * 25.4 / 96, 2)
+    places = gpd.read_file(built.path / "places.gpkg", layer="places")
+    kinds = set(places["place"])
+    assert {"town", "village"} <= kinds  # the tiny world has both: their sizes differ
+    assert float(cases["town"]) > float(cases["village"])
+    assert float(cases["city"]) == 3.70 and float(cases["village"]) == 2.12
+    # SLD: the same kinds recoded to pixel diameters.
+    sld = ET.fromstring(styles.iloc[0]["styleSLD"].encode())  # noqa: S314
+    recodes = list(sld.iter(f"{{{SLD['se']}}}Recode"))
+    assert recodes and all(r.get("fallbackValue") == "5" for r in recodes)
+    items = {
+        i.findtext(f"{{{SLD['se']}}}Data"): float(i.findtext(f"{{{SLD['se']}}}Value") or "nan")
+        for i in recodes[0].iter(f"{{{SLD['se']}}}MapItem")
+    }
+    assert items == {k: 2 * r for k, r in PLACE_RADIUS_PX.items()}
+    # The map page's dots: places.js holds the same radii.
+    script = (OWN_STATIC / "places.js").read_text(encoding="utf-8")
+    js = {k: float(r) for k, r in re.findall(r"(\w+): \[\d, ([\d.]+), \d+\]", script)}
+    assert js == PLACE_RADIUS_PX
+    assert f"OTHER_KIND = [3, {OTHER_PLACE_RADIUS_PX:g}, 12]" in script
+    # The QGIS project draws the settlements with the same renderer.
+    project = ET.parse(built.path / "aralrisk.qgs").getroot()  # noqa: S314
+    layer = next(
+        m for m in project.iter("maplayer") if m.findtext("layername", "").startswith("Settlements")
+    )
+    assert {_size_expression(s) for s in layer.findall("renderer-v2/symbols/symbol")} == {
+        expression
+    }
