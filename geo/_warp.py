@@ -14,6 +14,8 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import dask
@@ -67,25 +69,196 @@ def reproject_chunked(
         is dask (lazy, nothing computed), numpy otherwise. Destination cells that no
         valid source cell reaches are NaN.
     """
-    bands = source.shape[0]
-    lead = source.chunks[0] if isinstance(source, dask.array.Array) else (bands,)
+    dtype = source.dtype
+    lazy = isinstance(source, dask.array.Array)
+    out = None if lazy else np.full((source.shape[0], *dst_shape), np.nan, dtype=dtype)
+    lead_blocks: list[Any] = []
+    lead = source.chunks[0] if isinstance(source, dask.array.Array) else (source.shape[0],)
+    for window in _windows(
+        lead, source.shape[1:], src_transform, src_crs, dst_transform, dst_crs, dst_shape, chunks
+    ):
+        if window.first_of_band_group:
+            lead_blocks.append([])
+        if window.first_of_row:
+            lead_blocks[-1].append([])
+        if window.source is None:
+            if lazy:
+                lead_blocks[-1][-1].append(dask.array.full(window.shape, np.nan, dtype=dtype))
+            continue
+        s0, s1, t0, t1 = window.source
+        sub = source[window.bands, s0:s1, t0:t1]
+        sub_transform = src_transform @ Affine.translation(t0, s0)
+        args = (sub_transform, src_crs, window.transform, dst_crs, window.shape, resampling)
+        if lazy:
+            task = dask.delayed(warp_window, pure=True)(sub, *args)
+            lead_blocks[-1][-1].append(dask.array.from_delayed(task, window.shape, dtype=dtype))
+        else:
+            assert out is not None  # noqa: S101 - set above for numpy sources
+            out[window.bands, window.rows, window.cols] = warp_window(sub, *args)
+    if lazy:
+        return dask.array.block(lead_blocks)
+    assert out is not None  # noqa: S101
+    return out
+
+
+def reproject_counts_chunked(
+    source: dask.array.Array,
+    src_area: np.ndarray,
+    src_transform: Affine,
+    src_crs: CRS,
+    dst_area: np.ndarray,
+    dst_transform: Affine,
+    dst_crs: CRS,
+    dst_shape: tuple[int, int],
+    chunks: tuple[int, int] | None = None,
+) -> dask.array.Array:
+    """Regrid counts (e.g. people per cell) lazily, preserving totals; one task per chunk.
+
+    Bit for bit the graph-level recipe it replaces (kept for numpy sources in
+    :func:`geo.grid.align`): density = count / source cell area (0 where no data),
+    validity = 1 where there is data; both warped by area-weighted ``average`` as
+    separate bands over the same windows as :func:`reproject_chunked` (the density bands
+    of a chunk of ``source``'s leading axis in one warp, their validity in another);
+    count = mean density * destination cell area where any valid source cell
+    contributes, else NaN. One task does all of this for its window only, so the float64
+    density and validity exist for one window at a time, never for whole source chunks.
+
+    Args:
+        source: Dask float array (bands, rows, cols) of counts per source cell; NaN is
+            no data.
+        src_area: (rows,) area of the source cells of each row, km2.
+        src_transform: North-up affine transform of the source.
+        src_crs: Source CRS.
+        dst_area: (dst rows,) area of the destination cells of each row, km2.
+        dst_transform: North-up affine transform of the destination grid.
+        dst_crs: Destination CRS.
+        dst_shape: Destination (rows, cols).
+        chunks: Destination chunk (rows, cols), as for :func:`reproject_chunked` with a
+            source of twice as many bands (density and validity).
+
+    Returns:
+        A lazy float64 dask array (bands, *dst_shape) of counts per destination cell.
+    """
+    # The recipe's stacked (density, validity) source has the band groups of ``source``
+    # twice: the same chunk size (from the largest group) and the same windows.
+    lead_blocks: list[Any] = []
+    for window in _windows(
+        source.chunks[0],
+        source.shape[1:],
+        src_transform,
+        src_crs,
+        dst_transform,
+        dst_crs,
+        dst_shape,
+        chunks,
+    ):
+        if window.first_of_band_group:
+            lead_blocks.append([])
+        if window.first_of_row:
+            lead_blocks[-1].append([])
+        if window.source is None:
+            block = dask.array.full(window.shape, np.nan, dtype=np.float64)
+            lead_blocks[-1][-1].append(block)
+            continue
+        s0, s1, t0, t1 = window.source
+        task = dask.delayed(warp_counts, pure=True)(
+            source[window.bands, s0:s1, t0:t1],
+            src_area[s0:s1],
+            src_transform @ Affine.translation(t0, s0),
+            src_crs,
+            dst_area[window.rows],
+            window.transform,
+            dst_crs,
+            window.shape,
+        )
+        lead_blocks[-1][-1].append(dask.array.from_delayed(task, window.shape, np.float64))
+    return dask.array.block(lead_blocks)
+
+
+def warp_counts(
+    sub: np.ndarray,
+    sub_area: np.ndarray,
+    sub_transform: Affine,
+    src_crs: CRS,
+    dst_area: np.ndarray,
+    dst_transform: Affine,
+    dst_crs: CRS,
+    shape: tuple[int, int, int],
+) -> np.ndarray:
+    """One window of :func:`reproject_counts_chunked`: counts in, counts out (float64).
+
+    ``sub`` (bands, rows, cols) holds counts (NaN = no data), ``sub_area`` the area of
+    its rows' cells and ``dst_area`` that of the destination rows', in km2. In-place
+    steps give the same bits as the recipe's ``where(valid, count / area, 0)`` and
+    ``where(share > 0, mean * area, nan)``; the validity is warped first and kept as a
+    mask, so at most two float64 windows are alive at a time.
+    """
+    valid = ~np.isnan(sub)
+    share = warp_window(
+        valid.astype(np.float64),
+        sub_transform,
+        src_crs,
+        dst_transform,
+        dst_crs,
+        shape,
+        Resampling.average,
+    )
+    reached = share > 0
+    del share
+    density = sub.astype(np.float64)
+    density /= sub_area[:, None]
+    density[~valid] = 0.0
+    del valid
+    mean = warp_window(
+        density, sub_transform, src_crs, dst_transform, dst_crs, shape, Resampling.average
+    )
+    del density
+    mean *= dst_area[:, None]
+    mean[~reached] = np.nan
+    return mean
+
+
+@dataclass(frozen=True)
+class _Window:
+    """One destination chunk of one group of bands, and the source window it needs."""
+
+    bands: slice
+    rows: slice
+    cols: slice
+    shape: tuple[int, int, int]
+    transform: Affine  # of the destination chunk
+    source: Window2D | None  # None: no source cell reaches the chunk
+    first_of_band_group: bool
+    first_of_row: bool
+
+
+def _windows(
+    lead: tuple[int, ...],
+    src_shape: tuple[int, ...],
+    src_transform: Affine,
+    src_crs: CRS,
+    dst_transform: Affine,
+    dst_crs: CRS,
+    dst_shape: tuple[int, int],
+    chunks: tuple[int, int] | None,
+) -> Iterator[_Window]:
+    """The chunks of a chunked reprojection: per group of bands, row-major.
+
+    ``lead`` gives the bands of each group (a dask source's chunks along its leading
+    axis; one group of all bands for numpy), ``src_shape`` the source's (rows, cols);
+    ``chunks`` defaults to :func:`_auto_chunks` for the largest group.
+    """
     if chunks is None:
         chunks = _auto_chunks(src_transform, src_crs, dst_transform, dst_crs, dst_shape, max(lead))
     row_edges = _edges(dst_shape[0], chunks[0])
     col_edges = _edges(dst_shape[1], chunks[1])
     ratio = _resolution_ratio(src_transform, src_crs, dst_transform, dst_crs, dst_shape)
     pad = 2 + 2 * math.ceil(ratio)
-    dtype = source.dtype
-    lazy = isinstance(source, dask.array.Array)
-    out = None if lazy else np.full((bands, *dst_shape), np.nan, dtype=dtype)
-    lead_blocks: list[Any] = []
     band_start = 0
     for band_count in lead:
         band_stop = band_start + band_count
-        row_blocks: list[Any] = []
-        for r0, r1 in itertools.pairwise(row_edges):
-            col_blocks: list[Any] = []
-            for c0, c1 in itertools.pairwise(col_edges):
+        for i, (r0, r1) in enumerate(itertools.pairwise(row_edges)):
+            for j, (c0, c1) in enumerate(itertools.pairwise(col_edges)):
                 chunk_transform = dst_transform @ Affine.translation(c0, r0)
                 shape = (band_count, r1 - r0, c1 - c0)
                 window = source_window(
@@ -94,30 +267,20 @@ def reproject_chunked(
                     dst_crs,
                     src_transform,
                     src_crs,
-                    source.shape[1:],
+                    (src_shape[0], src_shape[1]),
                     pad,
                 )
-                if window is None:
-                    if lazy:
-                        col_blocks.append(dask.array.full(shape, np.nan, dtype=dtype))
-                    continue
-                s0, s1, t0, t1 = window
-                sub = source[band_start:band_stop, s0:s1, t0:t1]
-                sub_transform = src_transform @ Affine.translation(t0, s0)
-                args = (sub_transform, src_crs, chunk_transform, dst_crs, shape, resampling)
-                if lazy:
-                    task = dask.delayed(warp_window, pure=True)(sub, *args)
-                    col_blocks.append(dask.array.from_delayed(task, shape, dtype=dtype))
-                else:
-                    assert out is not None  # noqa: S101 - set above for numpy sources
-                    out[band_start:band_stop, r0:r1, c0:c1] = warp_window(sub, *args)
-            row_blocks.append(col_blocks)
-        lead_blocks.append(row_blocks)
+                yield _Window(
+                    slice(band_start, band_stop),
+                    slice(r0, r1),
+                    slice(c0, c1),
+                    shape,
+                    chunk_transform,
+                    window,
+                    first_of_band_group=i == 0 and j == 0,
+                    first_of_row=j == 0,
+                )
         band_start = band_stop
-    if lazy:
-        return dask.array.block(lead_blocks)
-    assert out is not None  # noqa: S101
-    return out
 
 
 def warp_window(

@@ -24,7 +24,7 @@ from rasterio.enums import Resampling as GdalResampling
 from rasterio.windows import Window
 
 from aralrisk.geo._files import PathLike
-from aralrisk.geo._warp import reproject_chunked
+from aralrisk.geo._warp import reproject_chunked, reproject_counts_chunked
 from aralrisk.geo.errors import InputError
 
 __all__ = ["GridSpec", "align", "row_areas_km2"]
@@ -438,13 +438,28 @@ def _sum_preserving(
     chunks: tuple[int, int] | None,
 ) -> np.ndarray | dask.array.Array:
     """Regrid counts: density per km2, area-weighted average, times target cell area."""
-    xp: Any = dask.array if isinstance(data, dask.array.Array) else np
+    if isinstance(data, dask.array.Array):
+        # The same recipe, one task per output chunk that builds the float64 density
+        # and validity of its source window only: built on the graph (below), they
+        # were whole float64 source chunks, several per window, and held the peak
+        # memory of a large build.
+        return reproject_counts_chunked(
+            data,
+            row_areas_km2(src_crs, src_transform, data.shape[1]),
+            src_transform,
+            src_crs,
+            grid.cell_area_km2(),
+            grid.transform,
+            grid.crs,
+            grid.shape,
+            chunks,
+        )
     bands = data.shape[0]
     src_area = row_areas_km2(src_crs, src_transform, data.shape[1])[None, :, None]
-    valid = ~xp.isnan(data)
-    density = xp.where(valid, data.astype(np.float64) / src_area, 0.0)
+    valid = ~np.isnan(data)
+    density = np.where(valid, data.astype(np.float64) / src_area, 0.0)
     # Density and validity ride as bands of one warp: one pass over the source.
-    stacked = xp.concatenate([density, valid.astype(np.float64)], axis=0)
+    stacked = np.concatenate([density, valid.astype(np.float64)], axis=0)
     warped = reproject_chunked(
         stacked,
         src_transform,
@@ -457,4 +472,4 @@ def _sum_preserving(
     )
     mean_density, valid_share = warped[:bands], warped[bands:]
     dst_area = grid.cell_area_km2()[None, :, None]
-    return xp.where(valid_share > 0, mean_density * dst_area, np.nan)
+    return np.where(valid_share > 0, mean_density * dst_area, np.nan)
