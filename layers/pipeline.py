@@ -315,7 +315,7 @@ def _run(
                 ids = districts[d.id_field].astype(str).to_numpy()
                 grid = _grid(cfg, districts)
                 zones = ZoneIndex(districts, grid, d.id_field)
-                labels = xr.DataArray(zones.labels, dims=("y", "x")).chunk(1024)
+                labels = zones.lazy_labels(1024)  # no copy of the label raster
                 inside = labels > 0
                 write_cog(
                     grid.write_georeference(labels.astype(np.float32)),
