@@ -455,6 +455,19 @@ def _run(
             steps.close()
 
 
+def _within(layer: xr.DataArray, inside: xr.DataArray) -> xr.DataArray:
+    """``layer`` where ``inside`` (NaN outside the districts), in ``layer``'s own chunks.
+
+    xarray would cut both into their common, finer chunks (the labels' 1,024 cells
+    against an aligned layer's 2,048): every chunk of the layer then feeds four chunks
+    that :func:`geo.io.write_cog` computes in different batches, so it was warped twice,
+    and the two threads of a batch shared one warp instead of each running its own.
+    """
+    if layer.chunks is not None:
+        inside = inside.chunk(dict(zip(layer.dims, layer.chunks, strict=True)))
+    return layer.where(inside)
+
+
 def _people(
     cfg: BuildConfig,
     catalog: Registry,
@@ -473,7 +486,7 @@ def _people(
     with steps.step("people"):
         people_cells = compute.people_on_grid(cfg.inputs[pop.input], grid, pop)
         write_cog(
-            people_cells.where(inside),
+            _within(people_cells, inside),
             work / "people.tif",
             nodata=float("nan"),
             tags=rasters.tags(cfg, version, units="person", description="people per cell"),
@@ -497,7 +510,7 @@ def _layer(
     version: str,
 ) -> ZonalStats:
     """One spatial layer: raw and score COGs written, its zonal statistics returned."""
-    raw = compute.layer_on_grid(spec, cfg.inputs, grid, cache).where(inside)
+    raw = _within(compute.layer_on_grid(spec, cfg.inputs, grid, cache), inside)
     write_cog(
         raw,
         raw_path,
