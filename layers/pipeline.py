@@ -51,7 +51,7 @@ from aralrisk.layers.district_stats import hazard_columns, layer_columns
 from aralrisk.layers.outputs import district_frame, long_table, manifest
 from aralrisk.layers.registry import LayerSpec, Registry, load_catalog
 from aralrisk.layers.result import BuildResult, open_build
-from aralrisk.layers.scheduler import dask_client, scheduler_address
+from aralrisk.layers.scheduler import dask_client, release_freed_memory, scheduler_address
 
 #: The sample data set: the repository's ``data/sample`` when run from a source tree, else
 #: ``data/sample`` under the working directory, where ``aralrisk sample`` writes it by
@@ -314,6 +314,8 @@ def _run(
                 districts = read_districts(d.path, d.id_field, d.name_field, layer=d.layer)
                 ids = districts[d.id_field].astype(str).to_numpy()
                 grid = _grid(cfg, districts)
+                # glibc would keep hundreds of MB of a large build's freed chunks resident.
+                release_freed_memory(grid.height * grid.width)
                 zones = ZoneIndex(districts, grid, d.id_field)
                 labels = zones.lazy_labels(1024)  # no copy of the label raster
                 inside = labels > 0

@@ -8,10 +8,22 @@ deep inside :mod:`distributed`; a scheduler that cannot be reached is a
 
 from __future__ import annotations
 
+import ctypes
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from aralrisk.geo.errors import ConfigError, NetworkError
+
+#: During a build on a grid of at least :data:`LARGE_GRID_CELLS` cells, glibc maps blocks
+#: of this many bytes or more on their own and unmaps them when freed: the chunk arrays
+#: (4-34 MB), not the many small ones.
+MMAP_THRESHOLD = 4 * 1024 * 1024
+#: Four chunks of 2,048 x 2,048 cells: from here on chunk arrays are large.
+LARGE_GRID_CELLS = 4 * 2048 * 2048
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number (glibc's malloc.h)
+#: Environment variables by which the user already tunes glibc's allocator.
+_MALLOC_ENV = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_")
 
 #: Protocols of :mod:`distributed` whose addresses are ``HOST:PORT``.
 SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
@@ -105,3 +117,42 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator[None]:
         Client(cluster),
     ):
         yield
+
+
+def release_freed_memory(cells: int) -> bool:
+    """Let glibc return the freed chunk arrays of a large build to the system.
+
+    A build frees arrays of 4-34 MB by the thousand, from several threads. glibc raises
+    its mmap threshold to the largest block freed so far (up to 32 MB), so such arrays
+    are then carved out of per-thread heaps, whose free space stays resident while a
+    block above it is in use: at 16,000 x 8,800 cells the process held 200-450 MB more
+    than it used, and its peak moved by 200 MB from one run to the next. A fixed
+    threshold (:data:`MMAP_THRESHOLD`) maps every chunk array on its own instead, for
+    some system time per array. A grid of fewer than :data:`LARGE_GRID_CELLS` cells
+    has small arrays and little to gain (the sample build would only get slower), so
+    nothing is changed for it. Values computed are the same either way; the setting
+    lasts for the rest of the process.
+
+    Args:
+        cells: Cells of the build's grid.
+
+    Returns:
+        True if the threshold was set; False for a small grid, on another system or C
+        library, or when the environment sets one of glibc's ``MALLOC_*_`` thresholds
+        (which then wins).
+    """
+    if cells < LARGE_GRID_CELLS or not _glibc():
+        return False
+    if any(name in os.environ for name in _MALLOC_ENV):
+        return False
+    libc = ctypes.CDLL(None)  # the C library the interpreter runs on
+    return bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
+
+
+def _glibc() -> bool:
+    """True when the interpreter runs on GNU libc (``mallopt`` and its parameters)."""
+    try:
+        version = os.confstr("CS_GNU_LIBC_VERSION")
+    except (AttributeError, ValueError, OSError):  # not Unix, or a libc without the name
+        return False
+    return (version or "").startswith("glibc")

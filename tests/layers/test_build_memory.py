@@ -1,11 +1,12 @@
-"""The build's memory: layers masked in their own chunks."""
+"""The build's memory: layers masked in their own chunks, glibc's threshold for large grids."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import xarray as xr
 
-from aralrisk.layers import pipeline
+from aralrisk.layers import pipeline, scheduler
 
 
 def test_within_keeps_the_layer_chunks_and_equals_where() -> None:
@@ -20,3 +21,56 @@ def test_within_keeps_the_layer_chunks_and_equals_where() -> None:
     # An in-memory layer is masked as before.
     plain = pipeline._within(layer.compute(), inside)
     np.testing.assert_array_equal(plain.to_numpy(), expected.to_numpy())
+
+
+class _FakeLibc:
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int]] = []
+
+    def mallopt(self, param: int, value: int) -> int:
+        self.calls.append((param, value))
+        return 1
+
+
+@pytest.fixture
+def libc(monkeypatch: pytest.MonkeyPatch) -> _FakeLibc:
+    fake = _FakeLibc()
+    monkeypatch.setattr(scheduler.ctypes, "CDLL", lambda name: fake)
+    monkeypatch.setattr(scheduler.os, "confstr", lambda name: "glibc 2.36")
+    for name in scheduler._MALLOC_ENV:
+        monkeypatch.delenv(name, raising=False)
+    return fake
+
+
+def test_large_grids_get_a_fixed_mmap_threshold(libc: _FakeLibc) -> None:
+    assert scheduler.release_freed_memory(16_000 * 8_800)
+    assert libc.calls == [(-3, scheduler.MMAP_THRESHOLD)]  # M_MMAP_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("cells", "env", "libc_version"),
+    [
+        (scheduler.LARGE_GRID_CELLS - 1, {}, "glibc 2.36"),  # small: nothing to gain
+        (10**9, {"MALLOC_MMAP_THRESHOLD_": "65536"}, "glibc 2.36"),  # the user's wins
+        (10**9, {"MALLOC_TRIM_THRESHOLD_": "0"}, "glibc 2.36"),
+        (10**9, {}, None),  # another C library (musl, macOS): no such name
+    ],
+)
+def test_the_allocator_is_left_alone(
+    libc: _FakeLibc,
+    monkeypatch: pytest.MonkeyPatch,
+    cells: int,
+    env: dict[str, str],
+    libc_version: str | None,
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    def confstr(name: str) -> str:
+        if libc_version is None:
+            raise ValueError("unrecognized configuration name")
+        return libc_version
+
+    monkeypatch.setattr(scheduler.os, "confstr", confstr)
+    assert not scheduler.release_freed_memory(cells)
+    assert libc.calls == []
