@@ -87,3 +87,21 @@ def browser() -> Iterator[Any]:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+def wait_until(page: Any, expression: str, timeout: float = 15.0) -> Any:
+    """Poll a JavaScript expression (or function) with ``page.evaluate`` until it is truthy.
+
+    Not ``page.wait_for_function``: when its predicate is not true at once it polls with
+    ``eval`` inside the page, which the map's Content Security Policy forbids (no
+    'unsafe-eval'), so it failed whenever the page was slower than the test.
+    ``page.evaluate`` goes through the DevTools protocol, outside the page's policy.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout:g} s: {expression}")
+        time.sleep(0.05)

@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from aralrisk.api.cli import app
 from aralrisk.layers.result import BuildResult, open_build
+from tests.map.conftest import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -125,7 +126,7 @@ def test_profile_switch_reloads_districts_and_composite_in_place(recorder: Recor
         page.select_option("#ar-profile", "public_health")
     assert answer.value.status == 200
     page.wait_for_selector('table.ar-ranking[data-profile="public_health"]')
-    page.wait_for_function("aralrisk.app.overlays.url('composite').includes('public_health')")
+    wait_until(page, "aralrisk.app.overlays.url('composite').includes('public_health')")
     page.wait_for_load_state("networkidle")
 
     after_url = page.evaluate("aralrisk.app.overlays.url('composite')")

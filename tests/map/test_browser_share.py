@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.map.conftest import wait_until
 from tests.map.test_browser import RANKING_ROWS, READY, SCREENSHOT, Recorder
 
 pytestmark = pytest.mark.browser
@@ -159,17 +160,18 @@ def test_a_shared_address_restores_the_state(context_factory: Any, sample_server
     page.click('button[data-order="exposed"]')
     page.click(f'{RANKING_ROWS}[data-code="KZ433200"]')
     page.locator(".leaflet-popup-content .ar-card").wait_for()
-    page.wait_for_function("location.hash.includes('district=KZ433200')")
+    wait_until(page, "location.hash.includes('district=KZ433200')")
     # The popup pans the map: read the address once it records where the map came to
     # rest, and the view in the same instant.
-    page.wait_for_function(
+    wait_until(
+        page,
         """() => {
             const view = new URLSearchParams(location.hash.slice(1)).get("view");
             if (!view) return false;
             const [lat, , zoom] = view.split(",").map(Number);
             const map = aralrisk.app.map;
             return Math.abs(lat - map.getCenter().lat) < 0.005 && zoom === map.getZoom();
-        }"""
+        }""",
     )
     url, *view = page.evaluate(
         "[location.href, aralrisk.app.map.getCenter().lat, aralrisk.app.map.getZoom()]"

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from aralrisk.layers.result import BuildResult
+from tests.map.conftest import wait_until
 from tests.map.test_browser import READY, Recorder
 
 pytestmark = pytest.mark.browser
@@ -121,7 +122,7 @@ def test_sample_places_are_thinned_and_labelled_by_zoom(
     assert 0 < shown_oblast < total  # dense: thinned at oblast scale
     # Closer in, around Aral, more of its places get a dot and a label.
     page.evaluate("aralrisk.app.map.setView([46.8, 61.67], 11, {animate: false})")
-    page.wait_for_function("document.querySelectorAll('.ar-place-label').length > 0")
+    wait_until(page, "document.querySelectorAll('.ar-place-label').length > 0")
     assert page.locator(".ar-place-label").count() >= 1
     names = page.locator(".ar-place-label").all_inner_texts()
     assert any("Арал" in n or "Aral" in n for n in names)
