@@ -42,6 +42,7 @@ import rasterio.features
 import shapely
 import xarray as xr
 from affine import Affine
+from dask.array.core import normalize_chunks
 
 from aralrisk.geo._zonal_kernels import label_runs
 from aralrisk.geo._zonal_pass import (
@@ -254,7 +255,7 @@ class ZoneIndex:
         data = dask.array.map_blocks(
             _label_window,
             shared,
-            chunks=(_split(rows, chunks), _split(cols, chunks)),
+            chunks=normalize_chunks(chunks, (rows, cols)),
             dtype=self.labels.dtype,
             meta=np.empty((0, 0), self.labels.dtype),
             name=f"zone-labels-{self._token}-{chunks}",
@@ -460,10 +461,6 @@ def _label_window(labels: np.ndarray, block_info: dict[Any, Any] | None = None) 
     window = labels[row0:row1, col0:col1]
     window.flags.writeable = False
     return window
-
-
-def _split(size: int, step: int) -> tuple[int, ...]:
-    return tuple(min(step, size - start) for start in range(0, size, step))
 
 
 def _zone_ids(zones: gpd.GeoDataFrame, id_field: str | None) -> np.ndarray:
