@@ -33,3 +33,23 @@ def pm10(path: Path, per_day: list[dict[str, float]], issued: datetime = ISSUED)
     ds = ds.assign_coords(forecast_reference_time=np.datetime64(issued.replace(tzinfo=None)))
     ds.to_netcdf(path)
     return path
+
+
+def with_dust_alerts(build_root: Path, folder: Path) -> Path:
+    """A copy of the tiny world's output root in ``folder``, with dust alerts published.
+
+    Day 1: A red, B yellow; day 2: A orange (from :func:`pm10`, issued :data:`ISSUED`).
+    Returns the copied root.
+    """
+    import shutil
+
+    from aralrisk.layers import alerts
+
+    root = folder / "root"
+    shutil.copytree(build_root, root, symlinks=True)
+    path = pm10(
+        folder / "pm10.nc",
+        [{"A": 200.0, "B": 60.0, "C": 20.0}, {"A": 120.0, "B": 20.0, "C": 20.0}],
+    )
+    alerts.run([str(path)], root, now=ISSUED)
+    return root

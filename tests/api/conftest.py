@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,16 +20,8 @@ def alert_client(
     """A service over a copy of the tiny world with dust alerts published (A red, B yellow)."""
     from aralrisk.api.app import create_app
     from aralrisk.api.settings import Settings
-    from aralrisk.layers import alerts
-    from tests.forecasts import ISSUED, pm10
+    from tests.forecasts import with_dust_alerts
 
-    folder = tmp_path_factory.mktemp("alerts-api")
-    root = folder / "root"
-    shutil.copytree(build_root, root, symlinks=True)
-    path = pm10(
-        folder / "pm10.nc",
-        [{"A": 200.0, "B": 60.0, "C": 20.0}, {"A": 120.0, "B": 20.0, "C": 20.0}],
-    )
-    alerts.run([str(path)], root, now=ISSUED)
+    root = with_dust_alerts(build_root, tmp_path_factory.mktemp("alerts-api"))
     with TestClient(create_app(Settings(build_dir=root))) as client:
         yield client

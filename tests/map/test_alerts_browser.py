@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,8 +9,7 @@ from typing import Any
 import pytest
 
 from aralrisk.api.settings import Settings
-from aralrisk.layers import alerts
-from tests.forecasts import ISSUED, pm10
+from tests.forecasts import with_dust_alerts
 from tests.map.conftest import serve
 from tests.map.test_browser import READY, Recorder
 
@@ -21,14 +19,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def alerts_server(build_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The tiny world with dust alerts: day 1 A red and B yellow, day 2 A orange."""
-    folder = tmp_path_factory.mktemp("alerts-map")
-    root = folder / "root"
-    shutil.copytree(build_root, root, symlinks=True)
-    path = pm10(
-        folder / "pm10.nc",
-        [{"A": 200.0, "B": 60.0, "C": 20.0}, {"A": 120.0, "B": 20.0, "C": 20.0}],
-    )
-    alerts.run([str(path)], root, now=ISSUED)
+    root = with_dust_alerts(build_root, tmp_path_factory.mktemp("alerts-map"))
     with serve(Settings(build_dir=root)) as base:
         yield base
 
