@@ -32,11 +32,14 @@ from rio_tiler.io import Reader
 
 from aralrisk.api.tiles.blocks import BlockCache
 from aralrisk.api.tiles.lonlat import LonLatCOG, Sampling, is_lonlat_grid
+from aralrisk.geo.gdal_settings import cache_max
 
-#: GDAL settings of tile reads: a modest per-dataset block cache (MB; decoded blocks
-#: of lon/lat COGs are shared in :data:`BLOCKS`), no directory listing on open.
+#: GDAL's block cache during tile reads, in MB (decoded blocks of lon/lat COGs are also
+#: shared in :data:`BLOCKS`).
+TILE_GDAL_CACHE_MB = 64
+#: GDAL settings of tile reads: a modest block cache, no directory listing on open.
 GDAL_ENV: dict[str, str | int] = {
-    "GDAL_CACHEMAX": 64,
+    "GDAL_CACHEMAX": cache_max(TILE_GDAL_CACHE_MB),
     "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
     "GDAL_NUM_THREADS": 1,
 }

@@ -23,6 +23,7 @@ import rasterio.warp
 from affine import Affine
 from fastapi.testclient import TestClient
 from PIL import Image
+from rasterio.env import get_gdal_config
 from rasterio.windows import Window
 
 from aralrisk.api.app import create_app
@@ -31,7 +32,14 @@ from aralrisk.api.tiles.blocks import BlockCache, read_window
 from aralrisk.api.tiles.colormaps import EXPOSED_BREAKS, EXPOSED_COLORS, SCORE_CLASSES, layer_colors
 from aralrisk.api.tiles.lonlat import LonLatCOG
 from aralrisk.api.tiles.png import Palette, hex_rgb
-from aralrisk.api.tiles.readers import WarpedReader, gdal_env, open_reader, read_cells, read_tile
+from aralrisk.api.tiles.readers import (
+    TILE_GDAL_CACHE_MB,
+    WarpedReader,
+    gdal_env,
+    open_reader,
+    read_cells,
+    read_tile,
+)
 from aralrisk.geo import index
 from aralrisk.layers import scoring
 from aralrisk.layers.registry import SCORE_COLORS, load_catalog
@@ -685,3 +693,9 @@ def test_path_traversal_never_reads_a_file(client: TestClient, path: str) -> Non
     assert response.status_code in (404, 422), response.text
     assert b"root:" not in response.content
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_tile_reads_have_a_block_cache_of_megabytes() -> None:
+    # An integer GDAL_CACHEMAX reaches GDALSetCacheMax64 as bytes: 64 was a 64-byte cache.
+    with gdal_env():
+        assert get_gdal_config("GDAL_CACHEMAX") == TILE_GDAL_CACHE_MB * 2**20 >= 2**20

@@ -1,10 +1,15 @@
-"""The build's memory: layers masked in their own chunks, glibc's threshold for large grids."""
+"""The build's memory: layers masked in their own chunks, glibc's threshold for large grids,
+GDAL's block cache."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 import xarray as xr
+from rasterio.env import get_gdal_config
 
 from aralrisk.layers import pipeline, scheduler
 
@@ -74,3 +79,28 @@ def test_the_allocator_is_left_alone(
     monkeypatch.setattr(scheduler.os, "confstr", confstr)
     assert not scheduler.release_freed_memory(cells)
     assert libc.calls == []
+
+
+def test_a_build_runs_with_a_gdal_block_cache_of_its_size_in_megabytes(
+    world_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # rasterio passes an integer GDAL_CACHEMAX to GDALSetCacheMax64, in bytes: the build's
+    # 256 (MB) once gave a cache of 256 bytes, so every block read was decompressed again.
+    monkeypatch.delenv("GDAL_CACHEMAX", raising=False)
+    seen: list[int] = []
+    run = pipeline._run
+
+    def spying(*args: Any, **kwargs: Any) -> None:
+        seen.append(int(get_gdal_config("GDAL_CACHEMAX")))
+        run(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_run", spying)
+    pipeline.build(world_dir / "build.toml", out=tmp_path, progress=False)
+    assert seen == [pipeline.BUILD_GDAL_CACHE_MB * 2**20]
+
+
+def test_a_gdal_cachemax_in_the_environment_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GDAL_CACHEMAX", "512")
+    assert pipeline._gdal() == {}
+    monkeypatch.delenv("GDAL_CACHEMAX")
+    assert pipeline._gdal() == {"GDAL_CACHEMAX": pipeline.BUILD_GDAL_CACHE_MB * 2**20}
