@@ -28,6 +28,9 @@ HIST_BINS = 4096
 # Up to this many valid values a zone keeps them all (4 or 8 bytes each) and its
 # percentile is exact: a 1 km grid district of up to ~100,000 km2 stays exact.
 EXACT_LIMIT = 1 << 17
+#: Finest lattice: its scale ``2**-MIN_EXPONENT`` must be a finite float64 (a zone of
+#: zeros or subnormal values would otherwise ask for ``2**1074``, which overflows).
+MIN_EXPONENT = -1022
 
 
 @dataclass(frozen=True)
@@ -52,11 +55,13 @@ def lattice_exponent(lo: float, hi: float, bins: int | None = None) -> int:
     """The smallest ``e`` for which ``lo..hi`` spans at most ``bins`` bins of width ``2**e``.
 
     ``e`` is also kept large enough that ``|x| / 2**e < 2**52``, so absolute bin
-    indices are exact integers in float64.
+    indices are exact integers in float64, and no smaller than :data:`MIN_EXPONENT`.
     """
     bins = HIST_BINS if bins is None else bins
     magnitude = max(abs(lo), abs(hi))
-    e_min = math.frexp(magnitude)[1] - 52 if magnitude > 0 else -1074
+    e_min = MIN_EXPONENT
+    if magnitude > 0:
+        e_min = max(e_min, math.frexp(magnitude)[1] - 52)
     per_bin = (hi - lo) / bins
     # Every e below floor(log2(per_bin)) spans more than `bins` bins: start there.
     e = max(e_min, math.floor(math.log2(per_bin))) if per_bin > 0 else e_min
@@ -84,10 +89,12 @@ def histogram(values: np.ndarray, lo: float, hi: float) -> Histogram:
 
 def _rebin(h: Histogram, exponent: int, origin: int) -> np.ndarray:
     """Counts of ``h`` on the coarser (or equal) lattice ``exponent`` starting at ``origin``."""
-    factor = 1 << (exponent - h.exponent)
     nonzero = np.flatnonzero(h.counts)
-    # Floor division of absolute indices nests the fine bins into the coarse ones.
-    target = (h.origin + nonzero) // factor - origin
+    # Floor division by 2**shift of absolute indices nests the fine bins into the coarse
+    # ones: an arithmetic right shift, and from 63 bits on every int64 index lands in
+    # bin 0 or -1 (a lattice of zeros merged into one of larger values).
+    shift = min(exponent - h.exponent, 63)
+    target = ((h.origin + nonzero) >> shift) - origin
     return np.bincount(target, weights=h.counts[nonzero], minlength=HIST_BINS).astype(np.int64)
 
 

@@ -20,7 +20,9 @@ def test_lattice_is_the_finest_that_fits(a: float, b: float) -> None:
     e = _quantile.lattice_exponent(lo, hi)
     assert _quantile._span_bins(lo, hi, e) <= _quantile.HIST_BINS
     magnitude = max(abs(lo), abs(hi))
-    e_min = math.frexp(magnitude)[1] - 52 if magnitude else -1074
+    e_min = _quantile.MIN_EXPONENT
+    if magnitude:
+        e_min = max(e_min, math.frexp(magnitude)[1] - 52)
     assert e == e_min or _quantile._span_bins(lo, hi, e - 1) > _quantile.HIST_BINS
     # Bins are narrow: less than 2 * range / (bins - 1), or float precision.
     assert math.ldexp(1.0, e) < max(
@@ -77,3 +79,30 @@ def test_constant_values() -> None:
     h = _quantile.histogram(np.full(10, 7.5), 7.5, 7.5)
     assert h.counts.sum() == 10
     assert _quantile.estimate(h, 0.9, 7.5, 7.5) == 7.5
+
+
+@pytest.mark.parametrize("value", [0.0, 5e-324, -2.5e-310])
+def test_zeros_and_subnormals_get_a_finite_lattice(value: float) -> None:
+    # A zone of zeros asked for bins of 2**-1074: the scale 2**1074 overflowed
+    # (OverflowError in a 0.005-degree sample build, a year with no drought month).
+    h = _quantile.histogram(np.full(10, value), value, value)
+    assert h.exponent == _quantile.MIN_EXPONENT
+    assert math.isfinite(math.ldexp(1.0, -h.exponent))
+    assert h.counts.sum() == 10
+    assert _quantile.estimate(h, 0.5, value, value) == value
+
+
+def test_a_lattice_of_zeros_merges_into_a_coarse_one() -> None:
+    values = np.linspace(0.0, 5.0, 1001)
+    zeros = _quantile.histogram(np.zeros(7), 0.0, 0.0)
+    spread = _quantile.histogram(values, 0.0, 5.0)
+    merged = _quantile.merge(zeros, spread, 0.0, 5.0)
+    whole = _quantile.histogram(np.concatenate([np.zeros(7), values]), 0.0, 5.0)
+    assert isinstance(merged, _quantile.Histogram)
+    assert (merged.exponent, merged.origin) == (whole.exponent, whole.origin)
+    np.testing.assert_array_equal(merged.counts, whole.counts)
+    # Negative subnormals floor into bin -1 of the coarse lattice.
+    negative = _quantile.histogram(np.full(3, -5e-324), -5e-324, -5e-324)
+    merged = _quantile.merge(negative, spread, -5e-324, 5.0)
+    assert isinstance(merged, _quantile.Histogram) and merged.counts.sum() == 1004
+    assert merged.origin == -1 and merged.counts[0] == 3

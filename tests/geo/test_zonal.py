@@ -490,3 +490,28 @@ def test_a_layer_read_back_from_a_cog(index: ZoneIndex, tmp_path: Path) -> None:
     for name in ("count", "min", "max", "p90", "coverage"):
         np.testing.assert_array_equal(getattr(read, name), getattr(eager, name))
     np.testing.assert_allclose(read.mean, eager.mean, rtol=1e-13, equal_nan=True)
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_zone_of_zeros_too_large_to_keep_exact(chunked: bool) -> None:
+    # More cells than EXACT_LIMIT, all zero: the zone's histogram once asked for a scale of
+    # 2**1074 and the pass died with OverflowError (a 0.005-degree sample build's series).
+    # In chunks, each chunk's histogram is merged: the second zone's chunk of zeros joins
+    # its chunk of larger values across 1,000 binary orders of magnitude.
+    side = 740  # four chunks of 740 x 185 = 136,900 cells, each more than EXACT_LIMIT
+    grid = GridSpec.from_bounds((0, 0, side, side), 1.0, UTM)
+    zones = gpd.GeoDataFrame(
+        {"id": ["zeros", "spread"]},
+        geometry=[box(0, 0, side / 2, side), box(side / 2, 0, side, side)],
+        crs=UTM,
+    )
+    index = ZoneIndex(zones, grid, "id")
+    values = np.zeros(grid.shape)
+    values[:, 3 * side // 4 :] = np.linspace(0.0, 5.0, side // 4)
+    assert side * side // 4 > _quantile.EXACT_LIMIT
+    data = dask.array.from_array(values, chunks=(side, side // 4)) if chunked else values
+    stats = index.stats(data)
+    assert stats.count.tolist() == [side * side / 2] * 2
+    assert stats.p90[0] == 0.0 and stats.max[0] == 0.0
+    expected = np.percentile(values[:, side // 2 :], 90)
+    assert abs(stats.p90[1] - expected) < 2 * 5.0 / (_quantile.HIST_BINS - 1)
