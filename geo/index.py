@@ -275,6 +275,37 @@ def _sum_last(x: FloatArray, keepdims: bool = False) -> FloatArray:
     return out[..., None] if keepdims else out
 
 
+def _planes(
+    values: FloatArray, weights: npt.ArrayLike | None, axis: int
+) -> tuple[list[FloatArray], list[FloatArray]] | None:
+    """The components of ``values`` as planes, each with its weight (0 where NaN).
+
+    ``None`` unless there is one weight per component and fewer than eight of them
+    (then :func:`_weights` handles, or refuses, the weights).
+
+    A tile's composite has a couple of hazards per cell: working plane by plane spares
+    the broadcast (cells, components) temporaries, and :func:`_sum_last` adds planes in
+    this same order, so the results are the same bits.
+    """
+    if values.ndim == 0:
+        return None
+    v = np.moveaxis(values, axis, -1)
+    n = v.shape[-1]
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    if not 0 < n < 8 or w.shape != (n,) or not np.all(np.isfinite(w)) or np.any(w < 0):
+        return None
+    planes = [v[..., i] for i in range(n)]
+    return planes, [np.where(np.isnan(x), 0.0, wi) for x, wi in zip(planes, w, strict=True)]
+
+
+def _add_planes(planes: Sequence[FloatArray]) -> FloatArray:
+    """``planes[0] + planes[1] + ...`` in that order, as a new float64 array."""
+    out = np.array(planes[0], dtype=np.float64)
+    for x in planes[1:]:
+        out += x
+    return out
+
+
 def _max_last(x: FloatArray) -> FloatArray:
     """``x.max(axis=-1)`` (NaN propagates), plane by plane when the last axis is short."""
     n = x.shape[-1]
@@ -298,7 +329,18 @@ def weighted_mean(
         >>> weighted_mean([2.0, 6.0, float("nan")], [1, 3, 5]).item()
         5.0
     """
-    v, w = _weights(np.asarray(values, dtype=np.float64), weights, axis)
+    v = np.asarray(values, dtype=np.float64)
+    if (planes := _planes(v, weights, axis)) is not None:
+        # The same operations in the same order, one component plane at a time.
+        pv, pw = planes
+        total = _add_planes(pw)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = (
+                _add_planes([np.where(w > 0, x * w, 0.0) for x, w in zip(pv, pw, strict=True)])
+                / total
+            )
+        return np.where(total > 0, out, np.nan)
+    v, w = _weights(v, weights, axis)
     total = _sum_last(w)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = _sum_last(np.where(w > 0, v * w, 0.0)) / total
@@ -355,7 +397,20 @@ def adjusted_geometric_mean(
         >>> adjusted_geometric_mean([10.0, 0.0], [[1, 0], [0, 1]]).round(9).tolist()
         [10.0, 0.0]
     """
-    v, w = _weights(_check_scores(np.asarray(values, dtype=np.float64)), weights, axis)
+    scores = _check_scores(np.asarray(values, dtype=np.float64))
+    if (planes := _planes(scores, weights, axis)) is not None:
+        # The same operations in the same order, one component plane at a time.
+        pv, pw = planes
+        total = _add_planes(pw)
+        terms = []
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for x, w in zip(pv, pw, strict=True):
+                share = w / total
+                gap = (SCORE_MAX - np.where(np.isnan(x), 0.0, x)) * 0.9 + 1.0
+                terms.append(np.where(share > 0, np.log(gap) * share, 0.0))
+            out = (SCORE_MAX - np.exp(_add_planes(terms))) * SCORE_MAX / 9.0
+        return np.where(total > 0, np.clip(out, 0.0, SCORE_MAX), np.nan)
+    v, w = _weights(scores, weights, axis)
     total = _sum_last(w, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = w / total

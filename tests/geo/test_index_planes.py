@@ -54,3 +54,37 @@ def test_scores_are_checked_in_one_pass_with_the_same_rules() -> None:
         index._check_scores(np.array([[1.0, 10.5], [np.nan, 2.0]]))
     with pytest.raises(ValueError, match="between 0 and 10"):
         index._check_scores(np.array([[-np.inf, 11.0]]))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 7])
+@pytest.mark.parametrize("shape", [(65536,), (256, 256), (9,), ()])
+def test_one_plane_per_component_gives_the_broadcast_bits(n: int, shape: tuple[int, ...]) -> None:
+    # One weight per component takes the plane path; the same weights as a (1, n) row
+    # broadcast take the general one. Every cell must agree to the bit, NaN included.
+    rng = np.random.default_rng(n * 31 + len(shape))
+    values = rng.uniform(0.0, 10.0, (*shape, n))
+    values[rng.random(values.shape) < 0.2] = np.nan
+    values[rng.random(values.shape) < 0.05] = 10.0
+    values[rng.random(values.shape) < 0.05] = 0.0
+    weights = rng.uniform(0.0, 3.0, n)
+    weights[rng.random(n) < 0.2] = 0.0
+    assert index._planes(values, weights, -1) is not None
+    assert index._planes(values, weights[None, :], -1) is None
+    for reduce in (index.weighted_mean, index.adjusted_geometric_mean):
+        planes = reduce(values, weights)
+        # (A single cell's broadcast result keeps the row axis of the weights.)
+        broadcast = reduce(values, weights[None, :]).reshape(shape)
+        assert planes.shape == shape
+        assert np.array_equal(planes, broadcast, equal_nan=True), reduce.__name__
+        # Components first in memory, and along another axis.
+        moved = np.moveaxis(values, -1, 0)
+        assert np.array_equal(reduce(moved, weights, axis=0), broadcast, equal_nan=True)
+
+
+def test_the_plane_path_refuses_what_the_general_path_refuses() -> None:
+    with pytest.raises(ValueError, match="non-negative"):
+        index.weighted_mean([1.0, 2.0], [1.0, -1.0])
+    with pytest.raises(ValueError, match="expected 2 weights"):
+        index.adjusted_geometric_mean([1.0, 2.0], [1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="between 0 and 10"):
+        index.adjusted_geometric_mean([1.0, 12.0], [1.0, 1.0])
