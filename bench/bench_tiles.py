@@ -20,12 +20,14 @@ What is measured, side by side in one run:
 
 aralrisk is one uvicorn process; TiTiler runs as its best deployment on this machine,
 two uvicorn processes on one socket (``--titiler-workers``, default 2; 1 gives the
-single-process comparison of earlier rounds). Servers listen on 127.0.0.1 (no access
-log) and start fresh for every client count: the first pass over the tile list is
-*cold* (nothing cached, no dataset open; the OS page cache is warm for both), the
-second *warm* (aralrisk then answers from its rendered-tile cache; TiTiler has none).
-Clients are httpx keep-alive connections in threads pulling from one shared list. While aralrisk is
-hammered by 8 clients a probe measures ``/healthz``.
+single-process comparison of earlier rounds). The composite is measured once more with
+aralrisk on as many processes (``aralrisk serve --workers 2``; ``--aralrisk-workers``).
+Servers listen on 127.0.0.1 (no access log) and start fresh for every client count: the
+first pass over the tile list is *cold* (nothing cached, no dataset open; the OS page
+cache is warm for both), the second *warm* (aralrisk then answers from its rendered-tile
+cache; TiTiler has none). Clients are httpx keep-alive connections in threads pulling
+from one shared list. While aralrisk is hammered by 8 clients a probe measures
+``/healthz``.
 """
 
 from __future__ import annotations
@@ -287,10 +289,12 @@ def measure(
     with serve(case.app, dict(case.env), workers=workers) as server:
         base = server.base
         urls = case.urls(base, tiles)
-        # One tile outside the list first: imports, the first open and, for aralrisk,
-        # loading the build are start-up costs, not tile costs.
-        warmup = TMS.tile((OBLAST_BOUNDS[0] + OBLAST_BOUNDS[2]) / 2, 45.0, 5)
-        httpx.get(case.urls(base, [warmup])[0], timeout=60)
+        # A tile outside the list first: imports, the first open and, for aralrisk,
+        # loading the build are start-up costs, not tile costs. Asked on several
+        # connections, so that every process of a multi-process server is warmed.
+        centre = TMS.tile((OBLAST_BOUNDS[0] + OBLAST_BOUNDS[2]) / 2, 45.0, 5)
+        for _ in range(4 * workers):
+            httpx.get(case.urls(base, [centre])[0], timeout=60)
         if health is not None:
             with probe(base + "/healthz") as latencies:
                 cold = hammer(urls, clients)
@@ -335,6 +339,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--titiler-workers", type=int, default=2, help="TiTiler's uvicorn processes"
     )
+    parser.add_argument(
+        "--aralrisk-workers",
+        type=int,
+        default=2,
+        help="aralrisk's processes for the extra composite rows (0: no extra rows)",
+    )
     args = parser.parse_args(argv)
     count = 40 if args.quick else args.tiles
     started = time.time()
@@ -374,6 +384,24 @@ def main(argv: Sequence[str] | None = None) -> None:
                 t = results[("TiTiler", kind, clients)][state]
                 o = results[("aralrisk", kind, clients)][state]
                 print(_row(kind, clients, state, t, o))
+    if args.aralrisk_workers > 1:
+        # Both servers as deployed for throughput: the composite again, aralrisk on as
+        # many processes as TiTiler (one process's renders share one interpreter lock).
+        ours = next(c for c in all_cases if c.server == "aralrisk" and c.kind == "composite")
+        print(
+            f"\ncomposite tiles, aralrisk {args.aralrisk_workers} processes "
+            f"(TiTiler {args.titiler_workers}, from the rows above):"
+        )
+        print(
+            "| tiles | clients | cache | TiTiler tiles/s | p50 ms | p99 ms "
+            "| aralrisk tiles/s | p50 ms | p99 ms | throughput x | p99 no worse |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        for clients in (1, 8):
+            runs = measure(ours, tiles, clients, None, args.aralrisk_workers)
+            for state in ("cold", "warm"):
+                t = results[("TiTiler", "composite", clients)][state]
+                print(_row("composite", clients, state, t, runs[state]))
     if health:
         p50, p99 = (float(np.percentile(health, q) * 1000) for q in (50, 99))
         print(
