@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,33 +71,25 @@ def reproject_chunked(
     """
     dtype = source.dtype
     lazy = isinstance(source, dask.array.Array)
-    out = None if lazy else np.full((source.shape[0], *dst_shape), np.nan, dtype=dtype)
-    lead_blocks: list[Any] = []
     lead = source.chunks[0] if isinstance(source, dask.array.Array) else (source.shape[0],)
-    for window in _windows(
+    windows = _windows(
         lead, source.shape[1:], src_transform, src_crs, dst_transform, dst_crs, dst_shape, chunks
-    ):
-        if window.first_of_band_group:
-            lead_blocks.append([])
-        if window.first_of_row:
-            lead_blocks[-1].append([])
-        if window.source is None:
-            if lazy:
-                lead_blocks[-1][-1].append(dask.array.full(window.shape, np.nan, dtype=dtype))
-            continue
-        s0, s1, t0, t1 = window.source
+    )
+
+    def warp(window: _Window, s0: int, s1: int, t0: int, t1: int) -> Any:
         sub = source[window.bands, s0:s1, t0:t1]
         sub_transform = src_transform @ Affine.translation(t0, s0)
         args = (sub_transform, src_crs, window.transform, dst_crs, window.shape, resampling)
         if lazy:
-            task = dask.delayed(warp_window, pure=True)(sub, *args)
-            lead_blocks[-1][-1].append(dask.array.from_delayed(task, window.shape, dtype=dtype))
-        else:
-            assert out is not None  # noqa: S101 - set above for numpy sources
-            out[window.bands, window.rows, window.cols] = warp_window(sub, *args)
+            return dask.delayed(warp_window, pure=True)(sub, *args)
+        return warp_window(sub, *args)
+
     if lazy:
-        return dask.array.block(lead_blocks)
-    assert out is not None  # noqa: S101
+        return _assemble(windows, dtype, warp)
+    out = np.full((source.shape[0], *dst_shape), np.nan, dtype=dtype)
+    for window in windows:
+        if window.source is not None:
+            out[window.bands, window.rows, window.cols] = warp(window, *window.source)
     return out
 
 
@@ -141,8 +133,7 @@ def reproject_counts_chunked(
     """
     # The recipe's stacked (density, validity) source has the band groups of ``source``
     # twice: the same chunk size (from the largest group) and the same windows.
-    lead_blocks: list[Any] = []
-    for window in _windows(
+    windows = _windows(
         source.chunks[0],
         source.shape[1:],
         src_transform,
@@ -151,17 +142,10 @@ def reproject_counts_chunked(
         dst_crs,
         dst_shape,
         chunks,
-    ):
-        if window.first_of_band_group:
-            lead_blocks.append([])
-        if window.first_of_row:
-            lead_blocks[-1].append([])
-        if window.source is None:
-            block = dask.array.full(window.shape, np.nan, dtype=np.float64)
-            lead_blocks[-1][-1].append(block)
-            continue
-        s0, s1, t0, t1 = window.source
-        task = dask.delayed(warp_counts, pure=True)(
+    )
+
+    def count(window: _Window, s0: int, s1: int, t0: int, t1: int) -> Any:
+        return dask.delayed(warp_counts, pure=True)(
             source[window.bands, s0:s1, t0:t1],
             src_area[s0:s1],
             src_transform @ Affine.translation(t0, s0),
@@ -171,8 +155,8 @@ def reproject_counts_chunked(
             dst_crs,
             window.shape,
         )
-        lead_blocks[-1][-1].append(dask.array.from_delayed(task, window.shape, np.float64))
-    return dask.array.block(lead_blocks)
+
+    return _assemble(windows, np.dtype(np.float64), count)
 
 
 def warp_counts(
@@ -228,8 +212,31 @@ class _Window:
     shape: tuple[int, int, int]
     transform: Affine  # of the destination chunk
     source: Window2D | None  # None: no source cell reaches the chunk
-    first_of_band_group: bool
-    first_of_row: bool
+
+
+def _assemble(
+    windows: Iterable[_Window],
+    dtype: np.dtype[Any],
+    task: Callable[[_Window, int, int, int, int], Any],
+) -> dask.array.Array:
+    """One lazy block per window (:func:`_windows` order), joined into one dask array.
+
+    ``task(window, *window.source)`` gives the delayed block of a window that a source
+    cell reaches; the others are NaN.
+    """
+    lead_blocks: list[list[list[dask.array.Array]]] = []
+    for window in windows:
+        if window.rows.start == 0 and window.cols.start == 0:  # a new group of bands
+            lead_blocks.append([])
+        if window.cols.start == 0:  # a new row of chunks
+            lead_blocks[-1].append([])
+        if window.source is None:
+            block = dask.array.full(window.shape, np.nan, dtype=dtype)
+        else:
+            delayed = task(window, *window.source)
+            block = dask.array.from_delayed(delayed, window.shape, dtype=dtype)
+        lead_blocks[-1][-1].append(block)
+    return dask.array.block(lead_blocks)
 
 
 def _windows(
@@ -257,8 +264,8 @@ def _windows(
     band_start = 0
     for band_count in lead:
         band_stop = band_start + band_count
-        for i, (r0, r1) in enumerate(itertools.pairwise(row_edges)):
-            for j, (c0, c1) in enumerate(itertools.pairwise(col_edges)):
+        for r0, r1 in itertools.pairwise(row_edges):
+            for c0, c1 in itertools.pairwise(col_edges):
                 chunk_transform = dst_transform @ Affine.translation(c0, r0)
                 shape = (band_count, r1 - r0, c1 - c0)
                 window = source_window(
@@ -277,8 +284,6 @@ def _windows(
                     shape,
                     chunk_transform,
                     window,
-                    first_of_band_group=i == 0 and j == 0,
-                    first_of_row=j == 0,
                 )
         band_start = band_stop
 
