@@ -247,15 +247,24 @@ def _weights(
     result per draw and zone).
     """
     v = np.moveaxis(values, axis, -1)
-    n = v.shape[-1]
+    w = _checked_weights(weights, v.shape[-1])
+    shape = np.broadcast_shapes(v.shape, w.shape)
+    v, w = np.broadcast_to(v, shape), np.broadcast_to(w, shape)
+    return v, np.where(np.isnan(v), 0.0, w)
+
+
+def _checked_weights(weights: npt.ArrayLike | None, n: int) -> FloatArray:
+    """``weights`` (``None``: all 1) for ``n`` components along their last axis, float64.
+
+    Raises:
+        ValueError: A last axis of another length, or a weight negative or not finite.
+    """
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
     if w.ndim == 0 or w.shape[-1] != n:
         raise ValueError(f"expected {n} weights along the last axis, got shape {w.shape}")
     if not np.all(np.isfinite(w)) or np.any(w < 0):
         raise ValueError("weights must be finite and non-negative")
-    shape = np.broadcast_shapes(v.shape, w.shape)
-    v, w = np.broadcast_to(v, shape), np.broadcast_to(w, shape)
-    return v, np.where(np.isnan(v), 0.0, w)
+    return w
 
 
 def _sum_last(x: FloatArray, keepdims: bool = False) -> FloatArray:
@@ -269,9 +278,7 @@ def _sum_last(x: FloatArray, keepdims: bool = False) -> FloatArray:
     n = x.shape[-1]
     if n == 0 or n >= 8:
         return np.asarray(x.sum(axis=-1, keepdims=keepdims), dtype=np.float64)
-    out = np.array(x[..., 0], dtype=np.float64)
-    for i in range(1, n):
-        out += x[..., i]
+    out = _add_planes([x[..., i] for i in range(n)])
     return out[..., None] if keepdims else out
 
 
@@ -281,7 +288,7 @@ def _planes(
     """The components of ``values`` as planes, each with its weight (0 where NaN).
 
     ``None`` unless there is one weight per component and fewer than eight of them
-    (then :func:`_weights` handles, or refuses, the weights).
+    (then :func:`_weights` broadcasts them).
 
     A tile's composite has a couple of hazards per cell: working plane by plane spares
     the broadcast (cells, components) temporaries, and :func:`_sum_last` adds planes in
@@ -291,8 +298,8 @@ def _planes(
         return None
     v = np.moveaxis(values, axis, -1)
     n = v.shape[-1]
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
-    if not 0 < n < 8 or w.shape != (n,) or not np.all(np.isfinite(w)) or np.any(w < 0):
+    w = _checked_weights(weights, n)
+    if not 0 < n < 8 or w.shape != (n,):
         return None
     planes = [v[..., i] for i in range(n)]
     return planes, [np.where(np.isnan(x), 0.0, wi) for x, wi in zip(planes, w, strict=True)]
