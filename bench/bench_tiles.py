@@ -322,6 +322,14 @@ def compare_outputs(pair: Sequence[Case], tiles: Sequence[morecantile.Tile]) -> 
     return float(np.mean(shares))
 
 
+#: The head of the tables :func:`_row` fills.
+TABLE_HEADER = (
+    "| tiles | clients | cache | TiTiler tiles/s | p50 ms | p99 ms "
+    "| aralrisk tiles/s | p50 ms | p99 ms | throughput x | p99 no worse |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
 def _row(kind: str, clients: int, state: str, t: Run, o: Run) -> str:
     errors = f" ({t.errors}/{o.errors} errors)" if t.errors or o.errors else ""
     p99 = "yes" if o.percentile(99) <= t.percentile(99) else "NO"
@@ -373,11 +381,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 case, tiles, clients, probe_health, workers
             )
     print()
-    print(
-        "| tiles | clients | cache | TiTiler tiles/s | p50 ms | p99 ms "
-        "| aralrisk tiles/s | p50 ms | p99 ms | throughput x | p99 no worse |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print(TABLE_HEADER)
     for kind in ("layer", "composite"):
         for clients in (1, 8):
             for state in ("cold", "warm"):
@@ -392,11 +396,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"\ncomposite tiles, aralrisk {args.aralrisk_workers} processes "
             f"(TiTiler {args.titiler_workers}, from the rows above):"
         )
-        print(
-            "| tiles | clients | cache | TiTiler tiles/s | p50 ms | p99 ms "
-            "| aralrisk tiles/s | p50 ms | p99 ms | throughput x | p99 no worse |"
-        )
-        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        print(TABLE_HEADER)
         for clients in (1, 8):
             runs = measure(ours, tiles, clients, None, args.aralrisk_workers)
             for state in ("cold", "warm"):
