@@ -109,12 +109,15 @@ def _series(
     key = (source.path, variable)
     cache = {} if cache is None else cache
     if key not in cache:
-        series = read_timeseries(source.path, variable, aliases=CLIMATE_ALIASES.get(variable, ()))
-        if series.nbytes <= SERIES_IN_MEMORY_BYTES:
-            # Read once, used by every climate layer: a small series is faster in memory
-            # than as many dask tasks per layer.
-            series = series.load()
-        else:
+        # Read once, used by every climate layer: a small series is faster in memory
+        # than as many dask tasks per layer.
+        series = read_timeseries(
+            source.path,
+            variable,
+            aliases=CLIMATE_ALIASES.get(variable, ()),
+            in_memory_bytes=SERIES_IN_MEMORY_BYTES,
+        )
+        if series.chunks is not None:
             # Indicators fit and count along time per cell: one chunk in time, split in
             # space.
             series = series.chunk({"time": -1, "y": "auto", "x": "auto"})

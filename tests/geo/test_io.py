@@ -281,6 +281,37 @@ def test_reads_netcdf_and_zarr_with_standard_dims(tmp_path: Path, store: str) ->
     assert float(da.isel(time=1, y=0, x=0)) == 302.0
 
 
+@pytest.mark.parametrize("store", ["nc", "zarr"])
+def test_a_small_series_is_read_into_memory_with_the_same_values(
+    tmp_path: Path, store: str
+) -> None:
+    # Packed int16 with a scale, an offset and a fill value, as the sample's climate.nc.
+    path = tmp_path / f"packed.{store}"
+    data = climate()
+    data["tasmax"][1, 0, 0] = np.nan
+    encoding = {"tasmax": {"dtype": "int16", "scale_factor": 0.1, "add_offset": 273.15}}
+    encoding["tasmax"]["_FillValue"] = -32767
+    if store == "nc":
+        data.to_netcdf(path, encoding=encoding)
+    else:
+        data.to_zarr(path, consolidated=False, encoding=encoding)
+    lazy = read_timeseries(path, "tasmax")
+    nbytes = lazy.nbytes
+    eager = read_timeseries(path, "tasmax", in_memory_bytes=nbytes)
+    # In memory at the limit, without dask; one byte under it, chunked as before.
+    assert isinstance(eager.data, np.ndarray) and eager.dtype == np.float64
+    assert isinstance(
+        read_timeseries(path, "tasmax", in_memory_bytes=nbytes - 1).data, dask.array.Array
+    )
+    np.testing.assert_array_equal(eager.values, lazy.values)  # decoding unchanged, NaN kept
+    assert (
+        np.isnan(eager.values[1, 0, 0]) and abs(eager.values[0, 0, 1] - 291.0) <= 0.05 + 1e-9
+    )  # packed to 0.1 K
+    assert eager.dims == ("time", "y", "x") and eager.rio.crs == "EPSG:4326"
+    assert eager.attrs["units"] == "K"
+    xr.testing.assert_identical(eager.x, lazy.x)
+
+
 def test_variable_aliases_and_missing_variables(tmp_path: Path) -> None:
     path = tmp_path / "c.nc"
     climate(name="tmax").to_netcdf(path)
