@@ -12,7 +12,10 @@ What is measured, in one run:
   (``python -c 'import aralrisk.layers.pipeline'``, the floor every build pays), and the
   build's own steps from its ``manifest.json`` (the table of ``timings``). Side by side
   with the floor of the same work in GDAL: ``gdalwarp`` of the sample's raster inputs
-  onto the build grid (bilinear, COG) when ``gdalwarp`` is installed.
+  onto the build grid (bilinear, COG) when ``gdalwarp`` is installed; and, as many
+  times, a fresh process that builds the sample's climate layers alone (its districts
+  and ``climate.nc``, no other input): the part of the build no second core can hide,
+  since every climate layer needs xclim imported and the daily series read first.
 * **the first run**: ``git clone`` of this repository into an empty folder, then
   ``make run`` with empty package caches (``UV_CACHE_DIR`` and ``PIP_CACHE_DIR`` point
   to new folders), until ``GET /map`` answers 200: the time to a served map,
@@ -72,6 +75,7 @@ def sample_build(rounds: int) -> None:
             walls.append(time.perf_counter() - start)
             manifest = json.loads((Path(out) / "current" / "manifest.json").read_text())
             steps.append(manifest["timings"])
+    climate = [_climate_only_build() for _ in range(rounds)]
     floor = _gdalwarp_floor()
     median = statistics.median
     print("\n## Sample build (`aralrisk build` on data/sample, fresh processes)\n")
@@ -83,12 +87,42 @@ def sample_build(rounds: int) -> None:
     print(
         f"| build steps (manifest) | {median(total):.2f} | {', '.join(f'{w:.2f}' for w in total)} |"
     )
+    print(
+        f"| climate layers alone, process | {median(climate):.2f} | "
+        f"{', '.join(f'{w:.2f}' for w in climate)} |"
+    )
     if floor is not None:
         print(f"| gdalwarp of the raster inputs (floor) | {floor:.2f} | 1 |")
     print("\n| step | median s |")
     print("|---|---|")
     for name in steps[0]:
         print(f"| {name} | {median(s[name] for s in steps):.3f} |")
+
+
+#: A fresh process building the sample with its districts and climate inputs only.
+_CLIMATE_ONLY = """
+import sys
+from aralrisk.layers.config import BasemapConfig, load_config
+from aralrisk.layers.pipeline import build
+
+config = load_config(sys.argv[1])
+config = config.model_copy(
+    update={"inputs": {"climate": config.inputs["climate"]}, "basemap": BasemapConfig()}
+)
+build(config, out=sys.argv[2], progress=False)
+"""
+
+
+def _climate_only_build() -> float:
+    """Seconds of a fresh process building the sample's climate layers and nothing else."""
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        subprocess.run(
+            [PYTHON, "-c", _CLIMATE_ONLY, str(SAMPLE / "build.toml"), out],
+            check=True,
+            capture_output=True,
+        )
+        return time.perf_counter() - start
 
 
 def _gdalwarp_floor() -> float | None:
