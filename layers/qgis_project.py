@@ -19,7 +19,9 @@ Paths are relative (``./districts.gpkg|layername=districts``, ``./layers/<id>.ti
 with the project's "save paths: relative" setting), so the build folder can be moved,
 copied or zipped and the project still finds its layers. The file is plain XML (a
 ``.qgs``, not the zipped ``.qgz``) so it can be read and diffed; QGIS 3.28 or newer
-opens it. Layer and group names are in English, as the catalogue's titles.
+opens it (tests/layers/test_qgis_real.py opens it in QGIS 3.22 too). Layer ids are
+prefixed (``aralrisk_places``): QGIS replaces ids of 10 characters or fewer. Layer and
+group names are in English, as the catalogue's titles.
 """
 
 from __future__ import annotations
@@ -60,6 +62,18 @@ def _bounds(values: Sequence[float]) -> Bounds:
     return (xmin, ymin, xmax, ymax)
 
 
+def layer_id(stem: str) -> str:
+    """The project id of the layer of file ``stem``, prefixed to be long enough.
+
+    QGIS keeps only ids of more than 10 characters
+    (:data:`~aralrisk.layers.qgis_qgs.QGIS_ID_MIN_LENGTH`).
+
+    >>> layer_id("places"), layer_id("flood_rp10_score")
+    ('aralrisk_places', 'aralrisk_flood_rp10_score')
+    """
+    return f"aralrisk_{stem}"
+
+
 def vector_layer(
     work: Path, stem: str, name: str, renderer: str, labels: str = "", visible: bool = True
 ) -> ProjectLayer:
@@ -82,7 +96,7 @@ def vector_layer(
     plain = wkb.removeprefix("Multi").removesuffix(" Z")
     geometry = {"LineString": "Line"}.get(plain, plain)
     return ProjectLayer(
-        id=stem,
+        id=layer_id(stem),
         name=name,
         source=f"./{stem}.gpkg|layername={stem}",
         provider="ogr",
@@ -115,14 +129,14 @@ def raster_layer(
         >>> layer = raster_layer(work, "composite.tif", "Composite",
         ...                      score_legend(INFORM_2025))
         >>> layer.id, layer.source, layer.provider, layer.extent
-        ('composite', './composite.tif', 'gdal', (60.0, 45.5, 61.0, 46.0))
+        ('aralrisk_composite', './composite.tif', 'gdal', (60.0, 45.5, 61.0, 46.0))
         >>> tmp.cleanup()
     """
     with rasterio.open(work / rel) as ds:
         crs = CRS.from_wkt(ds.crs.to_wkt())
         extent = (ds.bounds.left, ds.bounds.bottom, ds.bounds.right, ds.bounds.top)
     return ProjectLayer(
-        id=Path(rel).name.removesuffix(".tif").replace(".", "_"),
+        id=layer_id(Path(rel).name.removesuffix(".tif").replace(".", "_")),
         name=name,
         source=f"./{rel}",
         provider="gdal",
@@ -294,6 +308,7 @@ def write_project(
 __all__ = [
     "PROJECT_FILE",
     "build_tree",
+    "layer_id",
     "oblast_extent",
     "raster_layer",
     "vector_layer",

@@ -19,6 +19,10 @@ from pyproj import CRS
 
 #: The QGIS release whose project format is written (the oldest LTR reading it all).
 QGIS_VERSION = "3.28.0-Firenze"
+#: The shortest layer id QGIS keeps: QgsMapLayer::readLayerXml takes an id from the
+#: file only when it is longer than 10 characters and gives any other a new one, which
+#: the layer tree then no longer names (the layer drops out of the tree).
+QGIS_ID_MIN_LENGTH = 11
 
 Bounds = tuple[float, float, float, float]
 
@@ -66,11 +70,11 @@ class LayerGroup:
     """A group of the layer tree: layers and groups, the first drawn on top.
 
     Examples:
-        >>> layer = ProjectLayer("composite", "Composite hazard", "./composite.tif", "gdal",
-        ...                      CRS.from_epsg(4326), (60.0, 44.0, 62.0, 45.0), "")
+        >>> layer = ProjectLayer("aralrisk_composite", "Composite hazard", "./composite.tif",
+        ...                      "gdal", CRS.from_epsg(4326), (60.0, 44.0, 62.0, 45.0), "")
         >>> tree = LayerGroup("", [LayerGroup("Hazards", [layer]), LayerGroup("Exposure")])
         >>> [item.id for item in tree.layers()]
-        ['composite']
+        ['aralrisk_composite']
     """
 
     name: str
@@ -202,7 +206,7 @@ def project_xml(root: LayerGroup, crs: CRS, extent: Bounds, title: str) -> str:
         title: The project's title.
 
     Examples:
-        >>> root = LayerGroup("", [LayerGroup("Risk", [ProjectLayer("d", "Districts",
+        >>> root = LayerGroup("", [LayerGroup("Risk", [ProjectLayer("aralrisk_dist", "Districts",
         ...     "./d.gpkg|layername=d", "ogr", CRS.from_epsg(4326), (60.0, 43.0, 66.0, 47.0),
         ...     "<renderer-v2/>", geometry="Polygon", wkb_type="MultiPolygon")])])
         >>> xml = project_xml(root, CRS.from_epsg(4326), (60.0, 43.0, 66.0, 47.0), "Test")
@@ -215,6 +219,12 @@ def project_xml(root: LayerGroup, crs: CRS, extent: Bounds, title: str) -> str:
     ids = [layer.id for layer in layers]
     if len(set(ids)) != len(ids):
         raise ValueError(f"layer ids repeat in the project: {ids}")
+    short = [i for i in ids if len(i) < QGIS_ID_MIN_LENGTH]
+    if short:
+        raise ValueError(
+            f"layer ids {', '.join(map(repr, short))} would be replaced by QGIS: make them "
+            f"longer than {QGIS_ID_MIN_LENGTH - 1} characters"
+        )
     srs = _indent(spatialrefsys(crs), "    ")
     maplayers = "\n".join(_maplayer_xml(layer) for layer in layers)
     order = "\n".join(f"      <item>{escape(i)}</item>" for i in ids)
@@ -256,4 +266,11 @@ def project_xml(root: LayerGroup, crs: CRS, extent: Bounds, title: str) -> str:
 """
 
 
-__all__ = ["QGIS_VERSION", "LayerGroup", "ProjectLayer", "project_xml", "spatialrefsys"]
+__all__ = [
+    "QGIS_ID_MIN_LENGTH",
+    "QGIS_VERSION",
+    "LayerGroup",
+    "ProjectLayer",
+    "project_xml",
+    "spatialrefsys",
+]

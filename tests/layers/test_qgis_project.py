@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -46,8 +47,12 @@ def test_the_project_opens_every_layer_from_the_build(built: BuildResult) -> Non
     root = _project(built.path)
     maplayers = root.findall("projectlayers/maplayer")
     assert len(maplayers) >= 3
-    ids = [m.findtext("id") for m in maplayers]
+    ids = [m.findtext("id") or "" for m in maplayers]
     assert len(set(ids)) == len(ids)
+    # QGIS keeps a layer's id only when it is longer than 10 characters
+    # (QgsMapLayer::readLayerXml) and gives the others new ones, which the layer tree
+    # no longer names: "districts", "places" and "composite" would drop out of the tree.
+    assert min(len(i) for i in ids) > qgis_qgs.QGIS_ID_MIN_LENGTH - 1 == 10
     for m in maplayers:
         source = m.findtext("datasource") or ""
         path, layer = _resolve(built.path, source)
@@ -85,7 +90,7 @@ def test_the_project_is_grouped_with_points_on_top(built: BuildResult) -> None:
     assert groups == ["Settlements", "Risk", "Hazards", "Exposure", "Vulnerability and coping"]
     order = [t.get("id") for t in root.iter("layer-tree-layer")]
     # The tree's order is the drawing order (no custom order): settlements first, on top.
-    assert order[:2] == ["places", "districts"]
+    assert order[:2] == ["aralrisk_places", "aralrisk_districts"]
     custom = top.find("custom-order")
     assert custom is not None and custom.get("enabled") == "0"
     hazards = next(g for g in top.findall("layer-tree-group") if g.get("name") == "Hazards")
@@ -98,7 +103,7 @@ def test_the_project_is_grouped_with_points_on_top(built: BuildResult) -> None:
             assert {f"./{meta['raw']}", f"./{meta['score']}"} <= in_tree, layer_id
     # Only the districts and the settlements are switched on.
     on = {t.get("id") for t in root.iter("layer-tree-layer") if t.get("checked") == "Qt::Checked"}
-    assert on == {"places", "districts"}
+    assert on == {"aralrisk_places", "aralrisk_districts"}
 
 
 def test_the_layers_are_styled_as_their_side_files(built: BuildResult) -> None:
@@ -130,7 +135,7 @@ def test_the_layers_are_styled_as_their_side_files(built: BuildResult) -> None:
         renderer = m.find("renderer-v2")
         assert renderer is not None and renderer.get("type") == "categorizedSymbol"
         colours = [o.get("value") for o in renderer.iter("Option") if o.get("name") == "color"]
-        if m.findtext("id") == "districts":
+        if m.findtext("id") == "aralrisk_districts":
             assert renderer.get("attr") == "risk_class"
             categories = qgis_symbols.risk_classes(classes)
             assert m.get("labelsEnabled") == "0"
@@ -209,6 +214,17 @@ def test_repeated_layer_ids_are_refused(tmp_path: Path) -> None:
     layer = qgis_project.vector_layer(tmp_path, "districts", "Districts", "<renderer-v2/>")
     root = qgis_qgs.LayerGroup("", [layer, layer])
     with pytest.raises(ValueError, match="repeat"):
+        qgis_qgs.project_xml(root, CRS.from_epsg(4326), (0.0, 0.0, 1.0, 1.0), "x")
+
+
+def test_ids_qgis_would_replace_are_refused(tmp_path: Path) -> None:
+    districts = gpd.GeoDataFrame(geometry=[box(60.0, 44.0, 62.0, 45.0)], crs=4326)
+    districts.to_file(tmp_path / "districts.gpkg", layer="districts")
+    layer = qgis_project.vector_layer(tmp_path, "districts", "Districts", "<renderer-v2/>")
+    assert layer.id == "aralrisk_districts"
+    short = dataclasses.replace(layer, id="districts")
+    root = qgis_qgs.LayerGroup("", [short])
+    with pytest.raises(ValueError, match=r"'districts'.*longer than 10 characters"):
         qgis_qgs.project_xml(root, CRS.from_epsg(4326), (0.0, 0.0, 1.0, 1.0), "x")
 
 
