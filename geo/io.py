@@ -342,6 +342,7 @@ def read_timeseries(
     found = find_variable(ds, name, [variable, *aliases])
     in_memory = ds[found].nbytes <= in_memory_bytes
     if not in_memory:
+        ds.close()
         ds = _open_dataset(Path(path), name)
     da = ds[found]
     da, geographic = _standard_dims(da, name, found)
