@@ -49,6 +49,7 @@ from aralrisk.layers.specs import (
     OTHER_PLACE_RADIUS_PX,
     PLACE_RADIUS_PX,
     LegendClass,
+    exposed_legend,
     score_legend,
 )
 
@@ -68,6 +69,9 @@ DISTRICT_LAYERS = ("districts", "districts_input")
 PLACES_LAYER = "places"
 #: Build rasters in the 0-10 score classes, by their ``outputs["rasters"]`` key.
 SCORE_RASTERS = ("composite", "vulnerability", "lack_of_coping")
+#: Cells of ``exposed.tif`` where nobody is exposed (0 people per km²): transparent, as on
+#: the map's tiles, so the raster shows where the exposed people live.
+NOBODY_EXPOSED = LegendClass(color="#ffffff00", label="nobody exposed", min=None, max=0.0)
 
 
 def add_layer_style(
@@ -137,7 +141,8 @@ def raster_legends(
     """The legend of every styled raster of a build, by its path in the build.
 
     Raw layers take the catalogue's level colours and thresholds (layers without levels
-    are left out), scores and the composite/dimension rasters the risk classes.
+    are left out), scores and the composite/dimension rasters the risk classes, and the
+    people exposed (``exposed.tif``) the map's classes of exposed people per km².
 
     Args:
         registry: The build's catalogue.
@@ -153,10 +158,11 @@ def raster_legends(
         >>> from aralrisk.layers.registry import load_catalog
         >>> outputs = {"layers": {"flood_rp10": {"raw": "layers/flood_rp10.tif",
         ...            "score": "layers/flood_rp10.score.tif"}},
-        ...            "rasters": {"composite": "composite.tif", "zones": "zones.tif"}}
+        ...            "rasters": {"composite": "composite.tif", "zones": "zones.tif",
+        ...                        "exposed": "exposed.tif"}}
         >>> legends = raster_legends(load_catalog(), INFORM_2025, outputs)
         >>> sorted(legends)
-        ['composite.tif', 'layers/flood_rp10.score.tif', 'layers/flood_rp10.tif']
+        ['composite.tif', 'exposed.tif', 'layers/flood_rp10.score.tif', 'layers/flood_rp10.tif']
         >>> legends["composite.tif"][-1].label
         'Very High: 6.9–10'
     """
@@ -167,9 +173,12 @@ def raster_legends(
             legends[meta["raw"]] = registry[layer_id].legend()
         if "score" in meta:
             legends[meta["score"]] = scores
+    rasters = outputs.get("rasters", {})
     for name in SCORE_RASTERS:
-        if name in outputs.get("rasters", {}):
-            legends[outputs["rasters"][name]] = scores
+        if name in rasters:
+            legends[rasters[name]] = scores
+    if "exposed" in rasters:
+        legends[rasters["exposed"]] = [NOBODY_EXPOSED, *exposed_legend()]
     return legends
 
 

@@ -8,7 +8,8 @@ to the oblast:
 * **Risk**: the districts by risk class (``districts.gpkg``);
 * **Hazards**: the composite hazard, then one group per hazard with each of its layers'
   raw values (the catalogue's level colours) and 0-10 scores (the risk classes);
-* **Exposure**, **Vulnerability and coping**: their layers' rasters and scores.
+* **Exposure** (the people exposed to a hazard, then the exposure layers), **Vulnerability
+  and coping**: their layers' rasters and scores.
 
 Every layer carries the renderer its ``.qml`` side file or its ``layer_styles`` row
 holds: the same functions of :mod:`aralrisk.layers.qgis_symbols` write both; the
@@ -49,11 +50,13 @@ from aralrisk.layers.specs import LegendClass
 
 #: The project's file name in a build.
 PROJECT_FILE = "aralrisk.qgs"
-#: Titles of the score rasters painted from the district dimensions.
-SCORE_TITLES = {
+#: Titles of the build's own rasters: the scores painted from the district dimensions,
+#: and the people exposed.
+RASTER_TITLES = {
     "composite": "Composite hazard (0-10)",
     "vulnerability": "Vulnerability (0-10)",
     "lack_of_coping": "Lack of coping capacity (0-10)",
+    "exposed": "People exposed to a hazard [people/km²]",
 }
 
 
@@ -202,11 +205,11 @@ def build_tree(
         risk.children.append(vector_layer(work, "districts", "Districts: risk class", renderer))
     rasters = outputs.get("rasters", {})
 
-    def score_raster(name: str) -> list[ProjectLayer | LayerGroup]:
+    def build_raster(name: str) -> list[ProjectLayer | LayerGroup]:
         rel = rasters.get(name)
         if rel is None or rel not in legends or not (work / rel).is_file():
             return []
-        return [raster_layer(work, rel, SCORE_TITLES[name], legends[rel])]
+        return [raster_layer(work, rel, RASTER_TITLES[name], legends[rel])]
 
     def layer_rasters(layer_id: str) -> list[ProjectLayer | LayerGroup]:
         meta = outputs.get("layers", {}).get(layer_id, {})
@@ -218,7 +221,7 @@ def build_tree(
                 found.append(raster_layer(work, rel, f"{spec.title} [{name}]", legends[rel]))
         return found
 
-    hazards = LayerGroup("Hazards", score_raster("composite"))
+    hazards = LayerGroup("Hazards", build_raster("composite"))
     placed: set[str] = set()
     for hazard in registry.hazards:
         group = LayerGroup(hazard.title, expanded=False)
@@ -228,9 +231,9 @@ def build_tree(
                 placed.add(layer_id)
         if group.children:
             hazards.children.append(group)
-    exposure = LayerGroup("Exposure")
+    exposure = LayerGroup("Exposure", build_raster("exposed"))
     coping = LayerGroup(
-        "Vulnerability and coping", score_raster("vulnerability") + score_raster("lack_of_coping")
+        "Vulnerability and coping", build_raster("vulnerability") + build_raster("lack_of_coping")
     )
     for layer_id in outputs.get("layers", {}):
         if layer_id in placed or layer_id not in registry:

@@ -390,17 +390,22 @@ def raster_renderer(legend: Sequence[LegendClass]) -> str:
     """A QGIS discrete pseudocolour ``<rasterrenderer>`` of band 1 from a legend.
 
     A cell takes the colour of the first class (lowest first) whose upper bound it does
-    not exceed (QGIS's "discrete" interpolation); the last class is open above.
+    not exceed (QGIS's "discrete" interpolation); the last class is open above. A colour
+    of eight hex digits (``#rrggbbaa``) gives its class that opacity (``00``: not drawn).
 
     Examples:
         >>> from aralrisk.geo.index import INFORM_2025
         >>> xml = raster_renderer(score_legend(INFORM_2025))
         >>> xml.count("<item "), 'value="10.0"' in xml
         (5, True)
+        >>> clear = LegendClass(color="#ffffff00", label="none", min=None, max=0.0)
+        >>> '<item alpha="0" value="0.0" label="none" color="#ffffff"/>' in raster_renderer([clear])
+        True
     """
     items = "\n".join(
-        f'          <item alpha="255" value="{"inf" if c.max is None else repr(float(c.max))}" '
-        f"label={quoteattr(c.label)} color={quoteattr(c.color)}/>"
+        f'          <item alpha="{int(c.color[7:9] or "ff", 16)}" '
+        f'value="{"inf" if c.max is None else repr(float(c.max))}" '
+        f"label={quoteattr(c.label)} color={quoteattr(c.color[:7])}/>"
         for c in legend
     )
     return f"""    <rasterrenderer type="singlebandpseudocolor" band="1" opacity="1" alphaBand="-1"

@@ -36,6 +36,13 @@ LEVEL_NAMES: tuple[LevelName, ...] = ("low", "medium", "high")
 
 #: Colours of the INFORM classes (very low .. very high) for scores, composites and risk.
 SCORE_COLORS: tuple[str, ...] = ("#1a9641", "#a6d96a", "#ffffbf", "#fdae61", "#d7191c")
+#: People per km² living where a hazard reaches its exposure threshold: the class
+#: boundaries and colours of the ``exposed`` surface (a density, not a score; cells where
+#: nobody is exposed are left transparent, so the map shows where the exposed people
+#: live). The map's tiles and the QGIS style of ``exposed.tif`` both draw it with these.
+EXPOSED_BREAKS: tuple[float, ...] = (1.0, 10.0, 100.0, 1000.0)
+EXPOSED_COLORS: tuple[str, ...] = ("#fde0ef", "#f1b6da", "#de77ae", "#c51b7d", "#8e0152")
+EXPOSED_UNITS = "people/km²"
 #: The ThinkHazard! hazard-level palette, kept apart from the INFORM risk-class colours
 #: so that a "high" hazard is never read as a "High" risk: level code -> colour. The map
 #: and the QGIS styles of the settlements both draw levels with it.
@@ -350,6 +357,20 @@ def score_legend(classes: index.RiskClasses = index.INFORM_2025) -> list[LegendC
     return [
         LegendClass(color=c, label=f"{name}: {range_label(lo, hi, '')}", min=lo, max=hi)
         for c, name, (lo, hi) in zip(SCORE_COLORS, classes.labels, bounds, strict=True)
+    ]
+
+
+def exposed_legend() -> list[LegendClass]:
+    """The legend of the ``exposed`` surface: people per km² exposed, five classes.
+
+    Examples:
+        >>> [(c.label, c.color) for c in exposed_legend()][::4]
+        [('below 1 people/km²', '#fde0ef'), ('1000 people/km² and above', '#8e0152')]
+    """
+    bounds = list(zip((None, *EXPOSED_BREAKS), (*EXPOSED_BREAKS, None), strict=True))
+    return [
+        LegendClass(color=c, label=range_label(lo, hi, EXPOSED_UNITS), min=lo, max=hi)
+        for c, (lo, hi) in zip(EXPOSED_COLORS, bounds, strict=True)
     ]
 
 

@@ -22,10 +22,10 @@ from aralrisk.api.i18n import Translator
 from aralrisk.api.map import csp, images
 from aralrisk.api.map.page import OSM_ORIGIN, render_page
 from aralrisk.api.routers.catalog import layer_summary, realised_profile, surface_summaries
-from aralrisk.api.tiles.colormaps import EXPOSED_BREAKS, EXPOSED_COLORS
 from aralrisk.api.tiles.render import layer_shares
 from aralrisk.layers import scoring
 from aralrisk.layers.result import COMBINED, BuildResult, classes_from_manifest
+from aralrisk.layers.specs import EXPOSED_BREAKS, EXPOSED_COLORS
 
 #: Outline tolerance of the exported districts (degrees, about 100 m): the file stays
 #: small and a planner sees no difference at oblast scale.

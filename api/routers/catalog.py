@@ -14,12 +14,12 @@ from aralrisk.api.i18n import N_, Translator
 from aralrisk.api.problems import ApiError
 from aralrisk.api.schemas import Catalog, Hazards, LayerDetail, Profiles
 from aralrisk.api.state import current_build
-from aralrisk.api.tiles.colormaps import exposed_legend
 from aralrisk.api.tiles.sources import SURFACES, Surface
 from aralrisk.geo.errors import ConfigError, NotFoundError
 from aralrisk.geo.index import LEVEL_LABELS
 from aralrisk.layers.registry import LayerSpec, score_legend
 from aralrisk.layers.result import BuildResult, classes_from_manifest
+from aralrisk.layers.specs import exposed_legend
 
 router = APIRouter(tags=["catalog"])
 JSON = "application/json"

@@ -19,8 +19,8 @@ import numpy.typing as npt
 
 from aralrisk.api.tiles.png import Palette, hex_rgb
 from aralrisk.geo import index
-from aralrisk.layers.registry import SCORE_COLORS, LayerSpec, LegendClass
-from aralrisk.layers.specs import range_label
+from aralrisk.layers.registry import SCORE_COLORS, LayerSpec
+from aralrisk.layers.specs import EXPOSED_BREAKS, EXPOSED_COLORS
 
 TRANSPARENT = (0, 0, 0, 0)
 Classifier = Callable[[npt.NDArray[np.floating]], npt.NDArray[np.integer]]
@@ -88,13 +88,6 @@ def score_colors(classes: index.RiskClasses = index.INFORM_2025) -> ClassColors:
 #: 0-10 scores and composites in the five INFORM 2025 classes.
 SCORE_CLASSES = score_colors()
 
-#: People per km2 living where a hazard reaches its exposure threshold: the class
-#: boundaries of the ``exposed`` surface (a density, not a score; cells where nobody is
-#: exposed are left transparent, so the map shows where the exposed people live).
-EXPOSED_BREAKS = (1.0, 10.0, 100.0, 1000.0)
-EXPOSED_COLORS = ("#fde0ef", "#f1b6da", "#de77ae", "#c51b7d", "#8e0152")
-EXPOSED_UNITS = "people/km²"
-
 
 def _exposed_classes(values: npt.NDArray[np.floating]) -> npt.NDArray[np.integer]:
     found = np.searchsorted(np.asarray(EXPOSED_BREAKS), values, side="right")
@@ -106,15 +99,6 @@ def _exposed_classes(values: npt.NDArray[np.floating]) -> npt.NDArray[np.integer
 EXPOSED_CLASSES = ClassColors(
     "people exposed per km2", EXPOSED_BREAKS, EXPOSED_COLORS, _exposed_classes
 )
-
-
-def exposed_legend() -> list[LegendClass]:
-    """The legend of the ``exposed`` surface: people per km2 exposed, five classes."""
-    bounds = list(zip((None, *EXPOSED_BREAKS), (*EXPOSED_BREAKS, None), strict=True))
-    return [
-        LegendClass(color=c, label=range_label(lo, hi, EXPOSED_UNITS), min=lo, max=hi)
-        for c, (lo, hi) in zip(EXPOSED_COLORS, bounds, strict=True)
-    ]
 
 
 def _grey_ramp() -> Palette:

@@ -29,7 +29,7 @@ from rasterio.windows import Window
 from aralrisk.api.app import create_app
 from aralrisk.api.settings import Settings
 from aralrisk.api.tiles.blocks import BlockCache, read_window
-from aralrisk.api.tiles.colormaps import EXPOSED_BREAKS, EXPOSED_COLORS, SCORE_CLASSES, layer_colors
+from aralrisk.api.tiles.colormaps import SCORE_CLASSES, layer_colors
 from aralrisk.api.tiles.lonlat import LonLatCOG
 from aralrisk.api.tiles.png import Palette, hex_rgb
 from aralrisk.api.tiles.readers import (
@@ -44,6 +44,7 @@ from aralrisk.geo import index
 from aralrisk.layers import scoring
 from aralrisk.layers.registry import SCORE_COLORS, load_catalog
 from aralrisk.layers.result import BuildResult
+from aralrisk.layers.specs import EXPOSED_BREAKS, EXPOSED_COLORS
 from tests import world
 from tests.api.two_builds import publish_two_builds, switch_to
 

@@ -41,19 +41,22 @@ from qgis.PyQt.QtGui import QColor
 
 
 def _style(layer: QgsMapLayer) -> dict[str, object]:
-    """A layer's validity, renderer class, colours (hex, in order) and whether it is labelled."""
+    """A layer's validity, renderer, colours (hex and alpha, in order), whether labelled."""
     renderer = layer.renderer()
     colours: list[str] = []
+    alphas: list[int] = []
     if hasattr(renderer, "categories"):
         colours = [c.symbol().color().name() for c in renderer.categories()]
     elif hasattr(renderer, "shader"):
         ramp = renderer.shader().rasterShaderFunction().colorRampItemList()
         colours = [item.color.name() for item in ramp]
+        alphas = [item.color.alpha() for item in ramp]
     labels = bool(layer.labelsEnabled()) if isinstance(layer, QgsVectorLayer) else False
     return {
         "valid": layer.isValid(),
         "renderer": type(renderer).__name__,
         "colours": colours,
+        "alphas": alphas,
         "labels": labels,
     }
 

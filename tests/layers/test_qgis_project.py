@@ -16,7 +16,7 @@ from shapely.geometry import box
 
 from aralrisk.layers import qgis_project, qgis_qgs, qgis_symbols
 from aralrisk.layers.result import BuildResult, classes_from_manifest
-from aralrisk.layers.specs import score_legend
+from aralrisk.layers.specs import EXPOSED_BREAKS, EXPOSED_COLORS, score_legend
 
 
 def _colour(hex_colour: str) -> str:
@@ -110,6 +110,8 @@ def test_the_layers_are_styled_as_their_side_files(built: BuildResult) -> None:
     root = _project(built.path)
     classes = classes_from_manifest(built.manifest)
     scores = [c.color for c in score_legend(classes)]
+    exposure = next(g for g in root.iter("layer-tree-group") if g.get("name") == "Exposure")
+    exposure_ids = [t.get("id") for t in exposure.iter("layer-tree-layer")][:1]
     rasters = 0
     for m in root.findall("projectlayers/maplayer"):
         source = m.findtext("datasource") or ""
@@ -123,7 +125,15 @@ def test_the_layers_are_styled_as_their_side_files(built: BuildResult) -> None:
             assert expected is not None
             assert _canonical(renderer) == _canonical(expected)
             colours = [i.get("color") for i in renderer.iter("item")]
-            if path.name.endswith(".score.tif") or path.parent == built.path:
+            alphas = [i.get("alpha") for i in renderer.iter("item")]
+            if path.name == "exposed.tif":
+                # The map's classes of exposed people per km², nobody exposed not drawn.
+                assert colours == ["#ffffff", *EXPOSED_COLORS]
+                assert alphas == ["0"] + ["255"] * len(EXPOSED_COLORS)
+                values = [float(i.get("value", "nan")) for i in renderer.iter("item")][:-1]
+                assert values == [0.0, *EXPOSED_BREAKS]
+                assert m.findtext("id") in exposure_ids
+            elif path.name.endswith(".score.tif") or path.parent == built.path:
                 assert colours == scores
             else:
                 layer_id = path.stem

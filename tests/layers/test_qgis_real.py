@@ -21,7 +21,7 @@ from PIL import Image
 
 from aralrisk.layers import qgis_project, qgis_symbols
 from aralrisk.layers.result import BuildResult, classes_from_manifest
-from aralrisk.layers.specs import score_legend
+from aralrisk.layers.specs import EXPOSED_COLORS, score_legend
 
 #: Debian's Python, which the python3-qgis package serves.
 QGIS_PYTHON = Path("/usr/bin/python3")
@@ -143,14 +143,18 @@ def test_qgis_styles_each_file_added_on_its_own(opened: dict[str, Any], built: B
     # classes, raw layers in the catalogue's level colours.
     scores = [c.color for c in score_legend(classes)]
     rasters = {n: f for n, f in files.items() if n.endswith(".tif")}
-    expected = {"composite.tif", "vulnerability.tif", "lack_of_coping.tif"}
+    expected = {"composite.tif", "vulnerability.tif", "lack_of_coping.tif", "exposed.tif"}
     for meta in built.manifest["layers"].values():
         if "raw" in meta:
             expected |= {meta["raw"], meta["score"]}
     assert set(rasters) == expected
     for name, found in rasters.items():
         assert found["valid"] and found["renderer"] == "QgsSingleBandPseudoColorRenderer", name
-        if name.endswith(".score.tif") or "/" not in name:
+        if name == "exposed.tif":
+            # As on the map's tiles; cells where nobody is exposed are not drawn.
+            assert found["colours"] == ["#ffffff", *EXPOSED_COLORS]
+            assert found["alphas"] == [0] + [255] * len(EXPOSED_COLORS)
+        elif name.endswith(".score.tif") or "/" not in name:
             assert found["colours"] == scores, name
         else:
             layer_id = Path(name).stem
