@@ -10,22 +10,31 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
+import numpy.typing as npt
 import pytest
+from fastapi.testclient import TestClient
 from PIL import Image
+from pyproj import Transformer
 
+from aralrisk.api.settings import Settings
 from aralrisk.layers import qgis_project, qgis_symbols
 from aralrisk.layers.result import BuildResult, classes_from_manifest
 from aralrisk.layers.specs import EXPOSED_COLORS, score_legend
+from tests.map.conftest import serve
 
 #: Debian's Python, which the python3-qgis package serves.
 QGIS_PYTHON = Path("/usr/bin/python3")
 HELPER = Path(__file__).with_name("qgis_open.py")
+README = Path(__file__).resolve().parents[2] / "README.md"
+README_URL = "http://127.0.0.1:8000"
 
 
 def _qgis_available() -> bool:
@@ -46,18 +55,16 @@ def _env(home: Path | None = None) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def opened(built: BuildResult, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """What QGIS read from the tiny world's project, and its visible layers drawn."""
+def _run_qgis(job: dict[str, Any], home: Path) -> dict[str, Any]:
+    """Run the helper on ``job`` in Debian's Python; what QGIS saw (see qgis_open.py)."""
     if not _qgis_available():
         if os.environ.get("CI"):
             pytest.fail("python3-qgis is missing on CI: .ci/run installs it with apt-get")
         pytest.skip("QGIS is not installed (apt-get install python3-qgis); CI runs these")
-    home = tmp_path_factory.mktemp("qgis-home")
     home.chmod(0o700)
-    png = home / "project.png"
+    (home / "job.json").write_text(json.dumps(job), encoding="utf-8")
     done = subprocess.run(
-        [str(QGIS_PYTHON), str(HELPER), str(built.path / qgis_project.PROJECT_FILE), str(png)],
+        [str(QGIS_PYTHON), str(HELPER), str(home / "job.json")],
         capture_output=True,
         text=True,
         env=_env(home),
@@ -65,10 +72,26 @@ def opened(built: BuildResult, tmp_path_factory: pytest.TempPathFactory) -> dict
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    seen: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return seen
+
+
+def _image(png: Path) -> npt.NDArray[np.int16] | None:
+    """The PNG's RGBA pixels, or None when QGIS drew nothing."""
+    return np.asarray(Image.open(png).convert("RGBA"), dtype=np.int16) if png.is_file() else None
+
+
+@pytest.fixture(scope="module")
+def opened(built: BuildResult, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """What QGIS read from the tiny world's project, and its visible layers drawn."""
+    home = tmp_path_factory.mktemp("qgis-home")
+    png = home / "project.png"
+    result = _run_qgis(
+        {"project": str(built.path / qgis_project.PROJECT_FILE), "png": str(png)}, home
+    )
     # No picture when QGIS found no districts layer to draw.
-    drawn = png.is_file()
-    result["image"] = np.asarray(Image.open(png).convert("RGB"), dtype=np.int16) if drawn else None
+    image = _image(png)
+    result["image"] = None if image is None else image[..., :3]
     return result
 
 
@@ -159,3 +182,65 @@ def test_qgis_styles_each_file_added_on_its_own(opened: dict[str, Any], built: B
         else:
             layer_id = Path(name).stem
             assert found["colours"] == list(built.registry[layer_id].colors or ()), name
+
+
+def _readme_xyz_source() -> str:
+    """The PyQGIS source string of the README's "QGIS and GDAL" section."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## QGIS and GDAL") :]
+    match = re.search(r"```\n(type=xyz&[^\n]+)\n```", section)
+    assert match is not None, "the README's QGIS and GDAL section has no XYZ source string"
+    return match.group(1)
+
+
+def test_qgis_adds_the_readme_xyz_connection(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    home = tmp_path_factory.mktemp("qgis-xyz")
+    with serve(settings) as base:
+        doc = httpx.get(f"{base}/layers/dust_days/tilejson.json", timeout=30).json()
+        legend = httpx.get(f"{base}/layers/dust_days", timeout=30).json()["legend"]
+        source = _readme_xyz_source()
+        # The README's source string, for this server and the tiny world's zooms.
+        source = source.replace(README_URL, base)
+        source = re.sub(r"zmin=\d+", f"zmin={doc['minzoom']}", source)
+        source = re.sub(r"zmax=\d+", f"zmax={doc['maxzoom']}", source)
+        west, south, east, north = doc["bounds"]
+        to_mercator = Transformer.from_crs(4326, 3857, always_xy=True)
+        extent = list(to_mercator.transform_bounds(west, south, east, north))
+        png = home / "xyz.png"
+        seen = _run_qgis({"xyz": source, "xyz_extent": extent, "xyz_png": str(png)}, home)
+    assert seen["xyz"] == {"valid": True, "crs": "EPSG:3857"}
+    image = _image(png)
+    assert image is not None
+    opaque = image[image[..., 3] == 255][:, :3]
+    # The layer fills much of its own bounds, in the legend's colours.
+    assert len(opaque) > 0.2 * image.shape[0] * image.shape[1]
+    colours = np.array([[int(c["color"][k : k + 2], 16) for k in (1, 3, 5)] for c in legend])
+    nearest = np.abs(opaque[:, None, :] - colours[None, :, :]).max(axis=-1).min(axis=1)
+    assert np.mean(nearest <= 2) > 0.9, np.unique(nearest, return_counts=True)
+
+
+def test_qgis_reads_the_district_tables_with_their_types(
+    built: BuildResult, client: TestClient, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    home = tmp_path_factory.mktemp("qgis-csv")
+    downloaded = home / "districts.csv"
+    downloaded.write_bytes(client.get("/districts.csv").content)
+    built_csv = built.path / "districts.csv"
+    seen = _run_qgis({"csv": [str(built_csv), str(downloaded)]}, home)["csv"]
+    for path in (built_csv, downloaded):
+        # "Add Delimited Text Layer": either file with its numbers as numbers, Cyrillic
+        # names intact (UTF-8 with a byte-order mark) and a clean first header.
+        table = seen[str(path)]["delimitedtext"]
+        assert table["valid"] and table["rows"] == len(built.districts), path
+        types = dict(table["fields"])
+        assert table["fields"][0] == ["code", "text"], path
+        assert types["risk"] == "double" and types["dust_days_level"] == "integer", path
+        assert re.fullmatch(r"[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі ()-]+", table["text"]["name_ru"]), path
+    # Dropped in (OGR): the build's table is typed by the .csvt beside it.
+    table = seen[str(built_csv)]["ogr"]
+    csvt = (built.path / "districts.csvt").read_text(encoding="utf-8").strip().split(",")
+    assert [t for _, t in table["fields"]] == [t.strip('"') for t in csvt]
+    assert dict(table["fields"])["risk"] == "Real"
+    assert table["text"]["name_ru"] == seen[str(built_csv)]["delimitedtext"]["text"]["name_ru"]
