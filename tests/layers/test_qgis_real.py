@@ -49,6 +49,8 @@ def _qgis_available() -> bool:
 def _env(home: Path | None = None) -> dict[str, str]:
     """The environment for Debian's Python: none of this project's Python paths."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    # The live test server is on loopback: never through a proxy a machine may set.
+    env |= {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
     if home is not None:
         # QGIS writes its profile under HOME: keep it out of the user's.
         env |= {"HOME": str(home), "XDG_RUNTIME_DIR": str(home)}
