@@ -144,7 +144,8 @@ def criterion_text(registry: Registry, criterion: Criterion, tr: Translator) -> 
     """A level criterion in words, in ``tr``'s language (as :func:`api.hazards.criterion_text`)."""
     spec = registry.get(criterion.layer)
     units = spec.units_label if spec is not None else ""
-    title = tr(hazards.short_title(spec.title)) if spec is not None else criterion.layer
+    # Translated whole, then cut: the catalogues hold the full titles, not the cut ones.
+    title = hazards.short_title(tr(spec.title)) if spec is not None else criterion.layer
     digits = 0 if float(criterion.threshold).is_integer() else 2
     value = f"{tr.number(criterion.threshold, digits).rstrip('0').rstrip(',.')}"
     value = f"{value} {tr(units)}".strip() if units else value
@@ -210,7 +211,7 @@ def layer_lines(
         lines.append(
             LayerLine(
                 id=spec.id,
-                title=tr(hazards.short_title(spec.title)),
+                title=hazards.short_title(tr(spec.title)),
                 hazard=hazard,
                 value=fmt(number(row.get(f"{spec.id}_value")), units, tr),
                 statistic=tr(STATISTIC_SHORT[kind]),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from aralrisk.api import hazards
 from aralrisk.api.map import planner
 from aralrisk.api.map.report import render_report
 from aralrisk.geo import index
@@ -102,3 +103,17 @@ def test_the_report_prints_page_two(built: BuildResult) -> None:
     assert 'data-season="river_flood"' in section
     assert "Data valid for" in text and "1 January 2023" in text
     assert built.manifest["created"][:10] in text
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_no_english_hazard_or_layer_title_in_a_translated_report(
+    built: BuildResult, lang: str
+) -> None:
+    # "Hot days" (the title "Hot days (maximum above 35 °C)" cut short before it was
+    # translated) and the settlements' "Salty groundwater, Dust and salt storms" were
+    # English on the Kazakh and Russian pages.
+    page = _text(render_report(built, "A", lang=lang))
+    titles = {h.title for h in built.registry.hazards}
+    titles |= {hazards.short_title(spec.title) for spec in built.registry.values()}
+    left = sorted(t for t in titles if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", page))
+    assert left == []
