@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as html_lib
+import logging
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -207,6 +208,19 @@ def test_pdf_report_is_one_page_and_the_planner_page(client: TestClient) -> None
     # Page 1 the summary; page 2 (it breaks before) settlements, contacts and calendar:
     # a summary longer than a page would make three.
     assert len(weasyprint.HTML(string=html).render().pages) == 2
+
+
+@pytest.mark.parametrize("lang", ["en", "kk"])
+def test_printing_a_report_logs_no_css_warnings(
+    client: TestClient, caplog: pytest.LogCaptureFixture, lang: str
+) -> None:
+    # The phone rules were "@media screen and (max-width: ...)", which WeasyPrint cannot
+    # parse: every PDF logged two warnings per rule into the server's log.
+    pytest.importorskip("weasyprint")
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        response = client.get(f"/districts/A/report?format=pdf&lang={lang}")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
 
 
 @pytest.mark.slow
