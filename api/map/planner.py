@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -186,13 +186,16 @@ def settlements_at_risk(
     return lines, len(mine), dict(build.manifest.get("places") or {})
 
 
-def month_names(lang: str) -> list[str]:
-    """January..December abbreviated in ``lang`` (Babel's CLDR names; English without Babel)."""
-    try:
-        from babel.dates import get_month_names
-    except ImportError:  # pragma: no cover - Babel comes with the i18n of the pages
-        return ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-    names = get_month_names("abbreviated", context="stand-alone", locale=lang)
+def month_names(lang: str, width: Literal["abbreviated", "narrow"] = "abbreviated") -> list[str]:
+    """January..December in ``lang``: ``abbreviated`` ("янв.") or ``narrow`` ("Я").
+
+    Babel's CLDR stand-alone names. The calendar's twelve narrow columns head with the
+    narrow names (the abbreviated ones ran into each other: "мартапр."), the
+    abbreviated one as each column's title.
+    """
+    from babel.dates import get_month_names
+
+    names = get_month_names(width, context="stand-alone", locale=lang)
     return [str(names[m]) for m in range(1, 13)]
 
 
@@ -243,6 +246,7 @@ def planner_context(build: BuildResult, code: str, lang: str = "en") -> dict[str
         ],
         "calendar": calendar,
         "months": month_names(lang),
+        "months_narrow": month_names(lang, "narrow"),
         "valid_for": [{"what": v.what.get(lang), "when": v.when} for v in data.valid_for],
         "built": str(build.manifest.get("created") or "")[:10],
     }

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html as html_lib
+import itertools
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,3 +119,33 @@ def test_no_english_hazard_or_layer_title_in_a_translated_report(
     titles |= {hazards.short_title(spec.title) for spec in built.registry.values()}
     left = sorted(t for t in titles if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", page))
     assert left == []
+
+
+def _month_heads(box: Any, found: list[tuple[float, float]], inside: bool = False) -> None:
+    """(left, right) of the text of every month head of the calendar, in page order."""
+    element = getattr(box, "element", None)
+    if element is not None and element.tag == "th":
+        inside = "month" in (element.get("class") or "")
+    if inside and type(box).__name__ == "TextBox":
+        found.append((box.position_x, box.position_x + box.width))
+    for child in getattr(box, "children", None) or []:
+        _month_heads(child, found, inside)
+
+
+@pytest.mark.parametrize("lang", ["en", "kk", "ru"])
+def test_the_calendar_months_stand_apart_in_print(built: BuildResult, lang: str) -> None:
+    # Abbreviated heads ran into each other in Russian ("мартапр.", "июньиюль"): the
+    # printed columns are narrow, so they head with the narrow names, the abbreviated
+    # one as each head's title.
+    weasyprint = pytest.importorskip("weasyprint")
+    page = render_report(built, "A", lang=lang)
+    document = weasyprint.HTML(string=page).render()
+    heads: list[tuple[float, float]] = []
+    for printed in document.pages:
+        _month_heads(printed._page_box, heads)
+    assert len(heads) == 12
+    gaps = [b[0] - a[1] for a, b in itertools.pairwise(heads)]
+    assert min(gaps) >= 4.0, gaps  # CSS px between one month's text and the next
+    titles = re.findall(r'<th class="month"><abbr title="([^"]+)">([^<]+)</abbr>', page)
+    assert [t for t, _ in titles] == planner.month_names(lang)
+    assert [n for _, n in titles] == planner.month_names(lang, "narrow")
