@@ -85,7 +85,7 @@ class Validity(_Model):
     """The date one kind of data is valid for."""
 
     what: Texts
-    when: str = Field(min_length=1)
+    when: Texts
 
 
 class PlannerData(_Model):
@@ -247,6 +247,6 @@ def planner_context(build: BuildResult, code: str, lang: str = "en") -> dict[str
         "calendar": calendar,
         "months": month_names(lang),
         "months_narrow": month_names(lang, "narrow"),
-        "valid_for": [{"what": v.what.get(lang), "when": v.when} for v in data.valid_for],
+        "valid_for": [{"what": v.what.get(lang), "when": v.when.get(lang)} for v in data.valid_for],
         "built": str(build.manifest.get("created") or "")[:10],
     }

@@ -119,6 +119,10 @@ def test_no_english_hazard_or_layer_title_in_a_translated_report(
     titles |= {hazards.short_title(spec.title) for spec in built.registry.values()}
     left = sorted(t for t in titles if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", page))
     assert left == []
+    # How old the data are, in the page's language ("1 January 2023 (national statistics
+    # office; ...)" was English on every page).
+    for validity in planner.load_planner().valid_for:
+        assert validity.when.get(lang) in page and validity.when.en not in page
 
 
 def _month_heads(box: Any, found: list[tuple[float, float]], inside: bool = False) -> None:
