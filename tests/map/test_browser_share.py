@@ -7,6 +7,7 @@ to ``/tmp/map.png`` (``sample-ru.png``, ``phone-popup.png``, ``phone-report.png`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -74,6 +75,10 @@ def test_map_and_report_in_russian_and_kazakh(context_factory: Any, sample_serve
     assert kk.get_attribute("html", "lang") == "kk"
     assert "САЛМАҚТАР" in kk.inner_text("#ar-panel").upper()
     assert "Шиелі ауданы" in kk.locator(RANKING_ROWS).all_inner_texts()[-9:].__str__()
+    # The layer list's units in Kazakh too (they were English: "(days/yr)").
+    text = kk.inner_text("body")
+    assert "(күн/жыл)" in text and "(адам/км²)" in text and "(°C/онжылдық)" in text
+    assert not re.search(r"\((days/yr|% of years|% of months|people/km²|°C/decade)\)", text)
     kk_recorder.assert_clean()
     report = kk.goto(sample_server + "/districts/KZ435200/report")
     assert report is not None and report.headers["content-language"] == "kk"

@@ -22,7 +22,7 @@
   }
 
   function layerTitle(l) {
-    return l.title + (l.units ? ' (' + l.units + ')' : '');
+    return l.title + (l.units ? ' (' + AR.t(l.units) + ')' : '');
   }
 
   function warn(panel, message) {
