@@ -40,7 +40,7 @@ from babel.dates import format_date
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
 
 #: The languages, in the order the language switch lists them.
 LANGUAGES = ("kk", "ru", "en")
@@ -57,6 +57,15 @@ PLACE_NAMES_FILE = LOCALE_DIR / "districts.toml"
 def N_(message: str) -> str:
     """Mark ``message`` for extraction without translating it (translated where shown)."""
     return message
+
+
+def number_symbols(lang: str) -> dict[str, str]:
+    """The decimal and group marks of ``lang`` (CLDR, through Babel).
+
+    >>> number_symbols("en"), number_symbols("kk")["decimal"], ord(number_symbols("ru")["group"])
+    ({'decimal': '.', 'group': ','}, ',', 160)
+    """
+    return {"decimal": get_decimal_symbol(lang), "group": get_group_symbol(lang)}
 
 
 # Messages that reach the pages from data rather than from a call in the code: the

@@ -11,7 +11,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
+from babel.numbers import format_decimal
 
 from tests.map.conftest import wait_until
 from tests.map.test_browser import RANKING_ROWS, READY, SCREENSHOT, Recorder
@@ -75,6 +77,14 @@ def test_map_and_report_in_russian_and_kazakh(context_factory: Any, sample_serve
     assert kk.get_attribute("html", "lang") == "kk"
     assert "САЛМАҚТАР" in kk.inner_text("#ar-panel").upper()
     assert "Шиелі ауданы" in kk.locator(RANKING_ROWS).all_inner_texts()[-9:].__str__()
+    # Numbers with Kazakh marks, as the reports print them (Babel's CLDR): Chromium's
+    # own Kazakh data formatted 78,568 and 7.4, which read as 78.568 and 7.4 there.
+    aral = httpx.get(sample_server + "/districts/KZ433200", timeout=30).json()["properties"]
+    row = kk.locator(f'{RANKING_ROWS}[data-code="KZ433200"]').inner_text()
+    assert format_decimal(round(aral["risk"], 1), "0.0", locale="kk") in row  # 7,4
+    people = format_decimal(round(aral["people_exposed"]), "#,##0", locale="kk")
+    assert people in row and "\xa0" in people  # 78 568
+    assert format_decimal(round(aral["people_exposed"]), "#,##0", locale="en") not in row
     # The layer list's units in Kazakh too (they were English: "(days/yr)").
     text = kk.inner_text("body")
     assert "(күн/жыл)" in text and "(адам/км²)" in text and "(°C/онжылдық)" in text

@@ -71,18 +71,41 @@
     return chip;
   };
 
+  /** The page language's decimal and group marks (CLDR, from the server's ar-config
+   *  block), or null to leave them to the browser. Read on first use, as AR.t reads
+   *  its messages. */
+  let marks;
+  function numberMarks() {
+    if (marks === undefined) {
+      const block = document.getElementById('ar-config');
+      const cfg = (AR.app && AR.app.cfg) || (block ? JSON.parse(block.textContent) : {});
+      marks = cfg.number && cfg.number.decimal ? cfg.number : null;
+    }
+    return marks;
+  }
+
+  /** ``value`` with Intl's digits and rounding and the page language's marks: the
+   *  browser's own Kazakh data may be English (78,568.5 for 78 568,5). */
+  function formatNumber(value, options) {
+    const own = numberMarks();
+    if (own === null) return new Intl.NumberFormat(AR.lang(), options).format(value);
+    return new Intl.NumberFormat('en', options).formatToParts(value).map(function (part) {
+      if (part.type === 'decimal') return own.decimal;
+      if (part.type === 'group') return own.group;
+      return part.value;
+    }).join('');
+  }
+
   /** A number in the page's language: 1,234 / 1 234 (null shown as an en dash). */
   AR.fmt = function (value, digits) {
     if (value === null || value === undefined || Number.isNaN(value)) return '–';
-    return new Intl.NumberFormat(AR.lang(), {
-      maximumFractionDigits: digits === undefined ? 1 : digits,
-    }).format(value);
+    return formatNumber(value, {maximumFractionDigits: digits === undefined ? 1 : digits});
   };
 
   /** A 0-10 score with exactly one decimal (6.0, not 6: a table of scores lines up). */
   AR.score = function (value) {
     if (value === null || value === undefined || Number.isNaN(value)) return '–';
-    return new Intl.NumberFormat(AR.lang(), {minimumFractionDigits: 1, maximumFractionDigits: 1}).format(value);
+    return formatNumber(value, {minimumFractionDigits: 1, maximumFractionDigits: 1});
   };
 
   /** A number of people: 1,234 (null as an en dash). */
