@@ -124,7 +124,7 @@ def map_config(
         "lang": lang,
         # The language's decimal and group marks from CLDR (Babel), as the reports print
         # them: a browser's own locale data may lack them (Chromium formats Kazakh
-        # numbers as English ones, 78,568.5, which reads as 78.5685 there).
+        # numbers as English ones: 78,568, which reads as 78.568 there).
         "number": i18n.number_symbols(lang),
         "languages": [{"id": k, "name": i18n.LANGUAGE_NAMES[k]} for k in i18n.LANGUAGES],
         # Code -> {language: official name}: labels and the ranking use the page's
