@@ -65,13 +65,13 @@ def _bounds(values: Sequence[float]) -> Bounds:
     return (xmin, ymin, xmax, ymax)
 
 
-def layer_id(stem: str) -> str:
+def project_layer_id(stem: str) -> str:
     """The project id of the layer of file ``stem``, prefixed to be long enough.
 
     QGIS keeps only ids of more than 10 characters
     (:data:`~aralrisk.layers.qgis_qgs.QGIS_ID_MIN_LENGTH`).
 
-    >>> layer_id("places"), layer_id("flood_rp10_score")
+    >>> project_layer_id("places"), project_layer_id("flood_rp10_score")
     ('aralrisk_places', 'aralrisk_flood_rp10_score')
     """
     return f"aralrisk_{stem}"
@@ -99,7 +99,7 @@ def vector_layer(
     plain = wkb.removeprefix("Multi").removesuffix(" Z")
     geometry = {"LineString": "Line"}.get(plain, plain)
     return ProjectLayer(
-        id=layer_id(stem),
+        id=project_layer_id(stem),
         name=name,
         source=f"./{stem}.gpkg|layername={stem}",
         provider="ogr",
@@ -139,7 +139,7 @@ def raster_layer(
         crs = CRS.from_wkt(ds.crs.to_wkt())
         extent = (ds.bounds.left, ds.bounds.bottom, ds.bounds.right, ds.bounds.top)
     return ProjectLayer(
-        id=layer_id(Path(rel).name.removesuffix(".tif").replace(".", "_")),
+        id=project_layer_id(Path(rel).name.removesuffix(".tif").replace(".", "_")),
         name=name,
         source=f"./{rel}",
         provider="gdal",
@@ -311,8 +311,8 @@ def write_project(
 __all__ = [
     "PROJECT_FILE",
     "build_tree",
-    "layer_id",
     "oblast_extent",
+    "project_layer_id",
     "raster_layer",
     "vector_layer",
     "write_project",
