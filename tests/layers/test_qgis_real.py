@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import xml.etree.ElementTree as ET
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,9 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 README_URL = "http://127.0.0.1:8000"
 
 
+@cache
 def _qgis_available() -> bool:
+    """Whether Debian's Python imports QGIS (asked once per test process)."""
     if not QGIS_PYTHON.exists():
         return False
     probe = subprocess.run(
