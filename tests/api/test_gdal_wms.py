@@ -29,11 +29,15 @@ README_URL = "http://127.0.0.1:8000"
 MARGIN = 12.0
 
 
+def readme_section() -> str:
+    """The README from its "QGIS and GDAL" section on (the URL there is :data:`README_URL`)."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    return text[text.index("## QGIS and GDAL") :]
+
+
 def readme_xml() -> str:
     """The ``<GDAL_WMS>`` document of the README's "QGIS and GDAL" section."""
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("## QGIS and GDAL") :]
-    match = re.search(r"```xml\n(.*?)```", section, flags=re.DOTALL)
+    match = re.search(r"```xml\n(.*?)```", readme_section(), flags=re.DOTALL)
     assert match is not None, "the README's QGIS and GDAL section has no XML block"
     return match.group(1)
 

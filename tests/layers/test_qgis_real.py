@@ -29,13 +29,12 @@ from aralrisk.api.settings import Settings
 from aralrisk.layers import qgis_project, qgis_symbols
 from aralrisk.layers.result import BuildResult, classes_from_manifest
 from aralrisk.layers.specs import EXPOSED_COLORS, score_legend
+from tests.api.test_gdal_wms import README_URL, readme_section
 from tests.map.conftest import serve
 
 #: Debian's Python, which the python3-qgis package serves.
 QGIS_PYTHON = Path("/usr/bin/python3")
 HELPER = Path(__file__).with_name("qgis_open.py")
-README = Path(__file__).resolve().parents[2] / "README.md"
-README_URL = "http://127.0.0.1:8000"
 
 
 @cache
@@ -191,9 +190,7 @@ def test_qgis_styles_each_file_added_on_its_own(opened: dict[str, Any], built: B
 
 def _readme_xyz_source() -> str:
     """The PyQGIS source string of the README's "QGIS and GDAL" section."""
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index("## QGIS and GDAL") :]
-    match = re.search(r"```\n(type=xyz&[^\n]+)\n```", section)
+    match = re.search(r"```\n(type=xyz&[^\n]+)\n```", readme_section())
     assert match is not None, "the README's QGIS and GDAL section has no XYZ source string"
     return match.group(1)
 
